@@ -43,6 +43,10 @@ HEADER_LINE = "\t".join(LEDGER_HEADER)
 PARTS = {"intro": "intro", "s1": "一", "s2": "二", "s3": "三"}
 DATE_PROPERTIES = (TIME.inXSDDate, TIME.inXSDgYearMonth, TIME.inXSDgYear)
 DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+NUMERIC_TYPES = {f"http://www.w3.org/2001/XMLSchema#{name}" for name in (
+    "integer", "decimal", "double", "float", "int", "long", "short", "byte", "nonNegativeInteger",
+    "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
+    "unsignedShort", "unsignedByte")}
 CHAINAGE_PATTERN = re.compile(r"^K(\d+)\+(\d+)$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -99,7 +103,7 @@ class MentionStatus:
 
 @dataclass
 class AuditResult:
-    corpus: Corpus
+    corpus: Corpus = field(repr=False)
     mentions: list[MentionStatus]
     disagreements: list[str]
     errors: list[str]
@@ -151,7 +155,7 @@ def _ledger_row(path: Path, number: int, line: str) -> LedgerRow:
     try:
         begin, end = int(begin_text), int(end_text)
     except ValueError:
-        raise LedgerError(f"{where}: begin and end must be integers, got {begin_text!r}, {end_text!r}") from None
+        raise LedgerError(f"{where}: begin and end must be integers: {begin_text!r}, {end_text!r}") from None
     if not 0 <= begin < end:
         raise LedgerError(f"{where}: need 0 <= begin < end, got {begin}-{end}")
     if not text:
@@ -168,7 +172,10 @@ def _ledger_row(path: Path, number: int, line: str) -> LedgerRow:
 
 
 def mention_value(mention: Mention) -> Decimal:
-    """The number a mention states: ``128.2``, ``八`` → 8, ``第三`` → 3, ``DN600`` → 600, ``K2+196`` → 2196."""
+    """The number a mention states: ``128.2``; ``八`` → 8; ``第三`` → 3; ``DN600`` → 600; ``K2+196`` → 2196.
+
+    A chainage is compared as metres because that is how ``bk:chainageMetres`` states it.
+    """
     if mention.kind == "number":
         return Decimal(mention.text)
     if mention.kind == "code":
@@ -184,7 +191,8 @@ def _is_chainage(mention: Mention) -> bool:
 
 
 def _number(node: object) -> Decimal | None:
-    if not isinstance(node, Literal):
+    """A typed numeric literal's value; a string such as "5834" is not a number (the encoding forbids it)."""
+    if not isinstance(node, Literal) or node.datatype is None or str(node.datatype) not in NUMERIC_TYPES:
         return None
     try:
         return Decimal(str(node))
@@ -250,7 +258,8 @@ def graph_facts(graph: Graph) -> list[Fact]:
     readers = ((BK.Observation, _observation), (BK.Milestone, _milestone), (BK.Chainage, _chainage))
     facts: list[Fact] = []
     for cls, reader in readers:
-        facts += [reader(graph, s) for s in sorted(set(graph.subjects(RDF.type, cls))) if isinstance(s, URIRef)]
+        subjects = sorted(s for s in set(graph.subjects(RDF.type, cls)) if isinstance(s, URIRef))
+        facts += [reader(graph, s) for s in subjects]
     return facts
 
 
@@ -289,8 +298,10 @@ def _milestone_disagreement(fact: Fact, inside: list[Mention], text: str, quoted
         return None
     numbers = {mention_value(m) for m in inside if m.kind == "number"}
     year, *rest = fact.values
-    missing = [f"{name} {_plain(v)}" for name, v in zip(("month", "day"), rest, strict=False) if v not in numbers]
-    written_years = {mention_value(m) for m in inside if m.kind == "number" and text[m.end:m.end + 1] == "年"}
+    missing = [f"{name} {_plain(v)}" for name, v in zip(("month", "day"), rest, strict=False)
+               if v not in numbers]
+    written_years = {mention_value(m) for m in inside
+                     if m.kind == "number" and text[m.end:m.end + 1] == "年"}
     if year not in numbers:
         if written_years:
             missing.append(f"year {year} (the quote writes {', '.join(map(_plain, sorted(written_years)))})")
@@ -327,7 +338,8 @@ def _apply_ledger(statuses: dict[str, MentionStatus], rows: Sequence[LedgerRow],
             errors.append(f"{row.where}: no mention {row.text!r} at {row.begin}-{row.end} (stale offsets?)")
             continue
         if row.path.stem in PARTS and status.part != row.path.stem:
-            errors.append(f"{row.where}: mention {row.begin}-{row.end} is in part {status.part}, not {row.path.stem}")
+            errors.append(f"{row.where}: mention {row.begin}-{row.end} is in part {status.part}, "
+                          f"not {row.path.stem}")
         if status.mention.key in listed:
             errors.append(f"{row.where}: mention {row.begin}-{row.end} is already listed at "
                           f"{listed[status.mention.key].where}")
@@ -344,7 +356,8 @@ def _apply_ledger(statuses: dict[str, MentionStatus], rows: Sequence[LedgerRow],
     return errors
 
 
-def audit(corpus: Corpus | None = None, graph: Graph | None = None, audit_dir: Path = AUDIT_DIR) -> AuditResult:
+def audit(corpus: Corpus | None = None, graph: Graph | None = None,
+          audit_dir: Path = AUDIT_DIR) -> AuditResult:
     """The audit of the shipped report, graph and ledger (any of them replaceable)."""
     if corpus is None:
         corpus = load_corpus()
@@ -399,8 +412,8 @@ def _problems(result: AuditResult) -> list[str]:
 
 
 def format_text(result: AuditResult) -> str:
-    lines = [f"unaccounted {m.mention.key} {m.mention.text} {m.mention.sentence_id}: {_snippet(result, m.mention)}"
-             for m in result.unaccounted]
+    lines = [f"unaccounted {m.mention.key} {m.mention.text} {m.mention.sentence_id}: "
+             f"{_snippet(result, m.mention)}" for m in result.unaccounted]
     lines += _problems(result)
     total = counts(result)["total"]
     lines.append(f"{total['mentions']} mentions: {total['encoded']} encoded, {total['period']} period, "

@@ -57,6 +57,25 @@ def cmd_locate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from bolekg.audit import AUDIT_DIR, FORMATTERS, audit
+
+    result = audit(audit_dir=args.audit_dir or AUDIT_DIR)
+    sys.stdout.write(FORMATTERS[args.format](result))
+    return EXIT_OK if result.ok else EXIT_INVALID
+
+
+def register_audit(commands: argparse._SubParsersAction) -> None:
+    from pathlib import Path
+
+    audit = commands.add_parser("audit", help="account for every numeric mention in the report")
+    audit.add_argument("--format", choices=["text", "md", "json"], default="text",
+                       help="text: unaccounted mentions and problems (default); md: coverage table; "
+                            "json: every mention with its status")
+    audit.add_argument("--audit-dir", type=Path, help="the ledger's directory (default data/audit)")
+    audit.set_defaults(func=cmd_audit)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bolekg", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -83,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Other modules' subcommands: each function adds its parsers to the subparsers object.
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+EXTRA_COMMANDS.append(register_audit)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,231 @@
+"""Every shape can fail: a minimal valid graph is broken one rule at a time.
+
+``fixtures/shapes-base.ttl`` satisfies all shapes (tested first, so a broken fixture cannot pass
+silently); each case below applies one SPARQL Update to it and expects the named shape to report
+the failure with its message. A last test proves that every named shape and SHACL-SPARQL
+constraint in ``shapes/`` is exercised by at least one case.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from bolekg.dataset import ontology_graph
+from bolekg.validate import Outcome, shapes_graph, validate
+from bolekg.vocab import SH
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHAPES = "https://w3id.org/bolekg/shapes#"
+PREFIXES = """
+PREFIX bk: <https://w3id.org/bolekg/def/>
+PREFIX ex: <https://w3id.org/bolekg/id/test/>
+PREFIX geo: <http://www.opengis.net/ont/geosparql#>
+PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
+PREFIX qb: <http://purl.org/linked-data/cube#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
+PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX unit: <http://qudt.org/vocab/unit/>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+
+
+def drop(subject: str, predicate: str) -> str:
+    return f"DELETE WHERE {{ {subject} {predicate} ?o }}"
+
+
+def put(subject: str, predicate: str, value: str) -> str:
+    return f"DELETE WHERE {{ {subject} {predicate} ?o }} ; INSERT DATA {{ {subject} {predicate} {value} }}"
+
+
+def add(triples: str) -> str:
+    return f"INSERT DATA {{ {triples} }}"
+
+
+# (case id, update, shape or constraint that must report it, words its message must contain)
+CASES: list[tuple[str, str, str, str]] = [
+    ("label-zh-missing", f"DELETE DATA {{ ex:item rdfs:label {chr(34)}测试条目{chr(34)}@zh }}",
+     "Labelled-zh", "Chinese"),
+    ("label-en-missing", 'DELETE DATA { ex:city rdfs:label "Test city"@en }', "Labelled-en", "English"),
+    ("label-duplicate-lang", add('ex:bureau rdfs:label "Second name"@en'), "Labelled-unique", "more than one"),
+    ("no-evidence", drop("ex:obs-rate", "bk:evidence"), "Evidenced-evidence", "no bk:evidence"),
+    ("evidence-not-quote", put("ex:project", "bk:evidence", "ex:city"), "Evidenced-evidence", "not a bk:Quote"),
+    ("organisation-unsourced", drop("ex:other-bureau", "bk:editorialNote"), "OrganisationSource",
+     "editorial note"),
+    ("quote-no-anchor", drop("ex:q-rank", "nif:anchorOf"), "Quote-anchor", "nif:anchorOf"),
+    ("quote-begin-untyped", put("ex:q-rank", "nif:beginIndex", "52"), "Quote-begin", "nif:beginIndex"),
+    ("quote-no-end", drop("ex:q-rank", "nif:endIndex"), "Quote-end", "nif:endIndex"),
+    ("quote-no-sentence", drop("ex:q-rank", "nif:sentence"), "Quote-sentence", "nif:sentence"),
+    ("quote-no-context", drop("ex:q-rank", "nif:referenceContext"), "Quote-context", "referenceContext"),
+    ("quote-not-verbatim", put("ex:q-rank", "nif:anchorOf", '"位居第二"'), "Quote-verbatim",
+     "is not the source text"),
+    ("quote-wrong-offsets", put("ex:q-rank", "nif:beginIndex", '"51"^^xsd:nonNegativeInteger'),
+     "Quote-verbatim", "is not the source text"),
+    ("quote-outside-sentence", put("ex:q-name", "nif:sentence", "ex:sentence-2"), "Quote-inSentence",
+     "not inside its sentence"),
+    ("observation-no-dataset", drop("ex:obs-rate", "qb:dataSet"), "Observation-dataSet", "qb:DataSet"),
+    ("observation-no-indicator", drop("ex:obs-rate", "bk:indicator"), "Observation-indicator",
+     "bk:indicator"),
+    ("observation-bad-measure", put("ex:obs-rate", "qb:measureType", "bk:planned"),
+     "Observation-measureType", "exactly one qb:measureType"),
+    ("observation-two-units", add("ex:obs-rate sdmx-attribute:unitMeasure unit:NUM"), "Observation-unit",
+     "exactly one unit"),
+    ("observation-no-unit", drop("ex:obs-rate", "sdmx-attribute:unitMeasure"), "Observation-unit",
+     "exactly one unit"),
+    ("observation-no-period", drop("ex:obs-rate", "sdmx-dimension:refPeriod"), "Observation-period",
+     "refPeriod"),
+    ("observation-no-area", drop("ex:obs-rate", "sdmx-dimension:refArea"), "Observation-area", "refArea"),
+    ("observation-no-initiative", drop("ex:obs-rate", "bk:initiative"), "Observation-initiative",
+     "bk:initiative"),
+    ("normalised-not-decimal", put("ex:obs-money", "bk:normalisedValue", '"1000000"'),
+     "Observation-normalisedValue", "xsd:decimal"),
+    ("normalised-unit-not-unit", put("ex:obs-money", "bk:normalisedUnit", "ex:city"),
+     "Observation-normalisedUnit", "qudt:Unit"),
+    ("qualifier-not-qualifier", put("ex:obs-money", "bk:valueQualifier", "bk:Start"),
+     "Observation-qualifier", "bk:ValueQualifier"),
+    ("part-of-non-observation", put("ex:obs-part-1", "bk:partOf", "ex:city"), "Observation-partOf",
+     "another bk:Observation"),
+    ("parts-complete-string", put("ex:obs-actual", "bk:partsComplete", '"yes"'),
+     "Observation-partsComplete", "xsd:boolean"),
+    ("value-as-string", put("ex:obs-rate", "bk:rate", '"99.5"'), "Observation-oneValue",
+     "exactly one typed number"),
+    ("value-missing", drop("ex:obs-rate", "bk:rate"), "Observation-oneValue", "exactly one typed number"),
+    ("value-twice", add("ex:obs-rate bk:rate 98.1"), "Observation-oneValue", "exactly one typed number"),
+    ("value-negative", put("ex:obs-target", "bk:target", "-5"), "Observation-nonNegative",
+     "cannot be negative"),
+    ("rate-over-100", put("ex:obs-rate", "bk:rate", "100.5"), "Observation-percentRange",
+     "between 0 and 100"),
+    ("rank-zero", put("ex:obs-rank", "bk:rank", "0"), "Observation-rank", "whole number"),
+    ("indicator-outside-scheme", drop("ex:indicator", "skos:inScheme"), "Indicator-scheme", "code list"),
+    ("division-code-pattern", put("ex:city", "bk:divisionCode", '"65270"'), "Division-code",
+     "2, 4, 6, 9 or 12 digits"),
+    ("candidate-code-pattern", put("ex:village", "bk:candidateDivisionCode", '"6527011"'),
+     "Division-candidate", "2, 4, 6, 9 or 12 digits"),
+    ("candidate-code-unexplained", drop("ex:village", "bk:editorialNote"), "CandidateCodeNote-note",
+     "editorial note"),
+    ("division-not-within", drop("ex:city", "geo:sfWithin"), "DivisionWithin-parent", "geo:sfWithin"),
+    ("segment-no-road", drop("ex:segment", "bk:segmentOf"), "RoadSegment-road", "bk:segmentOf"),
+    ("segment-no-start", drop("ex:segment", "bk:fromPlace"), "RoadSegment-from", "bk:fromPlace"),
+    ("segment-no-end", drop("ex:segment", "bk:toPlace"), "RoadSegment-to", "bk:toPlace"),
+    ("chainage-no-metres", drop("ex:chainage", "bk:chainageMetres"), "Chainage-metres", "chainageMetres"),
+    ("chainage-bad-form", put("ex:chainage", "bk:asWritten", '"2+196"'), "Chainage-written", "K<km>+<m>"),
+    ("chainage-inconsistent", put("ex:chainage", "bk:chainageMetres", "2169"), "Chainage-consistent",
+     "is 2196 m"),
+    ("stated-no-agent", drop("ex:stated", "bk:agent"), "Responsibility-agent", "exactly one organisation"),
+    ("stated-with-reason", add('ex:stated bk:reason "because"@en'), "Stated-noReason", "quoted, not reasoned"),
+    ("attributed-no-zh-reason", 'DELETE DATA { ex:attributed bk:reason "职能所在。"@zh }',
+     "Attributed-reasonZh", "in Chinese"),
+    ("attributed-no-en-reason", 'DELETE DATA { ex:attributed bk:reason "Its mandate."@en }',
+     "Attributed-reasonEn", "in English"),
+    ("attributed-with-evidence", add("ex:attributed bk:evidence ex:q-name"), "Attributed-noEvidence",
+     "must not cite a quote"),
+    ("stated-shortcut-dangling", add("ex:project bk:responsibleAgency ex:bureau"),
+     "ResponsibilityAgrees-stated", "no matching bk:StatedResponsibility"),
+    ("attributed-shortcut-missing", drop("ex:item", "bk:attributedAgency"),
+     "ResponsibilityAgrees-attributed", "no matching bk:AttributedResponsibility"),
+    ("item-no-programme", drop("ex:item", "bk:programme"), "Item-programme", "exactly one programme"),
+    ("item-bad-notation", put("ex:item", "skos:notation", '"4.1"'), "Item-notation", "notation"),
+    ("item-no-paragraph", drop("ex:item", "bk:describedIn"), "Item-text", "one paragraph"),
+    ("project-orphan", drop("ex:project", "bk:partOfInitiative"), "PartOfInitiative-parent",
+     "bk:partOfInitiative"),
+    ("milestone-two-dates", add('ex:milestone time:inXSDgYearMonth "2021-04"^^xsd:gYearMonth'),
+     "Milestone", "exactly one date"),
+    ("milestone-no-date", drop("ex:milestone", "time:inXSDDate"), "Milestone", "exactly one date"),
+    ("milestone-no-initiative", drop("ex:milestone", "bk:milestoneOf"), "Milestone-of", "bk:milestoneOf"),
+    ("milestone-no-kind", drop("ex:milestone", "bk:milestoneKind"), "Milestone-kind", "bk:milestoneKind"),
+    ("milestone-no-planned", drop("ex:milestone", "bk:planned"), "Milestone-planned", "bk:planned"),
+    ("milestone-date-as-string", put("ex:milestone", "time:inXSDDate", '"2021-04-05"'), "Milestone-date",
+     "xsd:date"),
+    ("milestone-month-as-date", put("ex:milestone-month", "time:inXSDgYearMonth",
+                                    '"2021-12-01"^^xsd:date'), "Milestone-month", "xsd:gYearMonth"),
+    ("milestone-bad-qualifier", put("ex:milestone-month", "bk:valueQualifier", "bk:MoreThan"),
+     "Milestone-qualifier", "bk:Before"),
+    ("period-no-end", drop("ex:period", "time:hasEnd"), "Period-end", "ends at exactly one instant"),
+    ("period-begin-untyped", put("ex:start", "time:inXSDDate", '"2021-01-01"'), "Period-begin",
+     "begins at most once"),
+    ("share-disagrees", put("ex:obs-share", "bk:shareOfPlan", "55"), "ShareOfPlan-ratio",
+     "is not actual ÷ target"),
+    ("share-rounding-exceeded", put("ex:obs-share", "bk:shareOfPlan", "50.6"), "ShareOfPlan-ratio",
+     "is not actual ÷ target"),
+    ("share-units-differ", put("ex:obs-target", "sdmx-attribute:unitMeasure", "unit:NUM"),
+     "ShareOfPlan-units", "same unit"),
+    ("parts-do-not-sum", put("ex:obs-part-2", "bk:actual", "41"), "PartsSum-total", "sum to 101"),
+    ("parts-missing", "DELETE WHERE { ?p bk:partOf ex:obs-actual }", "PartsSum-total", "sum to"),
+    ("parts-unit-differs", put("ex:obs-part-2", "sdmx-attribute:unitMeasure", "unit:NUM"),
+     "PartsSum-units", "but its whole is in"),
+    ("normalised-missing", drop("ex:obs-money", "bk:normalisedValue"), "Normalised-present",
+     "give bk:normalisedValue"),
+    ("normalised-wrong", put("ex:obs-money", "bk:normalisedValue", "100000.0"), "Normalised-value",
+     "is not 100"),
+]
+
+
+@pytest.fixture(scope="module")
+def base() -> Graph:
+    graph = ontology_graph()
+    graph.parse(FIXTURES / "shapes-base.ttl", format="turtle")
+    return graph
+
+
+def mutated(base: Graph, update: str) -> Graph:
+    graph = Graph()
+    for triple in base:
+        graph.add(triple)
+    graph.update(PREFIXES + update)
+    return graph
+
+
+def sources(outcome: Outcome) -> set[str]:
+    """Local names of every shape and SHACL-SPARQL constraint that reported a violation."""
+    report = outcome.report
+    found: set[str] = set()
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        for predicate in (SH.sourceShape, SH.sourceConstraint):
+            node = report.value(result, predicate)
+            if isinstance(node, URIRef) and str(node).startswith(SHAPES):
+                found.add(str(node)[len(SHAPES):])
+    return found
+
+
+def test_base_fixture_conforms(base: Graph) -> None:
+    outcome = validate(base)
+    assert outcome.conforms, [f.message for f in outcome.findings]
+    assert not outcome.findings
+
+
+@pytest.mark.parametrize(("update", "shape", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_shape_fails_with_its_message(base: Graph, update: str, shape: str, words: str) -> None:
+    outcome = validate(mutated(base, update))
+    assert not outcome.conforms
+    assert shape in sources(outcome), f"{shape} did not fire; fired: {sources(outcome)}"
+    messages = " | ".join(f.message for f in outcome.violations())
+    assert words in messages, messages
+
+
+def test_every_shape_has_a_failing_case() -> None:
+    shapes = shapes_graph()
+    named = {
+        str(node)[len(SHAPES):]
+        for kind in (SH.NodeShape, SH.PropertyShape, SH.SPARQLConstraint)
+        for node in shapes.subjects(RDF.type, kind)
+        if isinstance(node, URIRef)
+    }
+    covered = {case[2] for case in CASES}
+    # A node shape whose only work is done by its named property shapes or constraints is covered
+    # through them.
+    for node in list(named):
+        members = {
+            str(m)[len(SHAPES):]
+            for p in (SH.property, SH.sparql)
+            for m in shapes.objects(URIRef(SHAPES + node), p)
+            if isinstance(m, URIRef)
+        }
+        if members and members <= covered:
+            covered.add(node)
+    assert named - covered == set()
