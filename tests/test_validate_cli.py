@@ -50,11 +50,13 @@ def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_exit_one_names_the_focus_label(broken_home: Path) -> None:
     report = broken_home / "data" / "turtle" / "report.ttl"
     text = report.read_text(encoding="utf-8")
-    report.write_text(text.replace('"Employment and entrepreneurship"@en ;', '"Employment"@de ;', 1),
+    assert 'rdfs:label "就业创业方面"@zh , "Employment and entrepreneurship"@en ;' in text
+    report.write_text(text.replace('rdfs:label "就业创业方面"@zh , "Employment and entrepreneurship"@en ;',
+                                   'rdfs:label "就业创业方面"@zh , "Employment"@de ;'),
                       encoding="utf-8")
     result = run_cli(broken_home, "validate")
     assert result.returncode == 1, result.stderr
-    assert "就业创业方面" in result.stdout
+    assert "Employment and entrepreneurship (item:1-01)" in result.stdout
     assert "path:    rdfs:label" in result.stdout
     assert "needs an rdfs:label in English" in result.stdout
 
