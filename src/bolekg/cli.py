@@ -9,6 +9,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from bolekg.server_cli import register_linked_data
+
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
 
@@ -103,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 #: Other modules' subcommands: each function adds its parsers to the subparsers object.
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 EXTRA_COMMANDS.append(register_audit)
+EXTRA_COMMANDS.append(register_linked_data)  # load, serve, export
 
 
 def main(argv: Sequence[str] | None = None) -> int:

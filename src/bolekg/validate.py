@@ -30,6 +30,7 @@ class Finding:
     focus_label: str
     path: str
     value: str
+    value_label: str
     message: str
     shape: str
 
@@ -78,13 +79,15 @@ def findings(report: Graph, data: Graph) -> list[Finding]:
         path = report.value(node, SH.resultPath)
         severity = report.value(node, SH.resultSeverity)
         messages = [str(m) for m in report.objects(node, SH.resultMessage)]
+        value = report.value(node, SH.value)
         result.append(
             Finding(
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
                 focus=_short(data, focus),
                 focus_label=_label(data, focus) if focus is not None else "",
                 path=_short(data, path),
-                value=_short(data, report.value(node, SH.value)),
+                value=_short(data, value),
+                value_label=_label(data, value) if isinstance(value, URIRef) else "",
                 message="; ".join(messages) or "(no message)",
                 shape=_short(data, report.value(node, SH.sourceShape)),
             )
@@ -119,7 +122,8 @@ def format_text(outcome: Outcome) -> str:
         if f.path:
             lines.append(f"  path:    {f.path}")
         if f.value:
-            lines.append(f"  value:   {f.value}")
+            # Checks that run once over many nodes report the offending node as the value.
+            lines.append(f"  value:   {f.value_label} ({f.value})" if f.value_label else f"  value:   {f.value}")
         lines.append(f"  message: {f.message}")
     violations = len(outcome.violations())
     lines.append("")

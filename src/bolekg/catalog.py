@@ -1,0 +1,181 @@
+"""What the server says about itself: VoID + DCAT for the dataset, the SPARQL Service Description.
+
+* VoID (https://www.w3.org/TR/void/): §4 statistics (``void:triples``, class and property
+  partitions), §5 access (``void:sparqlEndpoint``, ``void:dataDump``, ``void:uriSpace``),
+  §6 vocabularies (``void:vocabulary``), §7.2 the well-known location ``/.well-known/void``.
+* DCAT 3 (https://www.w3.org/TR/vocab-dcat-3/): the dataset, one ``dcat:Distribution`` per dump
+  (§6.7, with ``dcat:downloadURL`` and ``dcat:mediaType``), the endpoint as a ``dcat:DataService``
+  (§6.8, ``dcat:endpointURL``, ``dcat:servesDataset``).
+* SPARQL 1.1 Service Description (https://www.w3.org/TR/sparql11-service-description/) §3.
+
+URLs of this deployment (endpoint, dumps) are built from the address the client used; the data's
+own IRIs stay under the canonical base whatever the host.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from bolekg.sparql import GRAPH_FORMATS, RESULT_FORMATS, SERIALISATION_PREFIXES, Format
+from bolekg.store import GraphStore
+from bolekg.vocab import BK, DCAT, DCT, SD, VOID, bind_prefixes
+
+#: Dumps at stable URLs under ``/dumps/``: file name → format.
+DUMP_FILES: dict[str, Format] = {f"bolekg.{fmt.extension}": fmt for fmt in GRAPH_FORMATS
+                                 if fmt.key != "rdfxml"}
+CSV_FILE = "observations.csv"
+IANA = "https://www.iana.org/assignments/media-types/"
+
+#: Namespaces a class or property may come from, for ``void:vocabulary``.
+VOCABULARIES = sorted(set(SERIALISATION_PREFIXES.values()), key=len, reverse=True)
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where this deployment answers: ``root`` is the URL of ``/`` as the client reached it."""
+
+    root: str
+    base: str
+    writable: bool = False
+
+    def url(self, path: str) -> URIRef:
+        return URIRef(self.root.rstrip("/") + "/" + path.lstrip("/"))
+
+    @property
+    def endpoint(self) -> URIRef:
+        return self.url("sparql")
+
+
+def _rows(store: GraphStore, query: str) -> list[dict[str, str]]:
+    result = store.query(query)
+    names = [var.value for var in result.value.variables]  # type: ignore[union-attr]
+    return [{name: row[name].value for name in names if row[name] is not None}
+            for row in result.value]  # type: ignore[union-attr]
+
+
+def _vocabulary(iri: str) -> str | None:
+    return next((ns for ns in VOCABULARIES if iri.startswith(ns)), None)
+
+
+def void_graph(store: GraphStore, site: Site) -> Graph:
+    """The VoID + DCAT description of the dataset as this deployment serves it."""
+    g = Graph()
+    bind_prefixes(g)
+    g.bind("sd", SD)
+    dataset = site.url(".well-known/void#dataset")
+    service = site.url("sparql#service")
+    g.add((dataset, RDF.type, VOID.Dataset))
+    g.add((dataset, RDF.type, DCAT.Dataset))
+    g.add((dataset, DCT.title, Literal("BoleKG: Bole City's 2021 mid-year report on practical matters for "
+                                       "the people, as linked data", lang="en")))
+    g.add((dataset, DCT.title, Literal("博乐市“我为群众办实事”实践活动2021年上半年工作情况知识图谱", lang="zh")))
+    g.add((dataset, DCT.description, Literal(
+        "Every figure, project, agency and place of the report, each traced to the sentence it came "
+        "from, with the ontology that defines the terms.", lang="en")))
+    g.add((dataset, DCT.modified, Literal(store.version().last_modified.isoformat(), datatype=XSD.dateTime)))
+    g.add((dataset, VOID.uriSpace, Literal(site.base + "id/")))
+    g.add((dataset, VOID.sparqlEndpoint, site.endpoint))
+    g.add((dataset, VOID.rootResource, URIRef(site.base + "def/")))
+    g.add((dataset, DCAT.keyword, Literal("我为群众办实事", lang="zh")))
+    g.add((dataset, DCAT.keyword, Literal("local government", lang="en")))
+
+    for row in _rows(store, "PREFIX dct: <http://purl.org/dc/terms/> "
+                            "SELECT DISTINCT ?l WHERE { ?x dct:license ?l }"):
+        g.add((dataset, DCT.license, URIRef(row["l"])))
+    for row in _rows(store, f"SELECT DISTINCT ?r WHERE {{ ?r a <{BK.Report}> }}"):
+        g.add((dataset, DCT.source, URIRef(row["r"])))
+        g.add((dataset, VOID.exampleResource, URIRef(row["r"])))
+
+    # VoID §4: statistics over the union (distinct triples), then per class and per property.
+    g.add((dataset, VOID.triples, Literal(store.triple_count())))
+    entities = _rows(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), "
+                            f'"{site.base}")) }}')
+    g.add((dataset, VOID.entities, Literal(int(entities[0]["n"]))))
+    vocabularies: set[str] = set()
+    classes = _rows(store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
+    for row in classes:
+        part = BNode()
+        g.add((dataset, VOID.classPartition, part))
+        g.add((part, VOID["class"], URIRef(row["c"])))
+        g.add((part, VOID.entities, Literal(int(row["n"]))))
+        vocabularies.add(_vocabulary(row["c"]) or "")
+    properties = _rows(store, "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } "
+                              "GROUP BY ?p ORDER BY ?p")
+    for row in properties:
+        part = BNode()
+        g.add((dataset, VOID.propertyPartition, part))
+        g.add((part, VOID.property, URIRef(row["p"])))
+        g.add((part, VOID.triples, Literal(int(row["n"]))))
+        vocabularies.add(_vocabulary(row["p"]) or "")
+    for namespace in sorted(vocabularies - {""}):
+        g.add((dataset, VOID.vocabulary, URIRef(namespace)))
+
+    # Each named graph is a subset, named by its own (dereferenceable) IRI.
+    for name, count in sorted(store.graph_counts().items()):
+        subset = URIRef(name)
+        g.add((dataset, VOID.subset, subset))
+        g.add((subset, RDF.type, VOID.Dataset))
+        g.add((subset, SD.name, subset))
+        g.add((subset, VOID.triples, Literal(count)))
+
+    # Access: dumps (VoID §5.3, DCAT distributions) and the endpoint (DCAT data service).
+    for file_name, fmt in (*DUMP_FILES.items(), (CSV_FILE, None)):
+        url = site.url(f"dumps/{file_name}")
+        media = fmt.media_type if fmt else "text/csv"
+        distribution = site.url(f".well-known/void#dump-{file_name.replace('.', '-')}")
+        if fmt is not None:
+            g.add((dataset, VOID.dataDump, url))
+        g.add((dataset, DCAT.distribution, distribution))
+        g.add((distribution, RDF.type, DCAT.Distribution))
+        g.add((distribution, DCAT.downloadURL, url))
+        g.add((distribution, DCAT.accessURL, url))
+        g.add((distribution, DCAT.mediaType, URIRef(IANA + media)))
+        if fmt is not None and fmt.iri:
+            g.add((distribution, DCT["format"], URIRef(fmt.iri)))
+        if fmt is None:
+            g.add((distribution, DCT.title, Literal("Every figure as tidy CSV, one row per observation",
+                                                    lang="en")))
+    g.add((dataset, DCAT.accessService, service))
+    g.add((service, RDF.type, DCAT.DataService))
+    g.add((service, DCAT.endpointURL, site.endpoint))
+    g.add((service, DCAT.endpointDescription, site.endpoint))
+    g.add((service, DCAT.servesDataset, dataset))
+    g.add((service, DCT.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    return g
+
+
+def service_description(store: GraphStore, site: Site) -> Graph:
+    """SPARQL 1.1 Service Description (§3) of ``/sparql``: languages, formats, the default dataset."""
+    g = Graph()
+    bind_prefixes(g)
+    g.bind("sd", SD)
+    service = site.url("sparql#service")
+    g.add((service, RDF.type, SD.Service))
+    g.add((service, SD.endpoint, site.endpoint))
+    g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    if site.writable:
+        g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
+    g.add((service, SD.feature, SD.UnionDefaultGraph))
+    g.add((service, SD.defaultEntailmentRegime, URIRef("http://www.w3.org/ns/entailment/Simple")))
+    for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
+        g.add((service, SD.resultFormat, URIRef(fmt.iri)))
+
+    dataset = BNode()
+    g.add((service, SD.defaultDataset, dataset))
+    g.add((dataset, RDF.type, SD.Dataset))
+    default = BNode()
+    g.add((dataset, SD.defaultGraph, default))
+    g.add((default, RDF.type, SD.Graph))
+    g.add((default, VOID.triples, Literal(store.triple_count())))
+    for name, count in sorted(store.graph_counts().items()):
+        named, graph = BNode(), BNode()
+        g.add((dataset, SD.namedGraph, named))
+        g.add((named, RDF.type, SD.NamedGraph))
+        g.add((named, SD.name, URIRef(name)))
+        g.add((named, SD.graph, graph))
+        g.add((graph, RDF.type, SD.Graph))
+        g.add((graph, VOID.triples, Literal(count)))
+    return g

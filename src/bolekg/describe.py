@@ -1,0 +1,69 @@
+"""The document a dereferenced IRI answers with, and the mapping of request paths to IRIs.
+
+A resource's document holds its own triples, the triples pointing at it, the blank nodes it
+hangs (two levels, enough for the Data Cube component specifications), and the ``rdfs:label`` /
+``skos:prefLabel`` of every IRI it mentions — so that a client can show names without a second
+request (the "following your nose" pattern of Cool URIs for the Semantic Web, W3C Note §4).
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from bolekg.sparql import BY_EXTENSION, Format
+from bolekg.store import GraphStore
+
+DOCUMENT_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+CONSTRUCT { ?s ?p ?o . ?n ?lp ?label }
+WHERE {
+  { VALUES ?s { %(iri)s } ?s ?p ?o }
+  UNION { VALUES ?o { %(iri)s } ?s ?p ?o }
+  UNION { VALUES ?r { %(iri)s } ?r ?p1 ?s . FILTER(isBlank(?s)) ?s ?p ?o }
+  UNION { VALUES ?r { %(iri)s } ?r ?p1 ?b . FILTER(isBlank(?b)) ?b ?p2 ?s . FILTER(isBlank(?s)) ?s ?p ?o }
+  UNION {
+    VALUES ?r { %(iri)s }
+    { ?r ?n ?x } UNION { ?r ?x ?n } UNION { ?n ?x ?r } UNION { ?x ?n ?r }
+    UNION { ?r ?y ?b . FILTER(isBlank(?b)) { ?b ?n ?z } UNION { ?b ?z ?n } }
+    FILTER(isIRI(?n))
+    VALUES ?lp { rdfs:label skos:prefLabel }
+    ?n ?lp ?label
+  }
+}
+"""
+
+
+def resource_document(store: GraphStore, iri: str) -> list[ox.Triple]:
+    """The triples describing ``iri``; empty when the store knows nothing about it."""
+    node = ox.NamedNode(iri)  # raises ValueError on anything that is not an IRI
+    result = store.query(DOCUMENT_QUERY % {"iri": str(node)})
+    return list(result.value)  # type: ignore[arg-type]
+
+
+def exists(store: GraphStore, iri: str) -> bool:
+    node = ox.NamedNode(iri)
+    result = store.query(f"ASK {{ {{ {node} ?p ?o }} UNION {{ ?s ?p {node} }} UNION {{ ?s {node} ?o }} }}")
+    return bool(result.value)
+
+
+def split_extension(path: str) -> tuple[str, Format | None]:
+    """``id/obs/x.ttl`` → (``id/obs/x``, Turtle); a path without a known extension is returned whole."""
+    stem, dot, extension = path.rpartition(".")
+    if dot and "/" not in extension and extension in BY_EXTENSION:
+        return stem, BY_EXTENSION[extension]
+    return path, None
+
+
+def candidate_iris(base: str, path: str) -> list[str]:
+    """The IRIs a request path may name: ``base + path``, and the same with a trailing slash
+    (so ``/def.ttl`` reaches the ontology ``…/def/``)."""
+    iri = base + path.lstrip("/")
+    return [iri] if iri.endswith("/") else [iri, iri + "/"]
+
+
+def local_path(base: str, iri: str) -> str | None:
+    """Where an IRI under ``base`` is served on this host (``/id/…``); ``None`` for other IRIs."""
+    if iri.startswith(base):
+        return "/" + iri[len(base):]
+    return None

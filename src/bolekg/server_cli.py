@@ -1,0 +1,143 @@
+"""``bolekg load``, ``bolekg serve`` and ``bolekg export``: thin wrappers over the store, the web app and export.
+
+``load`` and ``serve`` put the data through the SHACL gate before anything is written; invalid data
+prints the readable report and exits 1, leaving the store as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", type=Path, metavar="DIR",
+                        help="on-disk pyoxigraph store (kept across restarts); default: in memory")
+    parser.add_argument("--endpoint", metavar="URL",
+                        help="a SPARQL 1.1 query endpoint to use instead of the embedded store")
+    parser.add_argument("--graph-store", metavar="URL",
+                        help="its Graph Store Protocol URL (default: …/store next to a …/query endpoint)")
+    parser.add_argument("--update-endpoint", metavar="URL",
+                        help="its SPARQL Update URL (default: …/update next to a …/query endpoint)")
+
+
+def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from bolekg.store import open_store
+
+    if args.store and args.endpoint:
+        raise ValueError("give --store or --endpoint, not both")
+    return open_store(path=args.store, endpoint=args.endpoint, graph_store=args.graph_store,
+                      update_endpoint=args.update_endpoint)
+
+
+def _where(args: argparse.Namespace) -> str:
+    if args.endpoint:
+        return f"remote store {args.endpoint}"
+    return f"embedded store in {args.store}" if args.store else "embedded store in memory"
+
+
+def _load(store, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    from bolekg.dataset import load_dataset
+    from bolekg.store import WriteRejected
+
+    try:
+        store.load(load_dataset())
+    except WriteRejected as error:
+        sys.stdout.write(error.report_text())
+        print(f"bolekg: not loaded: the data does not conform; {_where(args)} is unchanged.", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Loaded {store.triple_count()} triples into {_where(args)}: {', '.join(store.graph_names())}")
+    return EXIT_OK
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from bolekg.store import StoreError
+
+    store = _open(args)
+    try:
+        return _load(store, args)
+    except StoreError as error:
+        print(f"bolekg load: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        store.close()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import waitress
+
+    from bolekg.store import EmbeddedStore, StoreError
+    from bolekg.web import create_app
+
+    store = _open(args)
+    try:
+        needs_load = args.reload or (isinstance(store, EmbeddedStore) and store.is_empty())
+        if needs_load:
+            status = _load(store, args)
+            if status != EXIT_OK:
+                return status
+        else:
+            print(f"Serving {store.triple_count()} triples already in {_where(args)}")
+        app = create_app({"STORE": store})
+    except StoreError as error:
+        print(f"bolekg serve: {error}", file=sys.stderr)
+        store.close()
+        return EXIT_ERROR
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
+    root = f"http://{shown}:{args.port}"
+    print(f"BoleKG is running. Open {root}/\n"
+          f"  SPARQL endpoint  {root}/sparql\n"
+          f"  the report       {root}/id/report/bole-2021-h1\n"
+          f"  dataset (VoID)   {root}/.well-known/void\n"
+          f"  dumps            {root}/dumps/bolekg.ttl  {root}/dumps/observations.csv\n"
+          f"  writes           {'enabled (bearer token)' if app.extensions['bolekg'].writable else 'disabled'}\n"
+          "Press Ctrl+C to stop.", flush=True)
+    try:
+        waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="bolekg")
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bolekg.dataset import load_dataset
+    from bolekg.export import export
+    from bolekg.sparql import GRAPH_FORMATS
+
+    fmt = next((f for f in GRAPH_FORMATS if args.format in f.names), None)
+    if fmt is None:
+        print(f"bolekg export: unknown format {args.format!r}", file=sys.stderr)
+        return EXIT_ERROR
+    data = export(load_dataset(), fmt, base=args.base)
+    if args.output:
+        args.output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def register_linked_data(commands: argparse._SubParsersAction) -> None:
+    load = commands.add_parser("load", help="validate the data and load it into a store")
+    _store_options(load)
+    load.set_defaults(func=cmd_load)
+
+    serve = commands.add_parser("serve", help="serve the SPARQL endpoint, IRIs and dumps over HTTP")
+    _store_options(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    serve.add_argument("--threads", type=int, default=8, help="WSGI worker threads (default 8)")
+    serve.add_argument("--reload", action="store_true",
+                       help="load the data files even into a store that already holds data")
+    serve.set_defaults(func=cmd_serve)
+
+    export_parser = commands.add_parser("export", help="write the dataset in any RDF format")
+    export_parser.add_argument("--format", default="turtle",
+                               help="turtle, ntriples, nquads, trig, jsonld or rdfxml (or an extension)")
+    export_parser.add_argument("--base", metavar="NEW_BASE",
+                               help="rebase every IRI under https://w3id.org/bolekg/ onto NEW_BASE")
+    export_parser.add_argument("--output", "-o", type=Path, help="write to a file instead of stdout")
+    export_parser.set_defaults(func=cmd_export)

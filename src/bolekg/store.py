@@ -1,0 +1,484 @@
+"""One store interface, two real backends: embedded pyoxigraph and any SPARQL 1.1 server.
+
+Reads go straight to the backend. Every write — a load, a SPARQL Update, a Graph Store Protocol
+PUT/POST/DELETE — follows the same path so that the shapes gate all of them the same way:
+
+1. copy the whole dataset into a private in-memory pyoxigraph store,
+2. apply the change to the copy,
+3. validate the copy's union (ontology + data, one rdflib ``Graph``) with the SHACL shapes,
+4. only if it conforms, send the difference to the backend as one SPARQL Update request, which
+   both backends apply atomically (SPARQL 1.1 Update §2.2).
+
+A refused write therefore leaves the store exactly as it was, and the caller gets the report.
+A load validates the incoming dataset before anything is touched and then replaces its graphs.
+
+The default graph of a query is the union of all graphs unless the request or the query names
+graphs (SPARQL 1.1 Protocol §2.1.4): pyoxigraph's ``use_default_graph_as_union``, and for a remote
+server the list of its named graphs sent as ``default-graph-uri``/``named-graph-uri``.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import pyoxigraph as ox
+from rdflib import Dataset, Graph
+
+from bolekg.quads import (
+    GraphName,
+    change_update,
+    copy_store,
+    dataset_graphs,
+    graph_sets,
+    graph_term,
+    union_rdflib,
+)
+from bolekg.sparql import SERIALISATION_PREFIXES, Format, QueryResult, SparqlSyntaxError, has_dataset_clause
+from bolekg.validate import Outcome, format_text
+
+Validator = Callable[[Graph], Outcome]
+T = TypeVar("T")
+
+
+def default_validator(graph: Graph) -> Outcome:
+    """The project's shapes (``shapes/``), imported late so a store can be built without them."""
+    from bolekg.validate import validate
+
+    return validate(graph)
+
+
+class WriteRejected(Exception):
+    """The write would break the shapes; nothing was changed. ``outcome`` holds the SHACL report."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__("the data does not conform to the shapes")
+        self.outcome = outcome
+
+    def report_text(self) -> str:
+        return format_text(self.outcome)
+
+
+class StoreError(RuntimeError):
+    """The backend failed (unreachable server, unexpected answer): not the client's fault."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """What HTTP validators (ETag, Last-Modified: RFC 9110 §8.8) are derived from."""
+
+    etag: str
+    last_modified: datetime
+
+
+class GraphStore(ABC):
+    """The interface the web app and the CLI use; subclasses supply reads and the atomic commit."""
+
+    def __init__(self, validator: Validator | None = None):
+        self.validator: Validator = validator or default_validator
+        self._lock = threading.RLock()
+        self._touch()
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    @abstractmethod
+    def query(self, sparql: str, default_graphs: Iterable[str] | None = None,
+              named_graphs: Iterable[str] | None = None) -> QueryResult:
+        """Run a SPARQL query; raises :class:`SparqlSyntaxError` with the parser's message."""
+
+    @abstractmethod
+    def graph_names(self) -> list[str]:
+        """The named graphs, sorted."""
+
+    @abstractmethod
+    def snapshot(self) -> ox.Store:
+        """A private in-memory copy of the whole dataset."""
+
+    @abstractmethod
+    def graph_triples(self, name: GraphName) -> list[ox.Triple] | None:
+        """One graph's triples, or ``None`` if there is no such named graph."""
+
+    def version(self) -> Version:
+        return Version(self._generation, self._modified)
+
+    def triple_count(self) -> int:
+        """Distinct triples across all graphs (what the default graph, their union, holds)."""
+        result = self.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
+        return int(next(iter(result.value))["n"].value)  # type: ignore[call-overload, index]
+
+    def graph_counts(self) -> dict[str, int]:
+        result = self.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        return {str(row["g"].value): int(row["n"].value) for row in result.value}  # type: ignore[union-attr]
+
+    def dump(self, fmt: Format) -> bytes:
+        """The whole dataset: TriG, N-Quads and JSON-LD keep the named graphs; the rest is the union."""
+        if fmt.rdf is None:
+            raise ValueError(f"{fmt.key} is not an RDF format")
+        source = self._dump_source()
+        if fmt.rdf.supports_datasets:
+            prefixes = SERIALISATION_PREFIXES if fmt.rdf is ox.RdfFormat.TRIG else None
+            return source.dump(format=fmt.rdf, prefixes=prefixes) or b""
+        union = source.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+        if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.N3):
+            return ox.serialize(union, format=fmt.rdf, prefixes=SERIALISATION_PREFIXES) or b""
+        return union.serialize(format=fmt.rdf) or b""
+
+    def _dump_source(self) -> ox.Store:
+        return self.snapshot()
+
+    # --- writes ---------------------------------------------------------------------------------
+
+    def load(self, dataset: Dataset) -> Outcome:
+        """Validate ``dataset`` (its union) and, if it conforms, replace the graphs it holds."""
+        from bolekg.dataset import union_graph
+
+        outcome = self.validator(union_graph(dataset))
+        if not outcome.conforms:
+            raise WriteRejected(outcome)
+        with self._lock:
+            self._replace_graphs(dataset_graphs(dataset))
+            self._touch()
+        return outcome
+
+    def update(self, sparql: str) -> None:
+        """A SPARQL 1.1 Update, applied only if the result still conforms."""
+
+        def apply(scratch: ox.Store) -> None:
+            try:
+                scratch.update(sparql)
+            except SyntaxError as error:
+                raise SparqlSyntaxError(str(error)) from error
+            except (OSError, RuntimeError) as error:
+                # e.g. CREATE GRAPH of an existing graph: §3.2.1 says the operation fails.
+                raise SparqlSyntaxError(f"update failed: {error}") from error
+
+        self._write(apply)
+
+    def put_graph(self, name: GraphName, triples: Iterable[ox.Triple]) -> bool:
+        """Graph Store Protocol PUT (§5.3): replace the graph. Returns whether it was created."""
+        new = list(triples)
+
+        def apply(scratch: ox.Store) -> bool:
+            target = graph_term(name)
+            existed = name is None or scratch.contains_named_graph(target)
+            if name is None:
+                scratch.clear_graph(target)
+            elif existed:
+                scratch.remove_graph(target)
+            scratch.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in new)
+            if name is not None:
+                scratch.add_graph(target)
+            return not existed
+
+        return self._write(apply)
+
+    def post_graph(self, name: GraphName, triples: Iterable[ox.Triple]) -> bool:
+        """Graph Store Protocol POST (§5.5): merge into the graph. Returns whether it was created."""
+        new = list(triples)
+
+        def apply(scratch: ox.Store) -> bool:
+            target = graph_term(name)
+            existed = name is None or scratch.contains_named_graph(target)
+            scratch.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in new)
+            if name is not None:
+                scratch.add_graph(target)
+            return not existed
+
+        return self._write(apply)
+
+    def delete_graph(self, name: GraphName) -> bool:
+        """Graph Store Protocol DELETE (§5.4). Returns whether there was a graph to delete."""
+
+        def apply(scratch: ox.Store) -> bool:
+            target = graph_term(name)
+            if name is None:
+                scratch.clear_graph(target)
+                return True
+            if not scratch.contains_named_graph(target):
+                return False
+            scratch.remove_graph(target)
+            return True
+
+        return self._write(apply)
+
+    def _write(self, change: Callable[[ox.Store], T]) -> T:
+        with self._lock:
+            scratch = self.snapshot()
+            before = graph_sets(scratch)
+            result = change(scratch)
+            request = change_update(before, graph_sets(scratch))
+            if not request:
+                return result
+            outcome = self.validator(union_rdflib(scratch))
+            if not outcome.conforms:
+                raise WriteRejected(outcome)
+            self._commit(request)
+            self._touch()
+            return result
+
+    @abstractmethod
+    def _commit(self, update: str) -> None:
+        """Apply one SPARQL Update request atomically."""
+
+    @abstractmethod
+    def _replace_graphs(self, graphs: dict[GraphName, bytes]) -> None:
+        """Replace each graph with the given N-Triples (a load; already validated)."""
+
+    def _touch(self) -> None:
+        self._generation = uuid.uuid4().hex
+        self._modified = datetime.now(UTC).replace(microsecond=0)
+
+    def close(self) -> None:
+        """Release the backend (an on-disk store's lock, so another process can open it)."""
+        return None
+
+
+class EmbeddedStore(GraphStore):
+    """pyoxigraph in this process: in memory, or on disk under ``path`` (survives restarts)."""
+
+    def __init__(self, path: Path | str | None = None, validator: Validator | None = None):
+        self.path = Path(path) if path is not None else None
+        if self.path is not None:
+            self.path.mkdir(parents=True, exist_ok=True)
+        self._store: ox.Store | None = ox.Store(str(self.path)) if self.path is not None else ox.Store()
+        super().__init__(validator)
+
+    @property
+    def store(self) -> ox.Store:
+        if self._store is None:
+            raise StoreError("the store is closed")
+        return self._store
+
+    def query(self, sparql: str, default_graphs: Iterable[str] | None = None,
+              named_graphs: Iterable[str] | None = None) -> QueryResult:
+        defaults, named = list(default_graphs or ()), list(named_graphs or ())
+        options: dict[str, object] = {}
+        if defaults or named:
+            options["default_graph"] = [ox.NamedNode(g) for g in defaults]
+            options["named_graphs"] = [ox.NamedNode(g) for g in named]
+        elif not has_dataset_clause(sparql):
+            options["use_default_graph_as_union"] = True
+        try:
+            return QueryResult(self.store.query(sparql, **options))  # type: ignore[arg-type]
+        except SyntaxError as error:
+            raise SparqlSyntaxError(str(error)) from error
+
+    def graph_names(self) -> list[str]:
+        return sorted(str(g.value) for g in self.store.named_graphs())
+
+    def snapshot(self) -> ox.Store:
+        return copy_store(self.store)
+
+    def _dump_source(self) -> ox.Store:
+        return self.store
+
+    def graph_triples(self, name: GraphName) -> list[ox.Triple] | None:
+        target = graph_term(name)
+        if name is not None and not self.store.contains_named_graph(target):
+            return None
+        return [q.triple for q in self.store.quads_for_pattern(None, None, None, target)]
+
+    def is_empty(self) -> bool:
+        return next(iter(self.store), None) is None
+
+    def _commit(self, update: str) -> None:
+        self.store.update(update)
+
+    def _replace_graphs(self, graphs: dict[GraphName, bytes]) -> None:
+        for name in graphs:
+            target = graph_term(name)
+            if name is None:
+                self.store.clear_graph(target)
+            else:
+                self.store.remove_graph(target)
+        for name, data in graphs.items():
+            self.store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph_term(name))
+        self.store.flush()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.flush()
+        self._store = None
+        gc.collect()  # RocksDB's lock goes with the last reference
+
+
+class RemoteStore(GraphStore):
+    """Any SPARQL 1.1 server: queries and updates through SPARQLWrapper, loads through the Graph Store Protocol.
+
+    ``endpoint`` is the query URL. The update URL and the Graph Store URL default to the
+    ``oxigraph serve`` layout (``…/query`` → ``…/update``, ``…/store``); for Fuseki
+    (``/ds/sparql``, ``/ds/update``, ``/ds/data``) or Virtuoso give them explicitly.
+    """
+
+    ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+
+    def __init__(self, endpoint: str, graph_store: str | None = None, update_endpoint: str | None = None,
+                 validator: Validator | None = None, timeout: float = 60.0):
+        self.endpoint = endpoint
+        sibling = endpoint[: -len("/query")] if endpoint.endswith("/query") else None
+        self.update_endpoint = update_endpoint or (sibling + "/update" if sibling else endpoint)
+        self.graph_store = graph_store or (sibling + "/store" if sibling else endpoint)
+        self.timeout = timeout
+        self._fingerprint = ""
+        super().__init__(validator)
+
+    # --- SPARQL protocol through SPARQLWrapper ----------------------------------------------------
+
+    def _wrapper(self, text: str, update: bool) -> object:
+        from SPARQLWrapper import POST, SPARQLWrapper
+
+        wrapper = SPARQLWrapper(self.endpoint, updateEndpoint=self.update_endpoint)
+        wrapper.setMethod(POST)
+        wrapper.setOnlyConneg(True)
+        wrapper.setTimeout(int(self.timeout))
+        with warnings.catch_warnings():  # it warns on forms it cannot guess; the server judges the text
+            warnings.simplefilter("ignore", RuntimeWarning)
+            wrapper.setQuery(text)
+        # SPARQLWrapper guesses query vs update from the text; the endpoint already knows which
+        # one the client sent, and a guess must never route a "query" to the update service.
+        wrapper.queryType = "INSERT" if update else "SELECT"
+        return wrapper
+
+    def _send(self, wrapper: object) -> tuple[bytes, str]:
+        from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+        try:
+            response = wrapper.query().response  # type: ignore[attr-defined]
+            return response.read(), response.headers.get("Content-Type", "")
+        except QueryBadFormed as error:
+            raise SparqlSyntaxError(_server_message(error)) from error
+        except (SPARQLWrapperException, urllib.error.URLError, OSError) as error:
+            raise StoreError(f"{self.endpoint}: {error}") from error
+
+    def query(self, sparql: str, default_graphs: Iterable[str] | None = None,
+              named_graphs: Iterable[str] | None = None) -> QueryResult:
+        defaults, named = list(default_graphs or ()), list(named_graphs or ())
+        if not defaults and not named and not has_dataset_clause(sparql):
+            defaults = named = self.graph_names()
+        return self._query(sparql, defaults, named)
+
+    def _query(self, sparql: str, defaults: list[str], named: list[str]) -> QueryResult:
+        wrapper = self._wrapper(sparql, update=False)
+        wrapper.addCustomHttpHeader("Accept", self.ACCEPT)  # type: ignore[attr-defined]
+        for graph in defaults:
+            wrapper.addParameter("default-graph-uri", graph)  # type: ignore[attr-defined]
+        for graph in named:
+            wrapper.addParameter("named-graph-uri", graph)  # type: ignore[attr-defined]
+        body, content_type = self._send(wrapper)
+        media = content_type.split(";")[0].strip().lower()
+        if media in ("application/sparql-results+json", "application/json"):
+            return QueryResult(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
+        if media in ("application/sparql-results+xml", "application/xml"):
+            return QueryResult(ox.parse_query_results(body, format=ox.QueryResultsFormat.XML))
+        rdf_format = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
+        return QueryResult([q.triple for q in ox.parse(body, format=rdf_format)])
+
+    def graph_names(self) -> list[str]:
+        result = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", [], [])
+        return sorted(str(row["g"].value) for row in result.value)  # type: ignore[union-attr]
+
+    def _commit(self, update: str) -> None:
+        self._send(self._wrapper(update, update=True))
+
+    # --- Graph Store Protocol ---------------------------------------------------------------------
+
+    def _graph_url(self, name: GraphName) -> str:
+        if name is None:
+            return f"{self.graph_store}?default"
+        return f"{self.graph_store}?graph={urllib.parse.quote(name, safe='')}"
+
+    def _http(self, method: str, url: str, data: bytes | None = None,
+              content_type: str | None = None) -> tuple[int, bytes]:
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Accept", "application/n-triples")
+        if content_type:
+            request.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+        except (urllib.error.URLError, OSError) as error:
+            raise StoreError(f"{url}: {error}") from error
+
+    def graph_triples(self, name: GraphName) -> list[ox.Triple] | None:
+        status, body = self._http("GET", self._graph_url(name))
+        if status == 404:
+            return None
+        if status >= 300:
+            raise StoreError(f"GET {self._graph_url(name)}: HTTP {status}: {body[:500]!r}")
+        return [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+
+    def snapshot(self) -> ox.Store:
+        scratch = ox.Store()
+        for name in [None, *self.graph_names()]:
+            triples = self.graph_triples(name) or []
+            target = graph_term(name)
+            scratch.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+            if name is not None:
+                scratch.add_graph(target)
+        return scratch
+
+    def _replace_graphs(self, graphs: dict[GraphName, bytes]) -> None:
+        for name, data in graphs.items():
+            url = self._graph_url(name)
+            status, body = self._http("PUT", url, data, "application/n-triples")
+            if status >= 300:
+                raise StoreError(f"PUT {url}: HTTP {status}: {body[:500]!r}")
+
+    def version(self) -> Version:
+        """Our own writes bump the version; so does a change of the per-graph triple counts.
+
+        Another client writing to the same server is seen only through the counts, so the ETag
+        of a remote store is as good as that: a change that keeps every count is missed.
+        """
+        counts = self.graph_counts()
+        fingerprint = ",".join(f"{g}={n}" for g, n in sorted(counts.items()))
+        with self._lock:
+            if fingerprint != self._fingerprint:
+                if self._fingerprint:
+                    self._touch()
+                self._fingerprint = fingerprint
+            digest = hashlib.sha1(f"{self._generation}|{fingerprint}".encode()).hexdigest()
+            return Version(digest, self._modified)
+
+    def _touch(self) -> None:
+        super()._touch()
+        self._fingerprint = ""
+
+
+def _server_message(error: Exception) -> str:
+    """The server's own text out of a SPARQLWrapper exception (it keeps only ``repr(body)``)."""
+    import ast
+
+    text = str(error)
+    marker = "Response:\n"
+    if marker in text:
+        raw = text.split(marker, 1)[1]
+        try:
+            body = ast.literal_eval(raw)
+            return body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+        except (ValueError, SyntaxError):
+            return raw
+    return text
+
+
+def open_store(path: Path | str | None = None, endpoint: str | None = None, graph_store: str | None = None,
+               update_endpoint: str | None = None, validator: Validator | None = None) -> GraphStore:
+    """The store the command line asks for: remote if ``endpoint`` is given, else embedded."""
+    if endpoint:
+        return RemoteStore(endpoint, graph_store=graph_store, update_endpoint=update_endpoint,
+                           validator=validator)
+    return EmbeddedStore(path, validator=validator)

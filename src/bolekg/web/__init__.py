@@ -1,0 +1,78 @@
+"""The Flask app: SPARQL endpoint, dereferenceable IRIs, dumps, VoID, Graph Store, OpenAPI.
+
+``create_app(config)`` takes the store to serve (``STORE``); without one it builds an in-memory
+pyoxigraph store and loads the project's data through the SHACL gate. Writes are off unless a
+token is configured (``WRITE_TOKEN``, default from ``BOLEKG_WRITE_TOKEN``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, request
+
+from bolekg.paths import WEB_DIR
+from bolekg.vocab import BASE
+from bolekg.web.state import State
+
+#: Methods that read: every response to them is open to cross-origin scripts (CORS).
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _cors(response: Response) -> Response:
+    """CORS (Fetch standard §3.2) on reads, and on POST /sparql queries, never on writes.
+
+    Preflights allow Content-Type and Accept but not Authorization, so a browser page on another
+    origin cannot send the write token.
+    """
+    is_query_post = request.method == "POST" and request.path == "/sparql" and not request.values.get("update") \
+        and request.mimetype != "application/sparql-update"
+    if request.method in READ_METHODS or is_query_post:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Location, Link"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+            response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. Config keys: ``STORE`` (a :class:`bolekg.store.GraphStore`), ``WRITE_TOKEN``,
+    ``BASE`` (the data's base IRI), ``ALLOW_SERVICE`` (federated queries; off)."""
+    app = Flask(
+        __name__,
+        template_folder=str(WEB_DIR / "templates"),
+        static_folder=str(WEB_DIR / "static"),
+        static_url_path="/static",
+    )
+    app.config.update(
+        STORE=None,
+        WRITE_TOKEN=os.environ.get("BOLEKG_WRITE_TOKEN") or None,
+        BASE=BASE,
+        ALLOW_SERVICE=False,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(dict(config or {}))
+    store = app.config["STORE"]
+    if store is None:
+        from bolekg.dataset import load_dataset
+        from bolekg.store import EmbeddedStore
+
+        store = EmbeddedStore()
+        store.load(load_dataset())
+    app.extensions["bolekg"] = State(
+        store=store,
+        base=app.config["BASE"],
+        write_token=app.config["WRITE_TOKEN"],
+        allow_service=bool(app.config["ALLOW_SERVICE"]),
+    )
+
+    from bolekg.web import export, openapi, resources, sparql, store_api
+
+    for module in (sparql, resources, export, store_api, openapi):
+        app.register_blueprint(module.bp)
+    app.after_request(_cors)
+    return app

@@ -1,0 +1,158 @@
+"""``/openapi.json``: an OpenAPI 3.1 description of the HTTP API (https://spec.openapis.org/oas/v3.1.0).
+
+Written by hand next to the routes it describes; a test keeps the two in step by comparing its
+paths with the app's URL map.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from bolekg import __version__
+from bolekg.catalog import CSV_FILE, DUMP_FILES
+from bolekg.sparql import DOCUMENT_FORMATS, GRAPH_FORMATS, RESULT_FORMATS
+
+bp = Blueprint("openapi", __name__)
+
+
+def _content(media_types: list[str], schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {media: {"schema": schema or {"type": "string"}} for media in media_types}
+
+
+def _responses(ok: dict[str, Any], *errors: int) -> dict[str, Any]:
+    text = {"content": _content(["text/plain"])}
+    meanings = {
+        304: "Not modified (ETag / Last-Modified)",
+        400: "Malformed request; the body carries the parser's message",
+        401: "No bearer token sent",
+        403: "Writes disabled, or wrong token",
+        404: "No such resource or graph",
+        406: "No acceptable format",
+        415: "Unsupported payload media type",
+        422: "Refused: the result would break the SHACL shapes; nothing changed; the body is the report",
+        502: "The remote SPARQL server failed",
+    }
+    responses: dict[str, Any] = {"200": ok} if "description" in ok else dict(ok)
+    for status in errors:
+        responses[str(status)] = {"description": meanings[status], **({} if status == 304 else text)}
+    return responses
+
+
+RDF_DOCUMENT = [f.media_type for f in DOCUMENT_FORMATS]
+QUERY_PARAMETERS = [
+    {"name": "query", "in": "query", "schema": {"type": "string"}, "description": "A SPARQL 1.1 query"},
+    {"name": "default-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+     "explode": True, "description": "Graphs whose merge is the default graph (default: all graphs)"},
+    {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+     "explode": True},
+    {"name": "format", "in": "query", "schema": {"type": "string"},
+     "description": "Overrides Accept: json, xml, csv, tsv, turtle, ntriples, jsonld, rdfxml, trig, html"},
+]
+GRAPH_PARAMETERS = [
+    {"name": "graph", "in": "query", "schema": {"type": "string", "format": "iri"}},
+    {"name": "default", "in": "query", "schema": {"type": "boolean"}, "allowEmptyValue": True},
+]
+BEARER = [{"bearer": []}]
+
+
+def document(server: str) -> dict[str, Any]:
+    results = [f.media_type for f in (*RESULT_FORMATS, *GRAPH_FORMATS)] + ["text/html"]
+    deref = {
+        "summary": "Dereference an IRI under the data's base",
+        "description": "Accept (or a .ttl/.jsonld/.nt/.rdf suffix) picks HTML, Turtle, JSON-LD, N-Triples or "
+                       "RDF/XML. The document holds the resource's triples, the triples pointing at it and "
+                       "the labels of every node it mentions.",
+        "parameters": [{"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": _responses({"description": "The resource's document",
+                                 "content": _content(["text/html", *RDF_DOCUMENT])}, 304, 404, 406),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "BoleKG linked-data API",
+            "version": __version__,
+            "description": "SPARQL 1.1 endpoint, Graph Store Protocol, dereferenceable IRIs and dumps for "
+                           "Bole City's 2021 mid-year report on practical matters for the people.",
+            "license": {"name": "CC-BY-4.0 (data)", "identifier": "CC-BY-4.0"},
+        },
+        "servers": [{"url": server}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                                      "description": "The server's BOLEKG_WRITE_TOKEN"}}},
+        "paths": {
+            "/": {"get": {"summary": "Home page", "responses": {"200": {"description": "HTML"}}}},
+            "/sparql": {
+                "get": {
+                    "summary": "SPARQL query by GET; without a query, the Service Description or the query page",
+                    "parameters": QUERY_PARAMETERS,
+                    "responses": _responses({"description": "Results", "content": _content(results)}, 400, 406),
+                },
+                "post": {
+                    "summary": "SPARQL query (form or application/sparql-query) or update "
+                               "(form or application/sparql-update; bearer token)",
+                    "requestBody": {"content": {
+                        "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+                            "query": {"type": "string"}, "update": {"type": "string"},
+                            "default-graph-uri": {"type": "string"}, "named-graph-uri": {"type": "string"}}}},
+                        "application/sparql-query": {"schema": {"type": "string"}},
+                        "application/sparql-update": {"schema": {"type": "string"}},
+                    }},
+                    "security": [{}, *BEARER],
+                    "responses": _responses({"200": {"description": "Query results",
+                                                     "content": _content(results)},
+                                             "204": {"description": "Update applied"}},
+                                            400, 401, 403, 406, 415, 422),
+                },
+            },
+            "/store": {
+                "get": {"summary": "Graph Store Protocol: read a graph", "parameters": GRAPH_PARAMETERS,
+                        "responses": _responses({"description": "The graph",
+                                                 "content": _content(RDF_DOCUMENT)}, 304, 400, 404, 406)},
+                "head": {"summary": "Graph Store Protocol: headers of a graph", "parameters": GRAPH_PARAMETERS,
+                         "responses": _responses({"description": "Headers only"}, 404)},
+                "put": {"summary": "Replace a graph (validated, atomic)", "parameters": GRAPH_PARAMETERS,
+                        "security": BEARER,
+                        "requestBody": {"content": _content(["text/turtle", "application/n-triples",
+                                                             "application/rdf+xml", "application/ld+json"])},
+                        "responses": _responses({"201": {"description": "Created"},
+                                                 "204": {"description": "Replaced"}},
+                                                400, 401, 403, 415, 422)},
+                "post": {"summary": "Add to a graph (validated, atomic)", "parameters": GRAPH_PARAMETERS,
+                         "security": BEARER,
+                         "requestBody": {"content": _content(["text/turtle", "application/n-triples",
+                                                              "application/rdf+xml", "application/ld+json"])},
+                         "responses": _responses({"201": {"description": "Created"},
+                                                  "204": {"description": "Merged"}},
+                                                 400, 401, 403, 415, 422)},
+                "delete": {"summary": "Delete a graph (validated, atomic)", "parameters": GRAPH_PARAMETERS,
+                           "security": BEARER,
+                           "responses": _responses({"204": {"description": "Deleted"}}, 401, 403, 404, 422)},
+            },
+            "/id/{path}": {"get": deref},
+            "/def/": {"get": {**deref, "parameters": []}},
+            "/def/{path}": {"get": deref},
+            "/def.{path}": {"get": {**deref, "summary": "The ontology document in a format (ttl, jsonld, nt, rdf)"}},
+            "/graph/{path}": {"get": {**deref, "summary": "A named graph: its triples, or a summary page"}},
+            "/dumps/{name}": {"get": {
+                "summary": "The whole dataset, or every figure as tidy CSV",
+                "parameters": [{"name": "name", "in": "path", "required": True,
+                                "schema": {"type": "string", "enum": [*DUMP_FILES, CSV_FILE]}}],
+                "responses": _responses({"description": "The file", "content": _content(
+                    [f.media_type for f in DUMP_FILES.values()] + ["text/csv"])}, 304, 404),
+            }},
+            "/.well-known/void": {"get": {
+                "summary": "VoID + DCAT description of the dataset (content-negotiated)",
+                "responses": _responses({"description": "The description",
+                                         "content": _content(["text/html", *RDF_DOCUMENT])}, 304, 406),
+            }},
+            "/openapi.json": {"get": {"summary": "This document", "responses": {
+                "200": {"description": "OpenAPI 3.1", "content": _content(["application/json"],
+                                                                          {"type": "object"})}}}},
+        },
+    }
+
+
+@bp.route("/openapi.json")
+def openapi() -> Response:
+    return jsonify(document(request.host_url.rstrip("/")))
