@@ -25,6 +25,11 @@ test: install
 validate: install
 	$(BIN)/bolekg validate
 
+# Validate, then serve the data with waitress (not Flask's development server) at http://$(HOST):$(PORT)/
+run: install
+	$(BIN)/bolekg validate
+	$(BIN)/bolekg serve --host $(HOST) --port $(PORT)
+
 audit: install
 	$(BIN)/bolekg audit --format md
 

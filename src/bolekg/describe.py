@@ -41,12 +41,6 @@ def resource_document(store: GraphStore, iri: str) -> list[ox.Triple]:
     return list(result.value)  # type: ignore[arg-type]
 
 
-def exists(store: GraphStore, iri: str) -> bool:
-    node = ox.NamedNode(iri)
-    result = store.query(f"ASK {{ {{ {node} ?p ?o }} UNION {{ ?s ?p {node} }} UNION {{ ?s {node} ?o }} }}")
-    return bool(result.value)
-
-
 def split_extension(path: str) -> tuple[str, Format | None]:
     """``id/obs/x.ttl`` → (``id/obs/x``, Turtle); a path without a known extension is returned whole."""
     stem, dot, extension = path.rpartition(".")

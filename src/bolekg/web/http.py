@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from flask import Response, request
 
-from bolekg.sparql import HTML, TURTLE, Format, UnknownFormat, negotiate
+from bolekg.sparql import TURTLE, Format, UnknownFormat, negotiate
 from bolekg.store import WriteRejected
 from bolekg.web.state import State
 
@@ -70,10 +70,6 @@ def conditional(response: Response, last_modified=None, negotiated: bool = True)
             response.last_modified = last_modified
         response.make_conditional(request)
     return response
-
-
-def wants_html(fmt: Format) -> bool:
-    return fmt is HTML
 
 
 def rdflib_body(graph, fmt: Format) -> bytes:  # type: ignore[no-untyped-def]

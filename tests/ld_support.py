@@ -1,0 +1,244 @@
+"""Real parts for the linked-data tests: an ``oxigraph serve`` process, the app under waitress, small shapes.
+
+Fixtures here are imported by name into the test modules that use them (no conftest, so the
+module stays self-contained): the ``oxigraph serve`` process lives for the session and every
+remote store built on it starts by emptying it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib.namespace import RDFS
+
+from bolekg.dataset import load_dataset, union_graph
+from bolekg.store import EmbeddedStore, GraphStore, RemoteStore
+from bolekg.validate import Outcome, validate
+from bolekg.vocab import SKOS
+
+VENV_BIN = Path(sys.executable).parent
+EX = "https://example.org/test/"
+
+#: Shapes the real data satisfies trivially (it has no ex:Widget), so a write can be made valid or
+#: invalid on purpose: a widget needs a label and at most one integer count.
+SMALL_SHAPES_TTL = f"""
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <{EX}> .
+ex:WidgetShape a sh:NodeShape ;
+    sh:targetClass ex:Widget ;
+    sh:property [ sh:path rdfs:label ; sh:minCount 1 ; sh:message "A widget needs a label" ] ;
+    sh:property [ sh:path ex:count ; sh:datatype xsd:integer ; sh:maxCount 1 ] .
+"""
+SMALL_SHAPES = Graph().parse(data=SMALL_SHAPES_TTL, format="turtle")
+
+
+def small_validator(graph: Graph) -> Outcome:
+    """The real pySHACL validation, against the small shapes instead of the project's."""
+    return validate(graph, shapes=SMALL_SHAPES)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+
+def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None,
+          data: bytes | None = None) -> Reply:
+    """One HTTP exchange over a real socket; HTTP errors are answers, not exceptions."""
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return Reply(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
+    except urllib.error.HTTPError as error:
+        return Reply(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
+
+
+def wait_until_up(url: str, process: subprocess.Popen | None = None, attempts: int = 300) -> None:
+    for _ in range(attempts):
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a process we started, by its PID."""
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@contextlib.contextmanager
+def oxigraph_process(location: Path) -> Iterator[str]:
+    """A real ``oxigraph serve`` on a free loopback port, stopped by PID; yields its root URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(VENV_BIN / "oxigraph"), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    root = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{root}/query?query=ASK%7B%7D", process)
+        yield root
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The server that read-only fixtures load once per module."""
+    with oxigraph_process(tmp_path_factory.mktemp("oxigraph-read")) as root:
+        yield root
+
+
+@pytest.fixture(scope="session")
+def oxigraph_scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second server for tests that write, so they never disturb a loaded read-only store."""
+    with oxigraph_process(tmp_path_factory.mktemp("oxigraph-write")) as root:
+        yield root
+
+
+def empty_remote(root: str) -> None:
+    reply = fetch(f"{root}/update", "POST", {"Content-Type": "application/sparql-update"}, b"DROP ALL")
+    assert reply.status in (200, 204), reply.text
+
+
+def new_store(kind: str, oxigraph_root: str | None, validator=small_validator) -> GraphStore:  # type: ignore[no-untyped-def]
+    """An empty store of the given kind, validating with ``validator``."""
+    if kind == "embedded":
+        return EmbeddedStore(validator=validator)
+    assert oxigraph_root is not None
+    empty_remote(oxigraph_root)
+    return RemoteStore(f"{oxigraph_root}/query", validator=validator)
+
+
+@pytest.fixture(scope="session")
+def real_dataset() -> Dataset:
+    return load_dataset()
+
+
+@pytest.fixture(scope="session")
+def real_union(real_dataset: Dataset) -> Graph:
+    return union_graph(real_dataset)
+
+
+@contextlib.contextmanager
+def running(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The WSGI app under waitress on a free loopback port, in a thread; yields its root URL."""
+    from waitress.server import create_server
+
+    # a short loop timeout only makes close() return sooner
+    server = create_server(app, host="127.0.0.1", port=0, threads=4, asyncore_loop_timeout=0.1)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=10)
+
+
+def expected_document(union: Graph, iri: str) -> Graph:
+    """What ``describe.DOCUMENT_QUERY`` should answer, computed independently with rdflib."""
+    node = URIRef(iri)
+    doc = Graph()
+    mentioned: set = set()
+    for s, p, o in union.triples((node, None, None)):
+        doc.add((s, p, o))
+        mentioned |= {p, o}
+        if isinstance(o, BNode):
+            for p2, o2 in union.predicate_objects(o):
+                doc.add((o, p2, o2))
+                mentioned |= {p2, o2}
+                if isinstance(o2, BNode):
+                    for t in union.triples((o2, None, None)):
+                        doc.add(t)
+    for s, p, o in union.triples((None, None, node)):
+        doc.add((s, p, o))
+        mentioned |= {s, p}
+    for term in mentioned:
+        if isinstance(term, URIRef):
+            for prop in (RDFS.label, SKOS.prefLabel):
+                for value in union.objects(term, prop):
+                    doc.add((term, prop, value))
+    return doc
+
+
+def canonical(graph: Graph) -> Graph:
+    """``graph`` as Oxigraph would store it: Oxigraph canonicalises literals (``1.0``^^xsd:decimal
+    becomes ``1``), so expectations built with rdflib go through the same writer before comparing."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
+    return Graph().parse(data=data, format="nt")
+
+
+def query_url(root: str, query: str, **params: str) -> str:
+    return f"{root}/sparql?" + urllib.parse.urlencode({"query": query, **params})
+
+
+@dataclass
+class Site:
+    """The app, served over HTTP, on a store of one kind."""
+
+    root: str
+    store: GraphStore
+    kind: str
+    app: object
+
+
+@contextlib.contextmanager
+def serving(kind: str, oxigraph_root: str | None, dataset: Dataset, token: str | None = None,
+            validator=small_validator) -> Iterator[Site]:  # type: ignore[no-untyped-def]
+    """A fresh store of ``kind`` holding ``dataset``, behind the real app under waitress."""
+    from bolekg.web import create_app
+
+    store = new_store(kind, oxigraph_root, validator)
+    store.load(dataset)
+    app = create_app({"STORE": store, "WRITE_TOKEN": token})
+    try:
+        with running(app) as root:
+            yield Site(root, store, kind, app)
+    finally:
+        store.close()

@@ -1,0 +1,205 @@
+"""The store layer, the same tests against both backends: embedded pyoxigraph and a real ``oxigraph serve``."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+from rdflib.namespace import RDF, RDFS
+
+import ld_support
+from bolekg.dataset import union_graph
+from bolekg.sparql import JSON, NQUADS, NTRIPLES, TRIG, TURTLE, SparqlSyntaxError
+from bolekg.store import EmbeddedStore, GraphStore, WriteRejected
+from bolekg.vocab import ONTOLOGY_GRAPH, REPORT_GRAPH
+from ld_support import EX, canonical, new_store
+
+# fixtures shared with the other linked-data tests
+oxigraph_server = ld_support.oxigraph_server
+oxigraph_scratch = ld_support.oxigraph_scratch
+real_dataset = ld_support.real_dataset
+real_union = ld_support.real_union
+
+BACKENDS = ["embedded", "remote"]
+WIDGETS = EX + "graph/widgets"
+
+
+def assert_isomorphic(expected: Graph, actual: Graph) -> None:
+    expected = canonical(expected)
+    if not isomorphic(expected, actual):
+        _, only_expected, only_actual = graph_diff(to_isomorphic(expected), to_isomorphic(actual))
+        raise AssertionError("missing:\n" + only_expected.serialize(format="nt")[:3000]
+                             + "\nunexpected:\n" + only_actual.serialize(format="nt")[:3000])
+
+
+def nt_graph(data: bytes) -> Graph:
+    return Graph().parse(data=data, format="nt")
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, oxigraph_scratch: str, real_dataset: Dataset) -> GraphStore:
+    """A fresh store per test, holding the real data, for tests that write."""
+    store = new_store(request.param, oxigraph_scratch)
+    store.load(real_dataset)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def loaded(request: pytest.FixtureRequest, oxigraph_server: str, real_dataset: Dataset) -> GraphStore:
+    """One store per backend for the read-only tests of this module."""
+    store = new_store(request.param, oxigraph_server)
+    store.load(real_dataset)
+    yield store
+    store.close()
+
+
+def widget_dataset(label: bool) -> Dataset:
+    dataset = Dataset()
+    graph = dataset.graph(URIRef(WIDGETS))
+    graph.add((URIRef(EX + "w1"), RDF.type, URIRef(EX + "Widget")))
+    if label:
+        graph.add((URIRef(EX + "w1"), RDFS.label, Literal("widget one", lang="en")))
+    return dataset
+
+
+def test_load_puts_ontology_and_report_in_their_named_graphs(loaded: GraphStore, real_dataset: Dataset) -> None:
+    assert loaded.graph_names() == sorted([str(ONTOLOGY_GRAPH), str(REPORT_GRAPH)])
+    for name in (ONTOLOGY_GRAPH, REPORT_GRAPH):
+        triples = loaded.graph_triples(str(name))
+        assert triples is not None
+        assert_isomorphic(real_dataset.graph(name), nt_graph(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)))
+
+
+def test_default_graph_is_the_union(loaded: GraphStore, real_union: Graph) -> None:
+    assert loaded.triple_count() == len(real_union)
+    result = loaded.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    assert_isomorphic(real_union, nt_graph(result.serialize(NTRIPLES)))
+
+
+def test_named_default_graph_restricts_the_dataset(loaded: GraphStore, real_dataset: Dataset) -> None:
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    only_ontology = loaded.query(query, default_graphs=[str(ONTOLOGY_GRAPH)])
+    assert int(next(iter(only_ontology.value))["n"].value) == len(real_dataset.graph(ONTOLOGY_GRAPH))
+    # §2.1.4: naming only named graphs leaves the default graph empty
+    empty = loaded.query(query, named_graphs=[str(REPORT_GRAPH)])
+    assert int(next(iter(empty.value))["n"].value) == 0
+    graphs = loaded.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", named_graphs=[str(REPORT_GRAPH)])
+    assert [row["g"].value for row in graphs.value] == [str(REPORT_GRAPH)]
+
+
+def test_from_clause_in_the_query_is_honoured(loaded: GraphStore, real_dataset: Dataset) -> None:
+    result = loaded.query(f"SELECT (COUNT(*) AS ?n) FROM <{ONTOLOGY_GRAPH}> WHERE {{ ?s ?p ?o }}")
+    assert int(next(iter(result.value))["n"].value) == len(real_dataset.graph(ONTOLOGY_GRAPH))
+
+
+def test_syntax_error_carries_the_parser_message(loaded: GraphStore) -> None:
+    with pytest.raises(SparqlSyntaxError, match="1:"):
+        loaded.query("SELECT ?s WHERE { ?s ?p }")
+
+
+def test_results_serialise_in_every_format(loaded: GraphStore) -> None:
+    result = loaded.query("SELECT ?s WHERE { ?s a <https://w3id.org/bolekg/def/Item> } ORDER BY ?s LIMIT 3")
+    parsed = ox.parse_query_results(result.serialize(JSON), format=ox.QueryResultsFormat.JSON)
+    assert len(list(parsed)) == 3
+
+
+def test_invalid_load_is_refused_and_changes_nothing(store: GraphStore) -> None:
+    before = store.dump(NQUADS)
+    with pytest.raises(WriteRejected) as caught:
+        store.load(widget_dataset(label=False))
+    assert "A widget needs a label" in caught.value.report_text()
+    assert store.dump(NQUADS) == before or _same_dataset(before, store.dump(NQUADS))
+    assert WIDGETS not in store.graph_names()
+
+
+def _same_dataset(a: bytes, b: bytes) -> bool:
+    first, second = Dataset(), Dataset()
+    first.parse(data=a, format="nquads")
+    second.parse(data=b, format="nquads")
+    return isomorphic(canonical(union_graph(first)), canonical(union_graph(second))) and \
+        sorted(str(g.identifier) for g in first.graphs()) == sorted(str(g.identifier) for g in second.graphs())
+
+
+def test_valid_load_adds_a_graph(store: GraphStore) -> None:
+    store.load(widget_dataset(label=True))
+    assert WIDGETS in store.graph_names()
+    assert bool(store.query(f"ASK {{ <{EX}w1> a <{EX}Widget> }}").value)
+
+
+def test_valid_update_is_applied(store: GraphStore) -> None:
+    version = store.version()
+    store.update(f'INSERT DATA {{ GRAPH <{WIDGETS}> {{ <{EX}w2> a <{EX}Widget> ; '
+                 f'<http://www.w3.org/2000/01/rdf-schema#label> "two" }} }}')
+    assert bool(store.query(f"ASK {{ <{EX}w2> a <{EX}Widget> }}").value)
+    assert store.version().etag != version.etag
+
+
+def test_invalid_update_changes_nothing(store: GraphStore) -> None:
+    before = store.dump(NQUADS)
+    version = store.version()
+    # deletes a report triple and adds an unlabelled widget: the widget breaks the shapes, so
+    # neither half may happen
+    report = "https://w3id.org/bolekg/id/report/bole-2021-h1"
+    update = (f"DELETE {{ GRAPH ?g {{ <{report}> ?p ?o }} }} WHERE {{ GRAPH ?g {{ <{report}> ?p ?o }} }} ;\n"
+              f"INSERT DATA {{ GRAPH <{WIDGETS}> {{ <{EX}w3> a <{EX}Widget> }} }}")
+    with pytest.raises(WriteRejected):
+        store.update(update)
+    assert _same_dataset(before, store.dump(NQUADS))
+    assert store.version().etag == version.etag
+    assert bool(store.query(f"ASK {{ <{report}> ?p ?o }}").value)
+
+
+def test_update_syntax_error(store: GraphStore) -> None:
+    with pytest.raises(SparqlSyntaxError):
+        store.update("INSERT DATA { <x:a> }")
+
+
+def test_graph_store_operations(store: GraphStore) -> None:
+    w = ox.NamedNode(EX + "w4")
+    widget = [ox.Triple(w, ox.NamedNode(str(RDF.type)), ox.NamedNode(EX + "Widget")),
+              ox.Triple(w, ox.NamedNode(str(RDFS.label)), ox.Literal("four"))]
+    assert store.put_graph(WIDGETS, widget) is True            # created
+    assert store.put_graph(WIDGETS, widget) is False           # replaced
+    extra = [ox.Triple(w, ox.NamedNode(EX + "count"), ox.Literal("4", datatype=ox.NamedNode(
+        "http://www.w3.org/2001/XMLSchema#integer")))]
+    assert store.post_graph(WIDGETS, extra) is False           # merged into an existing graph
+    assert len(store.graph_triples(WIDGETS) or []) == 3
+    with pytest.raises(WriteRejected):                         # a second count breaks maxCount 1
+        store.post_graph(WIDGETS, [ox.Triple(w, ox.NamedNode(EX + "count"), ox.Literal("5", datatype=ox.NamedNode(
+            "http://www.w3.org/2001/XMLSchema#integer")))])
+    assert len(store.graph_triples(WIDGETS) or []) == 3
+    assert store.delete_graph(WIDGETS) is True
+    assert store.delete_graph(WIDGETS) is False
+    assert store.graph_triples(WIDGETS) is None
+
+
+def test_blank_node_graphs_survive_writes(store: GraphStore, real_dataset: Dataset) -> None:
+    """The ontology's Data Cube components are blank nodes; an unrelated write must not disturb them."""
+    store.update(f'INSERT DATA {{ GRAPH <{WIDGETS}> {{ <{EX}w5> a <{EX}Widget> ; '
+                 f'<http://www.w3.org/2000/01/rdf-schema#label> "five" }} }}')
+    triples = store.graph_triples(str(ONTOLOGY_GRAPH)) or []
+    assert_isomorphic(real_dataset.graph(ONTOLOGY_GRAPH),
+                      nt_graph(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)))
+
+
+def test_dumps_round_trip(loaded: GraphStore, real_dataset: Dataset, real_union: Graph) -> None:
+    assert_isomorphic(real_union, Graph().parse(data=loaded.dump(TURTLE), format="turtle"))
+    assert_isomorphic(real_union, nt_graph(loaded.dump(NTRIPLES)))
+    trig = Dataset()
+    trig.parse(data=loaded.dump(TRIG), format="trig")
+    for name in (ONTOLOGY_GRAPH, REPORT_GRAPH):
+        assert_isomorphic(real_dataset.graph(name), trig.graph(name))
+
+
+def test_on_disk_store_survives_a_restart(tmp_path, real_dataset: Dataset, real_union: Graph) -> None:
+    first = EmbeddedStore(tmp_path / "db", validator=ld_support.small_validator)
+    first.load(real_dataset)
+    first.close()
+    second = EmbeddedStore(tmp_path / "db", validator=ld_support.small_validator)
+    try:
+        assert second.triple_count() == len(real_union)
+        assert not second.is_empty()
+    finally:
+        second.close()
