@@ -5,10 +5,10 @@ from __future__ import annotations
 import pyoxigraph
 import pytest
 from rdflib import Graph
-from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from bolekg.dataset import data_files
 from bolekg.paths import ONTOLOGY_FILE
+from graphs import assert_isomorphic
 
 
 @pytest.mark.parametrize("path", [ONTOLOGY_FILE, *data_files()], ids=lambda p: p.name)
@@ -18,10 +18,5 @@ def test_rdflib_and_oxigraph_parse_identically(path) -> None:  # type: ignore[no
         quads = pyoxigraph.parse(handle, format=pyoxigraph.RdfFormat.TURTLE)
         ntriples = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
     by_oxigraph = Graph().parse(data=ntriples.decode("utf-8"), format="nt")
-    if not isomorphic(by_rdflib, by_oxigraph):
-        _, only_rdflib, only_oxigraph = graph_diff(to_isomorphic(by_rdflib), to_isomorphic(by_oxigraph))
-        raise AssertionError(
-            "rdflib only:\n" + only_rdflib.serialize(format="nt")[:2000]
-            + "\noxigraph only:\n" + only_oxigraph.serialize(format="nt")[:2000]
-        )
+    assert_isomorphic(by_rdflib, by_oxigraph)
     assert len(by_rdflib) > 0

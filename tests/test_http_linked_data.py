@@ -11,12 +11,12 @@ from decimal import Decimal
 
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 import ld_support
 from bolekg.tidy import COLUMNS
 from bolekg.vocab import BK, DCAT, ONTOLOGY_GRAPH, QB, REPORT_GRAPH, VOID
+from graphs import assert_isomorphic
 from ld_support import Site, canonical, expected_document, fetch, serving
 
 oxigraph_server = ld_support.oxigraph_server
@@ -48,11 +48,7 @@ def observation(real_union: Graph) -> str:
 
 
 def assert_same(expected: Graph, actual: Graph) -> None:
-    expected = canonical(expected)
-    if not isomorphic(expected, actual):
-        _, missing, unexpected = graph_diff(to_isomorphic(expected), to_isomorphic(actual))
-        raise AssertionError("missing:\n" + missing.serialize(format="nt")[:3000]
-                             + "\nunexpected:\n" + unexpected.serialize(format="nt")[:3000])
+    assert_isomorphic(canonical(expected), actual)
 
 
 def path_of(iri: str) -> str:
