@@ -12,14 +12,14 @@ import pytest
 from rdflib import Graph
 
 from bolekg.cli import main
-from bolekg.dataset import load_dataset, union_graph
+from bolekg.dataset import knowledge_graph
 from bolekg.paths import ROOT
 from bolekg.validate import format_text, validate
 from bolekg.vocab import SH
 
 
 def test_real_data_conforms() -> None:
-    outcome = validate(union_graph(load_dataset()))
+    outcome = validate(knowledge_graph())
     assert outcome.conforms, format_text(outcome)
 
 

@@ -15,10 +15,10 @@ EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from bolekg.dataset import load_dataset, union_graph
+    from bolekg.dataset import knowledge_graph
     from bolekg.validate import format_text, validate
 
-    outcome = validate(union_graph(load_dataset()))
+    outcome = validate(knowledge_graph())
     if args.format == "turtle":
         sys.stdout.write(outcome.report.serialize(format="turtle"))
     else:
