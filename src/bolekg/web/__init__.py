@@ -31,7 +31,8 @@ def _cors(response: Response) -> Response:
         and request.mimetype != "application/sparql-update"
     if request.method in READ_METHODS or is_query_post:
         response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Location, Link"
+        response.headers["Access-Control-Expose-Headers"] = ("ETag, Last-Modified, Content-Location, Link, "
+                                                             "X-BoleKG-Truncated, X-BoleKG-Row-Limit")
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
@@ -41,7 +42,8 @@ def _cors(response: Response) -> Response:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. Config keys: ``STORE`` (a :class:`bolekg.store.GraphStore`), ``WRITE_TOKEN``,
-    ``BASE`` (the data's base IRI), ``ALLOW_SERVICE`` (federated queries; off)."""
+    ``BASE`` (the data's base IRI), ``ALLOW_SERVICE`` (federated queries; off), ``LIMITS`` (a
+    :class:`bolekg.sparql.Limits`; default from the environment)."""
     app = Flask(
         __name__,
         template_folder=str(WEB_DIR / "templates"),
@@ -54,8 +56,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         BASE=BASE,
         ALLOW_SERVICE=False,
         JSON_SORT_KEYS=False,
+        LIMITS=None,
     )
     app.config.update(dict(config or {}))
+    from bolekg.sparql import Limits
+
+    limits = app.config["LIMITS"] or Limits.from_env()
+    if app.config["MAX_CONTENT_LENGTH"] is None:  # a request body longer than this is a 413
+        app.config["MAX_CONTENT_LENGTH"] = limits.max_body_bytes
     store = app.config["STORE"]
     if store is None:
         from bolekg.dataset import load_dataset
@@ -68,11 +76,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         base=app.config["BASE"],
         write_token=app.config["WRITE_TOKEN"],
         allow_service=bool(app.config["ALLOW_SERVICE"]),
+        limits=limits,
     )
 
-    from bolekg.web import export, openapi, resources, sparql, store_api
+    from bolekg.web import export, openapi, pages, resources, sparql, store_api
 
-    for module in (sparql, resources, export, store_api, openapi):
+    for module in (sparql, resources, export, store_api, openapi, pages):
         app.register_blueprint(module.bp)
     app.after_request(_cors)
+    from bolekg.web.http import install
+
+    install(app)  # security headers, 503/502 for backend failures, no stack traces to clients
     return app

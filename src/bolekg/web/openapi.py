@@ -57,6 +57,30 @@ GRAPH_PARAMETERS = [
 BEARER = [{"bearer": []}]
 
 
+LANG_PARAMETER = {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]},
+                  "description": "Page language; otherwise the lang cookie, then Accept-Language"}
+#: The human pages (bolekg.web.pages): HTML in Chinese or English.
+PAGE_PATHS: dict[str, Any] = {
+    path: {"get": {"summary": summary, "parameters": [LANG_PARAMETER, *extra],
+                   "responses": {"200": {"description": "HTML", "content": _content(media)}}}}
+    for path, summary, extra, media in (
+        ("/search", "Search names in Chinese, English or pinyin; JSON with format=json or Accept",
+         [{"name": "q", "in": "query", "schema": {"type": "string"}},
+          {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["html", "json"]}}],
+         ["text/html", "application/json"]),
+        ("/browse", "Classes with counts; with class=IRI, its instances with facets and pages",
+         [{"name": name, "in": "query", "schema": {"type": "string"}}
+          for name in ("class", "programme", "item", "place", "agency", "unit", "measure", "page")], ["text/html"]),
+        ("/reader", "The report's text with every encoded quote highlighted and linked", [], ["text/html"]),
+        ("/dashboard", "Indicators: target against actual, share of plan per item (SVG and tables)", [],
+         ["text/html"]),
+        ("/ontology", "The ontology's classes, properties and units with zh/en labels and definitions", [],
+         ["text/html"]),
+        ("/quality", "The current SHACL validation result and the shapes", [], ["text/html"]),
+    )
+}
+
+
 def document(server: str) -> dict[str, Any]:
     results = [f.media_type for f in (*RESULT_FORMATS, *GRAPH_FORMATS)] + ["text/html"]
     deref = {
@@ -82,6 +106,7 @@ def document(server: str) -> dict[str, Any]:
                                                       "description": "The server's BOLEKG_WRITE_TOKEN"}}},
         "paths": {
             "/": {"get": {"summary": "Home page", "responses": {"200": {"description": "HTML"}}}},
+            **PAGE_PATHS,
             "/sparql": {
                 "get": {
                     "summary": "SPARQL query by GET; without a query, the Service Description or the query page",

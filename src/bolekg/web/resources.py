@@ -15,19 +15,12 @@ from flask import Blueprint, Response, render_template, request
 from bolekg.describe import candidate_iris, local_path, resource_document, split_extension
 from bolekg.sparql import DOCUMENT_FORMATS, HTML, SERIALISATION_PREFIXES, Format
 from bolekg.store import StoreError
-from bolekg.web.http import choose, conditional, text_error, triples_body
+from bolekg.web.http import choose, conditional, store_failure, text_error, triples_body
 from bolekg.web.state import state
-from bolekg.web.views import page
 
 bp = Blueprint("resources", __name__)
 
 OFFERS: tuple[Format, ...] = (HTML, *DOCUMENT_FORMATS)
-
-
-@bp.route("/")
-def home() -> str:
-    current = state()
-    return render_template("index.html", base=current.base, writable=current.writable)
 
 
 @bp.route("/id/<path:rest>")
@@ -52,7 +45,7 @@ def resource(rest: str) -> Response | str:
     except ValueError:
         pass  # not an IRI at all: no such resource
     except StoreError as error:
-        return text_error(502, str(error))
+        return store_failure(error)
     return text_error(404, f"Nothing is known about <{current.base}{path}>.")
 
 
@@ -74,16 +67,9 @@ def _document(iri: str, triples: list, explicit: Format | None) -> Response | st
     if isinstance(fmt, Response):
         return fmt
     if fmt is HTML:
-        from rdflib import Graph
+        from bolekg.web.pages import render_entity
 
-        from bolekg.quads import to_rdflib
-        from bolekg.vocab import bind_prefixes
-
-        graph = Graph()
-        bind_prefixes(graph)
-        to_rdflib(triples, graph)
-        body = render_template("resource.html", view=page(graph, iri, current.base), formats=_links(iri),
-                               writable=current.writable).encode("utf-8")
+        body = render_entity(iri, triples)
     else:
         body = triples_body(triples, fmt, SERIALISATION_PREFIXES, focus=iri)
     response = Response(body, content_type=fmt.content_type)

@@ -15,17 +15,34 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, render_template, request
 
 from bolekg.catalog import service_description
+from bolekg.isolation import Answer, Job
+from bolekg.results import NTRIPLES_MEDIA, TSV_MEDIA
 from bolekg.sparql import (
     DOCUMENT_FORMATS,
+    GRAPH_FORMATS,
     HTML,
+    RESULT_FORMATS,
     TRIG,
+    Format,
     PolicyViolation,
+    QueryResult,
+    QueryTooLarge,
     SparqlSyntaxError,
     check_query,
+    check_size,
     check_update,
+    has_dataset_clause,
 )
 from bolekg.store import StoreError, WriteRejected
-from bolekg.web.http import choose, rdflib_body, rejected, text_error, write_refusal
+from bolekg.web.http import (
+    choose,
+    mark_truncated,
+    rdflib_body,
+    rejected,
+    store_failure,
+    text_error,
+    write_refusal,
+)
 from bolekg.web.state import state
 from bolekg.web.views import result_cell
 
@@ -102,28 +119,72 @@ def endpoint() -> Response | str:
     return run_query(operation)
 
 
+#: What each kind of result can be written as.
+OFFERS = {"solutions": RESULT_FORMATS, "boolean": RESULT_FORMATS, "graph": GRAPH_FORMATS}
+#: What the worker writes when the client wants an HTML page: something cheap to read back.
+PAGE_WIRE = {"solutions": TSV_MEDIA, "boolean": "application/sparql-results+json", "graph": NTRIPLES_MEDIA}
+
+
 def run_query(operation: Operation) -> Response | str:
+    """Check the query against the policy, run it under the limits (time, rows) and write the answer.
+
+    The format is negotiated before the query runs, for each kind of result it may turn out to be
+    (solutions, boolean, graph), so that the worker serialises once, in the right format.
+    """
     current = state()
+    limits = current.limits
     try:
+        check_size(operation.text, limits)
         check_query(operation.text, allow_service=current.allow_service)
-        result = current.store.query(operation.text, operation.default_graphs, operation.named_graphs)
-    except (SparqlSyntaxError, PolicyViolation) as error:
+    except QueryTooLarge as error:
+        return text_error(413, str(error))
+    except PolicyViolation as error:
+        return text_error(400, str(error))
+    choices = {kind: choose((*offers, HTML)) for kind, offers in OFFERS.items()}
+    media = {kind: _wire(kind, choice) for kind, choice in choices.items()}
+    job = Job(operation.text, tuple(operation.default_graphs), tuple(operation.named_graphs),
+              union=not has_dataset_clause(operation.text), media=media, max_rows=limits.max_rows)
+    try:
+        answer = current.store.run_query(job, limits.timeout)
+    except SparqlSyntaxError as error:
         return text_error(400, str(error))
     except ValueError as error:  # a graph parameter that is not an IRI
         return text_error(400, f"bad request: {error}")
     except StoreError as error:
-        return text_error(502, str(error))
-    fmt = choose((*result.offers, HTML))
-    if isinstance(fmt, Response):
-        return fmt
-    if fmt is HTML:
-        return _results_page(operation.text, result)
-    response = Response(result.serialize(fmt), content_type=fmt.content_type)
+        return store_failure(error)
+    choice = choices[answer.kind]
+    if isinstance(choice, Response):
+        return choice
+    if choice is HTML:
+        page = _results_page(operation.text, _read_back(answer),
+                             truncated_at=limits.max_rows if answer.truncated else None)
+        response = Response(page, content_type=HTML.content_type)
+    else:
+        response = Response(answer.body, content_type=choice.content_type)
     response.vary.add("Accept")
+    if answer.truncated:
+        mark_truncated(response, limits.max_rows)
     return response
 
 
-def _results_page(query: str, result) -> str:  # type: ignore[no-untyped-def]
+def _wire(kind: str, choice: Format | Response) -> str | None:
+    if isinstance(choice, Response):
+        return None
+    return PAGE_WIRE[kind] if choice is HTML else choice.media_type
+
+
+def _read_back(answer: Answer) -> QueryResult:
+    """The worker's bytes as a result again, for the HTML page."""
+    import pyoxigraph as ox
+
+    if answer.kind == "solutions":
+        return QueryResult(ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.TSV))
+    if answer.kind == "boolean":
+        return QueryResult(ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON))
+    return QueryResult([quad.triple for quad in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)])
+
+
+def _results_page(query: str, result, truncated_at: int | None = None) -> str:  # type: ignore[no-untyped-def]
     base = state().base
     table = None
     boolean = None
@@ -139,7 +200,7 @@ def _results_page(query: str, result) -> str:  # type: ignore[no-untyped-def]
 
         graph_text = result.serialize(TURTLE, prefixes=SERIALISATION_PREFIXES).decode("utf-8")
     return render_template("sparql.html", query=query, table=table, boolean=boolean, graph_text=graph_text,
-                           writable=state().writable)
+                           writable=state().writable, truncated_at=truncated_at)
 
 
 def run_update(operation: Operation) -> Response:
@@ -148,14 +209,17 @@ def run_update(operation: Operation) -> Response:
     if refusal is not None:
         return refusal
     try:
+        check_size(operation.text, current.limits)
         check_update(operation.text)
         current.store.update(operation.text)
+    except QueryTooLarge as error:
+        return text_error(413, str(error))
     except (SparqlSyntaxError, PolicyViolation) as error:
         return text_error(400, str(error))
     except WriteRejected as error:
         return rejected(error)
     except StoreError as error:
-        return text_error(502, str(error))
+        return store_failure(error)
     return Response(status=204)
 
 
@@ -165,17 +229,16 @@ def describe_service() -> Response | str:
     if isinstance(fmt, Response):
         return fmt
     if fmt is HTML:
-        example = ("PREFIX bk: <https://w3id.org/bolekg/def/>\n"
-                   "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-                   "SELECT ?item ?label WHERE {\n  ?item a bk:Item ; rdfs:label ?label .\n"
+        from bolekg.web.pages import render_workbench
+
+        example = ("SELECT ?item ?label WHERE {\n  ?item a bk:Item ; rdfs:label ?label .\n"
                    "  FILTER(LANG(?label) = \"en\")\n} ORDER BY ?item LIMIT 50")
-        response = Response(render_template("sparql.html", query=example, table=None, boolean=None,
-                                            graph_text=None, writable=current.writable))
+        response = Response(render_workbench(example), content_type="text/html; charset=utf-8")
     else:
         try:
             graph = service_description(current.store, current.site())
         except StoreError as error:
-            return text_error(502, str(error))
+            return store_failure(error)
         response = Response(rdflib_body(graph, fmt), content_type=fmt.content_type)
     response.vary.add("Accept")
     return response

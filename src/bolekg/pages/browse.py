@@ -1,0 +1,144 @@
+"""Browse: every class with its number of instances, and per class a paged list with facets.
+
+A facet is a graph pattern from an instance ``?s`` to a value ``?v``; choosing a value replaces
+``?v`` by it. The paths follow the model: an observation belongs to an initiative, an initiative to
+its parent and so up to an item and its programme; agencies hang on initiatives (stated or
+attributed) or on the figure itself; places are where an initiative is, or what a figure is about.
+Class membership includes subclasses (``a/rdfs:subClassOf*``), so "Place" lists roads and towns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bolekg.lookup import iri_term, text
+from bolekg.pages.common import Context, Link
+from bolekg.pages.figures import Figure, figures
+
+PAGE_SIZE = 50
+FACET_VALUES_SHOWN = 40
+UP = "(bk:initiative|bk:milestoneOf)?/bk:partOfInitiative*"
+
+#: name → (pattern from ?s to ?v, classes for which the facet is the instance itself)
+FACETS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "programme": (f"?s {UP}/bk:programme ?v .", ("Programme",)),
+    "item": (f"?s {UP} ?v . ?v a bk:Item .", ("Item",)),
+    "place": ("?s bk:location|sdmx-dimension:refArea|geo:sfWithin|bk:segmentOf ?v .", ()),
+    "agency": (f"{{ ?s prov:wasAttributedTo ?v }} UNION {{ ?s {UP}/(bk:responsibleAgency|bk:attributedAgency) ?v }}"
+               " UNION { ?s bk:agent ?v }", ()),
+    "unit": ("?s sdmx-attribute:unitMeasure ?v .", ()),
+    "measure": ("?s qb:measureType ?v .", ()),
+}
+
+CLASSES_QUERY = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  ?s a/rdfs:subClassOf* ?class .
+  FILTER(isIRI(?class) && isIRI(?s))
+} GROUP BY ?class ORDER BY DESC(?n) ?class"""
+
+
+@dataclass
+class ClassCount:
+    link: Link
+    count: int
+    href: str
+
+
+@dataclass
+class FacetValue:
+    link: Link
+    count: int
+    selected: bool
+    href: str
+
+
+@dataclass
+class Facet:
+    name: str
+    values: list[FacetValue]
+    hidden: int = 0
+
+
+@dataclass
+class Listing:
+    cls: Link
+    total: int
+    page: int
+    pages: int
+    first: int
+    last: int
+    rows: list[Link]
+    figures: list[Figure]
+    facets: list[Facet]
+    selected: dict[str, Link] = field(default_factory=dict)
+    prev_href: str = ""
+    next_href: str = ""
+    clear_href: str = ""
+
+
+def classes(context: Context) -> list[ClassCount]:
+    found = []
+    for row in context.rows(CLASSES_QUERY, "every class with how many resources are of it (subclasses included)"):
+        iri = text(row["class"])
+        found.append(ClassCount(context.link(iri), int(text(row["n"])), ""))
+    return found
+
+
+def _href(cls: str, chosen: Mapping[str, str], page: int = 1) -> str:
+    from urllib.parse import urlencode
+
+    params = {"class": cls, **dict(sorted(chosen.items()))}
+    if page > 1:
+        params["page"] = str(page)
+    return "/browse?" + urlencode(params)
+
+
+def listing(context: Context, cls: str, chosen: Mapping[str, str], page: int = 1) -> Listing:
+    """One page of the instances of ``cls`` that have every chosen facet value."""
+    cls_term = iri_term(cls)
+    short = cls.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    chosen = {k: v for k, v in chosen.items() if k in FACETS and v}
+    filters = "\n  ".join("{ " + FACETS[name][0].replace("?v", iri_term(value)) + " }"
+                          for name, value in sorted(chosen.items()))
+    where = f"?s a/rdfs:subClassOf* {cls_term} . FILTER(isIRI(?s))\n  {filters}"
+    total_rows = context.rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}", "how many match")
+    total = int(text(total_rows[0]["n"])) if total_rows else 0
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * PAGE_SIZE
+    rows = context.rows(f"SELECT DISTINCT ?s WHERE {{ {where} }} ORDER BY ?s LIMIT {PAGE_SIZE} OFFSET {offset}",
+                        "this page of the list")
+    members = [text(r["s"]) for r in rows]
+    shown_figures: list[Figure] = []
+    if members and short == "Observation":
+        values = " ".join(iri_term(m) for m in members)
+        shown_figures = figures(context, f"VALUES ?obs {{ {values} }}", "the figures on this page")
+    facets = []
+    for name, (pattern, identity) in FACETS.items():
+        if short in identity:
+            continue
+        counts = context.rows(f"""SELECT ?v (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+  {where}
+  {pattern}
+  FILTER(isIRI(?v))
+}} GROUP BY ?v ORDER BY DESC(?n) ?v""", f"facet: {name}")
+        if not counts:
+            continue
+        values = []
+        for row in counts[:FACET_VALUES_SHOWN]:
+            value = text(row["v"])
+            selected = chosen.get(name) == value
+            others = {k: v for k, v in chosen.items() if k != name}
+            href = _href(cls, others if selected else {**others, name: value})
+            values.append(FacetValue(context.link(value), int(text(row["n"])), selected, href))
+        facets.append(Facet(name, values, max(0, len(counts) - FACET_VALUES_SHOWN)))
+    return Listing(
+        cls=context.link(cls), total=total, page=page, pages=pages,
+        first=offset + 1 if total else 0, last=min(offset + PAGE_SIZE, total),
+        rows=[context.link(m) for m in members], figures=shown_figures, facets=facets,
+        selected={k: context.link(v) for k, v in chosen.items()},
+        prev_href=_href(cls, chosen, page - 1) if page > 1 else "",
+        next_href=_href(cls, chosen, page + 1) if page < pages else "",
+        clear_href=_href(cls, {}) if chosen else "",
+    )

@@ -1,0 +1,251 @@
+"""The page of one resource: what every page has, and the layout for its kind.
+
+Every page shows the resource's names in both languages, its types, definition and editorial notes,
+the source quotes behind its facts (linked into the report reader), its RDF in three formats, its
+IRI, the SPARQL queries that built it, a small graph of its neighbours, and all its statements.
+Items, projects, places, organisations, observations and quotes get their own sections on top
+(:mod:`bolekg.pages.kinds`); anything else, ontology terms included, gets the generic view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from bolekg.describe import DOCUMENT_QUERY, local_path
+from bolekg.lookup import iri_term, text
+from bolekg.pages import kinds
+from bolekg.pages.common import Context, Link, Quote
+from bolekg.pages.figures import in_report_order
+from bolekg.pages.svg import Neighbour, neighbourhood_svg
+from bolekg.sparql import DOCUMENT_FORMATS
+from bolekg.store import GraphStore
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+BK = "https://w3id.org/bolekg/def/"
+LABELS = {RDFS + "label", SKOS + "prefLabel"}
+DEFINITIONS = (SKOS + "definition", RDFS + "comment")
+NOTES = BK + "editorialNote"
+
+#: Classes (or their superclasses) that pick a layout, most specific first.
+KIND_OF_CLASS = (
+    (BK + "Observation", "observation"),
+    (BK + "Quote", "quote"),
+    (BK + "Initiative", "initiative"),
+    ("http://www.w3.org/ns/org#Organization", "organisation"),
+    (BK + "Place", "place"),
+    ("http://www.opengis.net/ont/geosparql#Feature", "place"),
+    ("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#String", "text"),
+    ("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#Sentence", "text"),
+    (BK + "Paragraph", "text"),
+)
+
+SUPERCLASSES_QUERY = """SELECT DISTINCT ?super WHERE {
+  VALUES ?type { %s }
+  ?type rdfs:subClassOf* ?super .
+}"""
+
+#: Links that say little about a resource's neighbourhood (its quotes have their own section).
+QUIET_PREDICATES = {
+    RDF_TYPE, SKOS + "inScheme", SKOS + "topConceptOf", "http://purl.org/linked-data/cube#dataSet",
+    "http://www.w3.org/ns/prov#hadPrimarySource", RDFS + "isDefinedBy", BK + "evidence",
+    "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#referenceContext",
+    "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#superString",
+    "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#sentence",
+    BK + "section", BK + "describedIn",
+}
+GRAPH_NEIGHBOURS = 14
+
+
+@dataclass
+class Value:
+    kind: str  # "iri", "literal", "bnode"
+    text: str = ""
+    link: Link | None = None
+    lang: str | None = None
+    datatype: str = ""
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    predicate: Link
+    values: list[Value]
+
+
+@dataclass
+class Document:
+    """The resource document (describe.DOCUMENT_QUERY) split up: the resource's own statements,
+    those pointing at it, blank nodes it hangs, and the names of everything it mentions."""
+
+    iri: str
+    outgoing: dict[str, list[Any]]
+    incoming: dict[str, list[Any]]
+    blanks: dict[str, dict[str, list[Any]]]
+    names: dict[str, dict[str, str]]
+
+    @classmethod
+    def parse(cls, iri: str, triples: list[ox.Triple]) -> Document:
+        outgoing: dict[str, list[Any]] = {}
+        incoming: dict[str, list[Any]] = {}
+        blanks: dict[str, dict[str, list[Any]]] = {}
+        names: dict[str, dict[str, str]] = {}
+        for t in triples:
+            subject, predicate, obj = t.subject, t.predicate.value, t.object
+            if isinstance(subject, ox.NamedNode) and subject.value == iri:
+                outgoing.setdefault(predicate, []).append(obj)
+            if isinstance(obj, ox.NamedNode) and obj.value == iri:
+                incoming.setdefault(predicate, []).append(subject)
+            if isinstance(subject, ox.BlankNode):
+                blanks.setdefault(subject.value, {}).setdefault(predicate, []).append(obj)
+            if predicate in LABELS and isinstance(obj, ox.Literal) and isinstance(subject, ox.NamedNode):
+                names.setdefault(subject.value, {}).setdefault(obj.language or "", obj.value)
+        return cls(iri, outgoing, incoming, blanks, names)
+
+    def first(self, predicate: str) -> Any | None:
+        values = self.outgoing.get(predicate)
+        return values[0] if values else None
+
+    def iris(self, predicate: str) -> list[str]:
+        return sorted(v.value for v in self.outgoing.get(predicate, []) if isinstance(v, ox.NamedNode))
+
+    def pointing(self, predicate: str) -> list[str]:
+        return sorted(v.value for v in self.incoming.get(predicate, []) if isinstance(v, ox.NamedNode))
+
+    def texts(self, predicates: tuple[str, ...] | str, lang: str) -> list[str]:
+        """Literal values in ``lang``, else in any language, for the first predicate that has any."""
+        for predicate in (predicates,) if isinstance(predicates, str) else predicates:
+            literals = [v for v in self.outgoing.get(predicate, []) if isinstance(v, ox.Literal)]
+            if literals:
+                by_lang: dict[str, list[str]] = {}
+                for value in literals:
+                    by_lang.setdefault(value.language or "", []).append(value.value)
+                for candidate in (lang, "zh", "en", ""):
+                    if candidate in by_lang:
+                        return by_lang[candidate]
+                return next(iter(by_lang.values()))
+        return []
+
+
+@dataclass
+class EntityPage:
+    kind: str
+    link: Link
+    types: list[Link]
+    definition: list[str]
+    notes: list[str]
+    outgoing: list[Row]
+    incoming: list[Row]
+    quotes: list[Quote]
+    own_quotes: list[Quote]
+    graph_svg: str
+    graph_count: int
+    queries: list[tuple[str, str]]
+    formats: list[tuple[str, str]]
+    section: Any = None
+    instances: int | None = None
+    browse_href: str = ""
+
+
+def kind_of(supers: set[str]) -> str:
+    return next((kind for cls, kind in KIND_OF_CLASS if cls in supers), "generic")
+
+
+def format_links(base: str, iri: str) -> list[tuple[str, str]]:
+    path = local_path(base, iri) or "/"
+    stem = path.rstrip("/") or "/index"
+    return [(fmt.key, f"{stem}.{fmt.extension}") for fmt in DOCUMENT_FORMATS]
+
+
+def _value(context: Context, doc: Document, term: Any, depth: int = 0) -> Value:
+    if isinstance(term, ox.NamedNode):
+        return Value("iri", link=context.link(term.value))
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value if term.datatype else ""
+        short = datatype.rsplit("#", 1)[-1] if datatype and not term.language else ""
+        return Value("literal", text=term.value, lang=term.language, datatype="" if short in ("string", "langString")
+                     else short)
+    rows = []
+    if depth < 2:
+        for predicate, values in sorted(doc.blanks.get(term.value, {}).items()):
+            rows.append(Row(context.link(predicate), [_value(context, doc, v, depth + 1) for v in values]))
+    return Value("bnode", text="[ ]", rows=rows)
+
+
+def _rows(context: Context, doc: Document, grouped: dict[str, list[Any]]) -> list[Row]:
+    def order(term: Any) -> tuple[int, str, str]:
+        lang = getattr(term, "language", None) or ""
+        return (0 if isinstance(term, ox.Literal) else 1, "" if lang == context.lang else lang, str(term))
+
+    return [Row(context.link(p), [_value(context, doc, v) for v in sorted(values, key=order)])
+            for p, values in sorted(grouped.items(), key=lambda item: (item[0] != RDF_TYPE, item[0]))]
+
+
+def _neighbours(context: Context, doc: Document) -> list[Neighbour]:
+    found: list[Neighbour] = []
+    seen: set[str] = {doc.iri}
+    for direction, grouped in (("out", doc.outgoing), ("in", doc.incoming)):
+        for predicate in sorted(grouped):
+            if predicate in QUIET_PREDICATES:
+                continue
+            for term in sorted(grouped[predicate], key=str):
+                if isinstance(term, ox.NamedNode) and term.value not in seen:
+                    seen.add(term.value)
+                    found.append(Neighbour(context.link(term.value), context.link(predicate), direction))
+    return found
+
+
+def build(store: GraphStore, base: str, lang: str, iri: str, triples: list[ox.Triple]) -> EntityPage:
+    """The page for ``iri``, from its resource document and a handful of queries for its kind."""
+    context = Context(store, base, lang)
+    context.lookup.queries.append(("the resource document (also served as Turtle, JSON-LD, N-Triples)",
+                                   DOCUMENT_QUERY % {"iri": iri_term(iri)}))
+    doc = Document.parse(iri, triples)
+    context.known_names(doc.names)
+    types = doc.iris(RDF_TYPE)
+    supers = set(types)
+    if types:
+        rows = context.rows(SUPERCLASSES_QUERY % " ".join(iri_term(t) for t in types),
+                            "the classes of this resource and their superclasses (which layout to use)")
+        supers |= {text(r["super"]) for r in rows}
+    kind = kind_of(supers)
+    section = kinds.BUILDERS[kind](context, doc) if kind in kinds.BUILDERS else None
+    instances = None
+    browse_href = ""
+    if "http://www.w3.org/2002/07/owl#Class" in supers or RDFS + "Class" in supers:
+        rows = context.rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a {iri_term(iri)} }}",
+                            "how many resources are of this class")
+        instances = int(text(rows[0]["n"])) if rows else 0
+        browse_href = "/browse?class=" + iri if instances else ""
+    context.want_quotes([iri])
+    neighbours = _neighbours(context, doc)
+    page = EntityPage(
+        kind=kind,
+        link=context.link(iri),
+        types=[context.link(t) for t in types],
+        definition=doc.texts(DEFINITIONS, lang),
+        notes=doc.texts(NOTES, lang),
+        outgoing=_rows(context, doc, doc.outgoing),
+        incoming=_rows(context, doc, doc.incoming),
+        quotes=[],
+        own_quotes=[],
+        graph_svg="",
+        graph_count=min(len(neighbours), GRAPH_NEIGHBOURS),
+        queries=context.queries,
+        formats=format_links(base, iri),
+        section=section,
+        instances=instances,
+        browse_href=browse_href,
+    )
+    context.resolve()
+    for name in ("figures", "related"):
+        if hasattr(section, name):
+            setattr(section, name, in_report_order(getattr(section, name)))
+    page.quotes = context.sorted_quotes()
+    page.own_quotes = context.quotes_of(iri)
+    page.graph_svg = neighbourhood_svg(page.link, neighbours[:GRAPH_NEIGHBOURS], lang)
+    return page

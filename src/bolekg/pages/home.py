@@ -1,0 +1,68 @@
+"""The home page: the report at a glance — programmes and items, counts, headline indicators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bolekg.lookup import text
+from bolekg.pages.common import Context, Link
+
+PROGRAMMES_QUERY = """SELECT ?programme ?pn ?item ?in WHERE {
+  ?programme a bk:Programme .
+  OPTIONAL { ?programme skos:notation ?pn }
+  OPTIONAL { ?item a bk:Item ; bk:programme ?programme . OPTIONAL { ?item skos:notation ?in } }
+}"""
+
+COUNTS_QUERY = """SELECT
+  (COUNT(DISTINCT ?item) AS ?items) (COUNT(DISTINCT ?org) AS ?organisations) (COUNT(DISTINCT ?place) AS ?places)
+  (COUNT(DISTINCT ?project) AS ?projects) (COUNT(DISTINCT ?obs) AS ?figures) (COUNT(DISTINCT ?quote) AS ?quotes)
+WHERE {
+  { ?item a bk:Item } UNION
+  { ?org a/rdfs:subClassOf* org:Organization } UNION
+  { ?place a/rdfs:subClassOf* bk:Place } UNION
+  { ?project a ?pt . VALUES ?pt { bk:Project bk:Activity } } UNION
+  { ?obs a bk:Observation } UNION
+  { ?quote a bk:Quote }
+}"""
+
+
+@dataclass
+class Programme:
+    link: Link
+    notation: str
+    items: list[tuple[str, Link]]
+
+
+@dataclass
+class Home:
+    report: Link
+    programmes: list[Programme]
+    counts: list[tuple[str, int, str]]
+
+
+def _notation_key(value: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in value.split("."))
+
+
+def build(context: Context, report_iri: str) -> Home:
+    programmes: dict[str, Programme] = {}
+    for row in context.rows(PROGRAMMES_QUERY, "the programmes and their items"):
+        iri = text(row["programme"])
+        programme = programmes.setdefault(iri, Programme(context.link(iri), text(row.get("pn")), []))
+        if "item" in row:
+            entry = (text(row.get("in")), context.link(row["item"]))
+            if entry not in programme.items:
+                programme.items.append(entry)
+    for programme in programmes.values():
+        programme.items.sort(key=lambda e: (_notation_key(e[0]), e[1].iri))
+    found = context.rows(COUNTS_QUERY, "counts")[0]
+    counts = [
+        ("count.items", int(text(found["items"])), "/browse?class=https://w3id.org/bolekg/def/Item"),
+        ("count.organisations", int(text(found["organisations"])), "/browse?class=http://www.w3.org/ns/org%23Organization"),
+        ("count.places", int(text(found["places"])), "/browse?class=https://w3id.org/bolekg/def/Place"),
+        ("count.projects", int(text(found["projects"])), "/browse?class=https://w3id.org/bolekg/def/Project"),
+        ("count.figures", int(text(found["figures"])), "/browse?class=https://w3id.org/bolekg/def/Observation"),
+        ("count.quotes", int(text(found["quotes"])), "/reader"),
+    ]
+    return Home(context.link(report_iri),
+                sorted(programmes.values(), key=lambda p: (_notation_key(p.notation), p.link.iri)), counts)

@@ -1,0 +1,385 @@
+"""The sections that differ by kind of resource: initiatives, places, organisations, observations,
+quotes and report text. Each builder runs a fixed handful of queries and returns a view model.
+
+Responsibility is shown the way the data keeps it (docs/ENCODING.md, "Responsibility"): what the
+report states, with its quote, apart from what the editors attribute by mandate, with their reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from bolekg.lookup import iri_term, text
+from bolekg.pages.common import Context, Link
+from bolekg.pages.figures import Figure, count, figures
+
+BK = "https://w3id.org/bolekg/def/"
+QB = "http://purl.org/linked-data/cube#"
+ORG = "http://www.w3.org/ns/org#"
+GEO = "http://www.opengis.net/ont/geosparql#"
+NIF = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"
+SDMX_DIM = "http://purl.org/linked-data/sdmx/2009/dimension#"
+SDMX_ATT = "http://purl.org/linked-data/sdmx/2009/attribute#"
+PROV = "http://www.w3.org/ns/prov#"
+PLACE_FIGURES_SHOWN = 40
+#: Below an initiative: its projects and activities, and an item's below its programme.
+DOWN = "(bk:partOfInitiative|bk:programme)"
+
+
+# --- shared pieces --------------------------------------------------------------------------------
+
+
+@dataclass
+class Responsible:
+    agent: Link
+    stated: bool
+    statement: Link
+    holder: Link
+    reason: str = ""
+
+
+@dataclass
+class Milestone:
+    link: Link
+    of: Link
+    date: str
+    kind: Link | None
+    planned: bool | None
+    as_written: str
+    qualifiers: tuple[Link, ...]
+
+
+@dataclass
+class Node:
+    link: Link
+    depth: int
+
+
+def _chain(start: str, parents: dict[str, list[str]]) -> list[str]:
+    """Ancestors of ``start``, nearest last, following the first parent of each; cycles stop it."""
+    chain: list[str] = []
+    current = start
+    while parents.get(current):
+        current = sorted(parents[current])[0]
+        if current in chain or current == start:
+            break
+        chain.insert(0, current)
+    return chain
+
+
+def _pick_lang(rows: list[dict[str, Any]], key: str, lang: str) -> str:
+    found = {getattr(r[key], "language", "") or "": r[key].value for r in rows if key in r}
+    return next((found[c] for c in (lang, "zh", "en", "") if c in found), "")
+
+
+def initiative_trail(context: Context, iri: str) -> list[Link]:
+    """Programme › item › parent project … of an initiative (nearest last, itself excluded)."""
+    rows = context.rows(f"""SELECT ?a ?up ?prog WHERE {{
+  {iri_term(iri)} bk:partOfInitiative* ?a .
+  OPTIONAL {{ ?a bk:partOfInitiative ?up }}
+  OPTIONAL {{ ?a bk:programme ?prog }}
+}}""", "the programme, item and parent projects this initiative belongs to")
+    parents: dict[str, list[str]] = {}
+    programme = {}
+    for row in rows:
+        a = text(row["a"])
+        if "up" in row:
+            parents.setdefault(a, []).append(text(row["up"]))
+        if "prog" in row:
+            programme[a] = text(row["prog"])
+    chain = _chain(iri, parents)
+    top = chain[0] if chain else iri
+    trail = ([programme[top]] if top in programme else []) + chain
+    return [context.link(i) for i in trail]
+
+
+def responsibilities(context: Context, pattern: str, purpose: str) -> list[Responsible]:
+    rows = context.rows(f"""SELECT ?holder ?resp ?kind ?agent ?reason WHERE {{
+  {pattern}
+  ?holder bk:responsibility ?resp .
+  ?resp a ?kind ; bk:agent ?agent .
+  FILTER(?kind IN (bk:StatedResponsibility, bk:AttributedResponsibility))
+  OPTIONAL {{ ?resp bk:reason ?reason }}
+}} ORDER BY ?holder ?resp""", purpose)
+    grouped: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        key = (text(row["holder"]), text(row["resp"]), text(row["kind"]), text(row["agent"]))
+        grouped.setdefault(key, []).append(row)
+    found = []
+    for (holder, resp, kind, agent), group in grouped.items():
+        stated = kind == BK + "StatedResponsibility"
+        found.append(Responsible(context.link(agent), stated, context.link(resp), context.link(holder),
+                                 _pick_lang(group, "reason", context.lang)))
+    context.want_quotes(r.statement.iri for r in found if r.stated)
+    return sorted(found, key=lambda r: (not r.stated, r.holder.iri, r.agent.iri))
+
+
+# --- initiatives: programmes, items, projects, activities -----------------------------------------
+
+
+@dataclass
+class InitiativeSection:
+    trail: list[Link]
+    themes: list[Link]
+    responsible: list[Responsible]
+    places: list[Link]
+    children: list[Node]
+    milestones: list[Milestone]
+    figures: list[Figure]
+
+
+def initiative(context: Context, doc: Any) -> InitiativeSection:
+    iri = iri_term(doc.iri)
+    responsible = responsibilities(
+        context, f"{{ {iri} bk:partOfInitiative* ?holder }} UNION {{ ?holder {DOWN}+ {iri} }}",
+        "who is responsible: stated in the report or attributed by the editors, here and below")
+    places = context.rows(f"""SELECT DISTINCT ?place WHERE {{
+  ?holder {DOWN}* {iri} .
+  ?holder bk:location ?place .
+}} ORDER BY ?place""", "the places of this initiative and of its projects")
+    below = context.rows(f"""SELECT ?sub ?parent WHERE {{
+  ?sub {DOWN}+ {iri} .
+  ?sub {DOWN} ?parent .
+}}""", "the projects and activities below it")
+    children_of: dict[str, list[str]] = {}
+    for row in below:
+        children_of.setdefault(text(row["parent"]), []).append(text(row["sub"]))
+    tree: list[Node] = []
+
+    def walk(node: str, depth: int, seen: set[str]) -> None:
+        for child in sorted(set(children_of.get(node, []))):
+            if child not in seen:
+                tree.append(Node(context.link(child), depth))
+                walk(child, depth + 1, seen | {child})
+
+    walk(doc.iri, 0, {doc.iri})
+    ms_rows = context.rows(f"""SELECT ?ms ?of ?date ?ym ?mkind ?planned ?written
+       (GROUP_CONCAT(DISTINCT STR(?q); separator=" ") AS ?qualifiers) WHERE {{
+  ?of {DOWN}* {iri} .
+  ?ms bk:milestoneOf ?of .
+  OPTIONAL {{ ?ms time:inXSDDate ?date }}
+  OPTIONAL {{ ?ms time:inXSDgYearMonth ?ym }}
+  OPTIONAL {{ ?ms bk:milestoneKind ?mkind }}
+  OPTIONAL {{ ?ms bk:planned ?planned }}
+  OPTIONAL {{ ?ms bk:asWritten ?written }}
+  OPTIONAL {{ ?ms bk:valueQualifier ?q }}
+}} GROUP BY ?ms ?of ?date ?ym ?mkind ?planned ?written ORDER BY COALESCE(STR(?date), STR(?ym)) ?ms""",
+                           "dates: milestones of this initiative and its projects")
+    milestones = [Milestone(
+        context.link(r["ms"]), context.link(r["of"]), text(r.get("date") or r.get("ym")),
+        context.maybe(r.get("mkind")),
+        None if "planned" not in r else text(r["planned"]) == "true", text(r.get("written")),
+        tuple(context.link(q) for q in text(r.get("qualifiers")).split())) for r in ms_rows]
+    context.want_quotes(m.link.iri for m in milestones)
+    return InitiativeSection(
+        trail=initiative_trail(context, doc.iri),
+        themes=[context.link(t) for t in doc.iris(BK + "theme")],
+        responsible=responsible,
+        places=[context.link(r["place"]) for r in places],
+        children=tree,
+        milestones=milestones,
+        figures=figures(context, f"?init {DOWN}* {iri} .", "the figures of this initiative and its projects"),
+    )
+
+
+# --- places -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PlaceSection:
+    trail: list[Link]
+    inside: list[tuple[Link, Link | None]]
+    initiatives: list[tuple[Link, Link]]
+    figures: list[Figure]
+    figure_count: int
+    browse_href: str
+    codes: list[str]
+    agencies: list[Link]
+    ends: list[Link]
+
+
+def place(context: Context, doc: Any) -> PlaceSection:
+    iri = iri_term(doc.iri)
+    up = context.rows(f"""SELECT ?a ?within ?segment WHERE {{
+  {iri} (bk:segmentOf|geo:sfWithin)* ?a .
+  OPTIONAL {{ ?a geo:sfWithin ?within }}
+  OPTIONAL {{ ?a bk:segmentOf ?segment }}
+}}""", "where it sits: the places it lies within, up to the region")
+    segment_of: dict[str, list[str]] = {}
+    within: dict[str, list[str]] = {}
+    for row in up:
+        a = text(row["a"])
+        if "segment" in row:
+            segment_of.setdefault(a, []).append(text(row["segment"]))
+        if "within" in row:
+            within.setdefault(a, []).append(text(row["within"]))
+    # A segment's road is more specific than the city both lie in.
+    parents = {a: segment_of.get(a) or within.get(a, []) for a in set(segment_of) | set(within)}
+    inside = context.rows(f"""SELECT ?x (SAMPLE(?t) AS ?type) WHERE {{
+  ?x bk:segmentOf|geo:sfWithin {iri} .
+  OPTIONAL {{ ?x a ?t . FILTER(STRSTARTS(STR(?t), STR(bk:))) }}
+}} GROUP BY ?x ORDER BY ?x""", "what lies inside it")
+    here = context.rows(f"""SELECT DISTINCT ?init ?where WHERE {{
+  ?where (bk:segmentOf|geo:sfWithin)* {iri} .
+  ?init bk:location ?where .
+}} ORDER BY ?init ?where""", "every initiative located here or in a place inside it")
+    selection = f"?area (bk:segmentOf|geo:sfWithin)* {iri} ."
+    shown = figures(context, selection, "figures about this place or places inside it", PLACE_FIGURES_SHOWN)
+    total = count(context, f"?obs sdmx-dimension:refArea ?area . {selection}", "how many figures are about it")
+    return PlaceSection(
+        trail=[context.link(i) for i in _chain(doc.iri, parents)],
+        inside=[(context.link(r["x"]), context.maybe(r.get("type"))) for r in inside],
+        initiatives=[(context.link(r["init"]), context.link(r["where"])) for r in here],
+        figures=shown,
+        figure_count=total,
+        browse_href=f"/browse?class={BK}Observation&place={doc.iri}",
+        codes=[text(v) for v in doc.outgoing.get(BK + "divisionCode", [])],
+        agencies=[context.link(i) for i in doc.pointing(BK + "jurisdiction")],
+        ends=[context.link(i) for i in doc.iris(BK + "fromPlace") + doc.iris(BK + "toPlace")],
+    )
+
+
+# --- organisations ----------------------------------------------------------------------------------
+
+
+@dataclass
+class OrganisationSection:
+    trail: list[Link]
+    units: list[Link]
+    jurisdiction: list[Link]
+    responsible: list[Responsible]
+    figures: list[Figure]
+
+
+def organisation(context: Context, doc: Any) -> OrganisationSection:
+    iri = iri_term(doc.iri)
+    up = context.rows(f"""SELECT ?a ?up WHERE {{
+  {iri} org:subOrganizationOf* ?a .
+  OPTIONAL {{ ?a org:subOrganizationOf ?up }}
+}}""", "the organisations it belongs to")
+    parents: dict[str, list[str]] = {}
+    for row in up:
+        if "up" in row:
+            parents.setdefault(text(row["a"]), []).append(text(row["up"]))
+    return OrganisationSection(
+        trail=[context.link(i) for i in _chain(doc.iri, parents)],
+        units=[context.link(i) for i in doc.pointing(ORG + "subOrganizationOf")],
+        jurisdiction=[context.link(i) for i in doc.iris(BK + "jurisdiction")],
+        responsible=responsibilities(context, f"?resp bk:agent {iri} .",
+                                     "everything it is responsible for, stated or attributed"),
+        figures=figures(context, f"?obs prov:wasAttributedTo {iri} .", "figures the report attributes to it"),
+    )
+
+
+# --- observations -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ObservationSection:
+    value: str
+    measure: Link | None
+    unit: Link | None
+    normalised: str
+    normalised_unit: Link | None
+    as_written: str
+    qualifiers: list[Link]
+    indicator: Link | None
+    period: Link | None
+    area: Link | None
+    initiative: Link | None
+    trail: list[Link]
+    part_of: list[Link]
+    parts: list[Link]
+    compared: list[tuple[str, Link]]
+    given_by: list[Link]
+    related: list[Figure] = field(default_factory=list)
+
+
+def observation(context: Context, doc: Any) -> ObservationSection:
+    def one(predicate: str) -> Link | None:
+        found = doc.iris(predicate)
+        return context.link(found[0]) if found else None
+
+    measure = one(QB + "measureType")
+    value = doc.first(measure.iri) if measure else None
+    initiative_link = one(BK + "initiative")
+    iri = iri_term(doc.iri)
+    related = figures(context, f"""{iri} bk:indicator ?ind0 ; bk:initiative ?init0 .
+  ?obs bk:indicator ?ind0 ; bk:initiative ?init0 . FILTER(?obs != {iri})""",
+                      "the other figures of the same indicator for the same initiative")
+    compared = [(role, context.link(i)) for role, predicate in (("actual", "actualObservation"),
+                                                                ("target", "targetObservation"))
+                for i in doc.iris(BK + predicate)]
+    return ObservationSection(
+        value=text(value) if isinstance(value, ox.Literal) else "",
+        measure=measure,
+        unit=one(SDMX_ATT + "unitMeasure"),
+        normalised=text(doc.first(BK + "normalisedValue")),
+        normalised_unit=one(BK + "normalisedUnit"),
+        as_written=text(doc.first(BK + "asWritten")),
+        qualifiers=[context.link(q) for q in doc.iris(BK + "valueQualifier")],
+        indicator=one(BK + "indicator"),
+        period=one(SDMX_DIM + "refPeriod"),
+        area=one(SDMX_DIM + "refArea"),
+        initiative=initiative_link,
+        trail=[*initiative_trail(context, initiative_link.iri), initiative_link] if initiative_link else [],
+        part_of=[context.link(i) for i in doc.iris(BK + "partOf")],
+        parts=[context.link(i) for i in doc.pointing(BK + "partOf")],
+        compared=compared,
+        given_by=[context.link(i) for i in doc.iris(PROV + "wasAttributedTo")],
+        related=related,
+    )
+
+
+# --- quotes and report text ---------------------------------------------------------------------------
+
+
+@dataclass
+class TextSection:
+    text: str
+    begin: int | None
+    end: int | None
+    before: str = ""
+    after: str = ""
+    sentence: Link | None = None
+    facts: list[Link] = field(default_factory=list)
+    reader_href: str = "/reader"
+
+
+def quote(context: Context, doc: Any) -> TextSection:
+    rows = context.rows(f"""SELECT ?sentence ?whole ?begin WHERE {{
+  {iri_term(doc.iri)} nif:sentence ?sentence .
+  ?sentence nif:anchorOf ?whole ; nif:beginIndex ?begin .
+}}""", "the sentence this quote is part of")
+    begin, end = int(text(doc.first(NIF + "beginIndex"))), int(text(doc.first(NIF + "endIndex")))
+    section = TextSection(text(doc.first(NIF + "anchorOf")), begin, end,
+                          facts=[context.link(i) for i in doc.pointing(BK + "evidence")],
+                          reader_href=f"/reader#q-{begin}-{end}")
+    if rows:
+        whole, start = text(rows[0]["whole"]), int(text(rows[0]["begin"]))
+        section.sentence = context.link(rows[0]["sentence"])
+        section.before, section.after = whole[: begin - start], whole[end - start:]
+    return section
+
+
+def report_text(context: Context, doc: Any) -> TextSection:
+    begin = doc.first(NIF + "beginIndex")
+    start = int(text(begin)) if begin is not None else None
+    anchor = f"#s-{start}" if start is not None else ""
+    return TextSection(text(doc.first(NIF + "anchorOf")), start,
+                       int(text(doc.first(NIF + "endIndex"))) if begin is not None else None,
+                       reader_href=f"/reader{anchor}")
+
+
+BUILDERS: dict[str, Callable[[Context, Any], Any]] = {
+    "initiative": initiative,
+    "place": place,
+    "organisation": organisation,
+    "observation": observation,
+    "quote": quote,
+    "text": report_text,
+}

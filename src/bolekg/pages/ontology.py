@@ -1,0 +1,126 @@
+"""The ontology documented from the graph itself, and the SHACL shapes documented from ``shapes/``.
+
+Classes and properties are read from the store (so the page shows what is loaded), with their zh/en
+labels and definitions (``skos:definition``), superclasses, domains and ranges, and how many
+resources use each. The shapes are the files the load gate validates with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, RDFS
+from rdflib.term import Node
+
+from bolekg.lookup import text
+from bolekg.pages.common import Context, Link
+from bolekg.vocab import SH
+
+TERMS_QUERY = """SELECT ?term ?kind ?super ?domain ?range ?def WHERE {
+  ?term a ?kind .
+  VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty qudt:Unit }
+  FILTER(STRSTARTS(STR(?term), STR(bk:)))
+  OPTIONAL { ?term rdfs:subClassOf|rdfs:subPropertyOf ?super . FILTER(isIRI(?super)) }
+  OPTIONAL { ?term rdfs:domain ?domain . FILTER(isIRI(?domain)) }
+  OPTIONAL { ?term rdfs:range ?range . FILTER(isIRI(?range)) }
+  OPTIONAL { ?term skos:definition ?def }
+}"""
+
+USE_QUERY = """SELECT ?term (COUNT(*) AS ?n) WHERE {
+  { ?s a ?term } UNION { ?s ?term ?o }
+  FILTER(STRSTARTS(STR(?term), STR(bk:)))
+} GROUP BY ?term"""
+
+KINDS = {"http://www.w3.org/2002/07/owl#Class": "class",
+         "http://www.w3.org/2002/07/owl#ObjectProperty": "property",
+         "http://www.w3.org/2002/07/owl#DatatypeProperty": "property",
+         "http://www.w3.org/2002/07/owl#AnnotationProperty": "property",
+         "http://qudt.org/schema/qudt/Unit": "unit"}
+
+
+@dataclass
+class Term:
+    link: Link
+    kind: str
+    kinds: set[str] = field(default_factory=set)
+    supers: list[Link] = field(default_factory=list)
+    domains: list[Link] = field(default_factory=list)
+    ranges: list[Link] = field(default_factory=list)
+    definitions: dict[str, str] = field(default_factory=dict)
+    uses: int = 0
+
+    @property
+    def kind_name(self) -> str:
+        return ", ".join(sorted(k.rsplit("#", 1)[-1].rsplit("/", 1)[-1] for k in self.kinds))
+
+
+@dataclass
+class Ontology:
+    classes: list[Term]
+    properties: list[Term]
+    units: list[Term]
+
+
+def build(context: Context) -> Ontology:
+    terms: dict[str, Term] = {}
+    for row in context.rows(TERMS_QUERY, "the ontology's classes, properties and units"):
+        iri = text(row["term"])
+        kind = KINDS[text(row["kind"])]
+        term = terms.get(iri)
+        if term is None or (term.kind == "property" and kind == "unit"):
+            term = terms[iri] = Term(context.link(iri), kind)
+        term.kinds.add(text(row["kind"]))
+        for key, target in (("super", term.supers), ("domain", term.domains), ("range", term.ranges)):
+            if key in row and context.link(row[key]) not in target:
+                target.append(context.link(row[key]))
+        if "def" in row:
+            term.definitions.setdefault(getattr(row["def"], "language", "") or "", text(row["def"]))
+    for row in context.rows(USE_QUERY, "how often each term is used"):
+        if text(row["term"]) in terms:
+            terms[text(row["term"])].uses = int(text(row["n"]))
+    context.resolve()
+    ordered = sorted(terms.values(), key=lambda t: t.link.iri)
+    return Ontology([t for t in ordered if t.kind == "class"], [t for t in ordered if t.kind == "property"],
+                    [t for t in ordered if t.kind == "unit"])
+
+
+@dataclass
+class ShapeDoc:
+    iri: str
+    name: str
+    label: str
+    targets: list[str]
+    constraints: list[str]
+    messages: list[str]
+
+
+def _short(graph: Graph, node: Node) -> str:
+    if isinstance(node, URIRef):
+        try:
+            return graph.namespace_manager.normalizeUri(node)
+        except Exception:  # rdflib cannot split some IRIs
+            return str(node)
+    return node.n3(graph.namespace_manager) if hasattr(node, "n3") else str(node)
+
+
+def shapes(graph: Graph) -> list[ShapeDoc]:
+    """Every node shape: its targets, the paths it constrains, the messages it gives."""
+    found = []
+    for shape in sorted(set(graph.subjects(RDF.type, SH.NodeShape)), key=str):
+        if not isinstance(shape, URIRef):
+            continue
+        targets = [_short(graph, t) for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+                   for t in graph.objects(shape, p)]
+        constraints, messages = [], [str(m) for m in graph.objects(shape, SH.message)]
+        for prop in graph.objects(shape, SH.property):
+            path = graph.value(prop, SH.path)
+            constraints.append(_short(graph, path) if path is not None else "?")
+            messages += [str(m) for m in graph.objects(prop, SH.message)]
+        for sparql in graph.objects(shape, SH.sparql):
+            constraints.append("SPARQL: " + _short(graph, sparql))
+            messages += [str(m) for m in graph.objects(sparql, SH.message)]
+        label = next((str(v) for v in graph.objects(shape, RDFS.label)), "")
+        found.append(ShapeDoc(str(shape), _short(graph, shape), label, sorted(targets), constraints,
+                              sorted(set(messages))))
+    return found

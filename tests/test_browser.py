@@ -1,0 +1,219 @@
+"""The pages in a real browser: Debian's Chromium driven by Playwright, against the real server.
+
+Every test records every request the browser makes and fails if one goes to another host: the
+pages, the workbench included, must work with no network. Screenshots of every page, in both
+languages and on a phone-sized screen, go to ``tests/_artifacts/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset
+
+import ld_support
+from ld_support import Site, serving
+
+real_dataset = ld_support.real_dataset
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent / "_artifacts"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+DEF = "https://w3id.org/bolekg/def/"
+PAGES = {
+    "home": "/", "item": "/id/item/1-01", "project": "/id/project/hospital-ward-building",
+    "place": "/id/place/dalete-town", "city": "/id/place/bole-city", "agency": "/id/org/bole-housing-bureau",
+    "observation": "/id/obs/1-01-training-share", "quote": "/id/quote/236-262", "term": "/def/Observation",
+    "reader": "/reader", "browse": "/browse", "browse-observations": f"/browse?class={DEF}Observation",
+    "search": "/search?q=boleshi", "dashboard": "/dashboard", "ontology": "/ontology", "quality": "/quality",
+    "workbench": "/sparql",
+}
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and os.environ.get("CI") != "true",
+                                reason="Debian's chromium is not installed (make test installs it)")
+
+
+@dataclass
+class Browser:
+    """One fresh browser profile and every request it made."""
+
+    root: str
+    context: object
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def page(self, lang: str = "zh"):  # type: ignore[no-untyped-def]
+        page = self.context.new_page()  # type: ignore[attr-defined]
+        page.set_extra_http_headers({"Accept-Language": "zh-CN,zh;q=0.9" if lang == "zh" else "en-GB,en;q=0.9"})
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", lambda message: self._console(message))
+        return page
+
+    def _console(self, message) -> None:  # type: ignore[no-untyped-def]
+        """Console errors count as failures (a Content-Security-Policy refusal lands here), except the
+        browser's own guess at /favicon.ico, which this site does not serve."""
+        if message.type == "error" and "favicon" not in (message.location or {}).get("url", ""):
+            self.errors.append(f"console: {message.text}")
+
+    def foreign(self) -> list[str]:
+        """Requests to anywhere but this server (data: and blob: URLs never leave the browser)."""
+        ours = urllib.parse.urlsplit(self.root).netloc
+        return [url for url in self.requests if not url.startswith(("data:", "blob:", "about:"))
+                and urllib.parse.urlsplit(url).netloc != ours]
+
+
+@pytest.fixture(scope="module")
+def site(real_dataset: Dataset) -> Iterator[Site]:
+    with serving("embedded", None, real_dataset) as running_site:
+        yield running_site
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture
+def browser(site: Site, playwright: object, tmp_path: Path) -> Iterator[Browser]:
+    assert os.path.exists(CHROMIUM), "Debian's chromium is missing: run `make browser`"
+    context = playwright.chromium.launch_persistent_context(  # type: ignore[attr-defined]
+        str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
+        viewport={"width": 1280, "height": 900})
+    recorder = Browser(site.root, context)
+    context.on("request", lambda request: recorder.requests.append(request.url))
+    try:
+        yield recorder
+    finally:
+        context.close()
+    assert recorder.requests, "the browser made no request at all"
+    assert recorder.foreign() == [], f"requests left the server: {recorder.foreign()}"
+    assert recorder.errors == [], f"script or console errors: {recorder.errors}"
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def heading(page) -> str:  # type: ignore[no-untyped-def]
+    return page.locator("h1").first.inner_text().strip()
+
+
+def test_cjk_font_is_installed() -> None:
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=True).stdout
+    assert "Noto Sans CJK" in fonts or "Noto Serif CJK" in fonts, "fonts-noto-cjk is missing: Chinese renders as boxes"
+
+
+def test_search_item_place_agency_and_back(browser: Browser) -> None:
+    page = browser.page("zh")
+    page.goto(browser.root + "/")
+    page.fill("#home-q", "就业创业")
+    page.press("#home-q", "Enter")
+    page.wait_for_url(re.compile(r"/search\?q="))
+    shot(page, "flow-1-search")
+    page.click("a.result:text-is('就业创业方面')")
+    page.wait_for_url(re.compile(r"/id/item/1-01$"))
+    assert heading(page) == "就业创业方面"
+    assert page.locator("span.badge.attributed").count() >= 1
+    shot(page, "flow-2-item")
+    page.click("section[aria-labelledby=h-places] a:text-is('博乐市')")
+    page.wait_for_url(re.compile(r"/id/place/bole-city$"))
+    assert heading(page) == "博乐市"
+    shot(page, "flow-3-place")
+    page.click("a[href='/id/org/bole-housing-bureau']")
+    page.wait_for_url(re.compile(r"/id/org/bole-housing-bureau$"))
+    assert heading(page) == "博乐市住房和城乡建设局"
+    assert page.locator("tr.stated a[href='/id/item/2-07']").count() == 1
+    shot(page, "flow-4-agency")
+    page.go_back()
+    page.wait_for_url(re.compile(r"/id/place/bole-city$"))
+    assert heading(page) == "博乐市"
+
+
+def test_workbench_runs_an_example_query(browser: Browser) -> None:
+    page = browser.page("en")
+    page.goto(browser.root + "/sparql")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    editor = page.evaluate("window.bolekgWorkbench.getTab().getQuery()")
+    assert "PREFIX bk: <https://w3id.org/bolekg/def/>" in editor      # the project's prefixes, preloaded
+    page.click("button[data-example='07-share-of-plan']")
+    assert "bk:shareOfPlan" in page.evaluate("window.bolekgWorkbench.getTab().getQuery()")
+    page.click(".yasqe_queryButton")
+    rows = page.locator(".yasr table.dataTable tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 13
+    assert "128.2" in rows.first.inner_text()
+    shot(page, "workbench-results")
+    # typing a prefixed name asks the local prefix list, never prefix.cc or LOV
+    page.click(".yasqe .CodeMirror")
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\n# rdfs:")
+    page.keyboard.press("Control+Space")
+    page.wait_for_timeout(300)
+
+
+def test_switch_language_and_keep_it(browser: Browser) -> None:
+    page = browser.page("zh")
+    page.goto(browser.root + "/")
+    assert page.get_attribute("html", "lang") == "zh"
+    assert page.locator("header nav a").first.inner_text() == "首页"
+    page.click("a.lang-switch")
+    page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.locator("header nav a").first.inner_text() == "Home"
+    page.goto(browser.root + "/dashboard")                            # no ?lang: the choice is remembered
+    assert page.get_attribute("html", "lang") == "en" and heading(page) == "Indicator dashboard"
+    shot(page, "language-en-dashboard")
+    page.click("a.lang-switch")
+    page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == "zh" and heading(page) == "指标看板"
+
+
+def test_reader_highlight_leads_to_the_fact_and_back(browser: Browser) -> None:
+    page = browser.page("zh")
+    page.goto(browser.root + "/reader")
+    assert page.locator("a.hl").count() > 300
+    shot(page, "reader")
+    page.click("a.hl.fig[href='/id/obs/1-01-training-target']")
+    page.wait_for_url(re.compile(r"/id/obs/1-01-training-target$"))
+    assert "4550" in heading(page)
+    page.click("section.quotes a.quote[href='/reader#q-208-229']")
+    page.wait_for_url(re.compile(r"/reader#q-208-229$"))
+    assert page.evaluate("document.querySelector(':target').id") == "q-208-229"
+    assert page.evaluate("document.querySelector(':target').nextElementSibling.textContent") \
+        == "2021年职业培训工作目标任务4550人次"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_renders(browser: Browser, lang: str) -> None:
+    page = browser.page(lang)
+    for name, path in PAGES.items():
+        response = page.goto(browser.root + path)
+        assert response is not None and response.status == 200, path
+        page.wait_for_load_state("networkidle")
+        assert page.get_attribute("html", "lang") == lang, path
+        assert heading(page), path
+        shot(page, f"page-{name}-{lang}")
+
+
+def test_pages_fit_a_phone(browser: Browser) -> None:
+    page = browser.page("zh")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for name in ("home", "item", "reader", "dashboard", "browse-observations", "workbench"):
+        page.goto(browser.root + PAGES[name])
+        page.wait_for_load_state("networkidle")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{name} is {overflow}px wider than a phone screen"
+        page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=False)
