@@ -9,16 +9,22 @@ policy must see — the ``SERVICE`` and ``LOAD`` keywords (which make the server
 Federated Query §3, SPARQL 1.1 Update §3.1.4) and a ``FROM`` dataset clause (SPARQL 1.1 Query
 §13.2) — are keywords that, once strings, IRIs and comments are blanked out, cannot appear as
 anything else.
+
+The limits (:class:`Limits`) are what keeps a public endpoint up: a time limit enforced by killing
+the worker process that runs the query (:mod:`bolekg.isolation`), a row cap that is always announced,
+and a size limit on the query text. Every default can be changed through the environment.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from bolekg.errors import SparqlSyntaxError as SparqlSyntaxError  # re-exported: it was defined here first
 from bolekg.vocab import PREFIXES
 
 #: Prefixes for serialisations a person reads (Turtle, TriG): the project's own plus RDF's basics.
@@ -33,12 +39,65 @@ SERIALISATION_PREFIXES: dict[str, str] = {
 }
 
 
-class SparqlSyntaxError(ValueError):
-    """The query or update does not parse; the message is the parser's own."""
-
-
 class PolicyViolation(ValueError):
-    """The request is well-formed but asks for something this server does not do."""
+    """The request is well-formed but asks for something this server does not do (400)."""
+
+
+class QueryTooLarge(PolicyViolation):
+    """The query text is longer than ``BOLEKG_MAX_QUERY_BYTES`` (413, RFC 9110 §15.5.14)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one query on the public endpoint may cost. Defaults, and the variables that change them:
+
+    * ``timeout`` — ``BOLEKG_QUERY_TIMEOUT``, seconds (default 10): the query is stopped, its worker
+      killed, and the client gets 503;
+    * ``max_rows`` — ``BOLEKG_MAX_ROWS`` (default 10 000): solutions (or triples) beyond it are cut,
+      and the response says so (``X-BoleKG-Truncated``);
+    * ``max_query_bytes`` — ``BOLEKG_MAX_QUERY_BYTES`` (default 100 000): a longer query or update is
+      refused with 413;
+    * ``max_body_bytes`` — ``BOLEKG_MAX_BODY_BYTES`` (default 32 MiB): any longer request body (a Graph
+      Store upload) is refused with 413 before it is read.
+    """
+
+    timeout: float = 10.0
+    max_rows: int = 10_000
+    max_query_bytes: int = 100_000
+    max_body_bytes: int = 32 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            timeout=_positive(env, "BOLEKG_QUERY_TIMEOUT", defaults.timeout, float),
+            max_rows=int(_positive(env, "BOLEKG_MAX_ROWS", defaults.max_rows, int)),
+            max_query_bytes=int(_positive(env, "BOLEKG_MAX_QUERY_BYTES", defaults.max_query_bytes, int)),
+            max_body_bytes=int(_positive(env, "BOLEKG_MAX_BODY_BYTES", defaults.max_body_bytes, int)),
+        )
+
+
+def _positive(env: Mapping[str, str], name: str, default: float, kind: type) -> float:
+    """A positive number from the environment; a bad value stops the server instead of being ignored."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError as error:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from error
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, not {raw!r}")
+    return value  # type: ignore[no-any-return]
+
+
+def check_size(text: str, limits: Limits) -> None:
+    """Refuse a query or update text longer than the limit (counted in UTF-8 bytes)."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.max_query_bytes:
+        raise QueryTooLarge(f"the query is {size} bytes long; this endpoint accepts at most "
+                            f"{limits.max_query_bytes} (BOLEKG_MAX_QUERY_BYTES)")
 
 
 @dataclass(frozen=True)
@@ -190,9 +249,23 @@ def has_dataset_clause(query: str) -> bool:
 
 
 def check_query(query: str, allow_service: bool = False) -> None:
-    """Refuse federated queries unless allowed: SERVICE makes this server an open HTTP client."""
-    if not allow_service and "SERVICE" in _keywords(query):
-        raise PolicyViolation("SERVICE (federated query) is disabled on this endpoint")
+    """Refuse federated queries unless allowed: SERVICE makes this server an open HTTP client.
+
+    An update sent where a query belongs (``query=INSERT …``) is refused here too, with a reason
+    better than the parser's: updates go to the update operation, with the write token (SPARQL 1.1
+    Protocol §2.2).
+    """
+    words = _keywords(query)
+    if not allow_service and "SERVICE" in words:
+        raise PolicyViolation("SERVICE (federated query) is disabled on this endpoint: it would make the "
+                              "server send requests to other hosts")
+    if not words & _QUERY_FORMS and words & _UPDATE_FORMS:
+        raise PolicyViolation("this is an update, not a query; updates are not accepted as queries "
+                              "(send them with POST as 'update' or application/sparql-update, with the write token)")
+
+
+_QUERY_FORMS = {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}
+_UPDATE_FORMS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD"}
 
 
 def check_update(update: str) -> None:
@@ -200,4 +273,5 @@ def check_update(update: str) -> None:
     words = _keywords(update)
     for keyword in ("LOAD", "SERVICE"):
         if keyword in words:
-            raise PolicyViolation(f"{keyword} is disabled in updates on this endpoint")
+            raise PolicyViolation(f"{keyword} is disabled in updates on this endpoint: it would make the server "
+                                  "fetch a URL")

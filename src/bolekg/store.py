@@ -15,13 +15,22 @@ A load validates the incoming dataset before anything is touched and then replac
 The default graph of a query is the union of all graphs unless the request or the query names
 graphs (SPARQL 1.1 Protocol §2.1.4): pyoxigraph's ``use_default_graph_as_union``, and for a remote
 server the list of its named graphs sent as ``default-graph-uri``/``named-graph-uri``.
+
+Queries come two ways. The application's own (entity documents, VoID, pages) are trusted and run
+in-process through :meth:`GraphStore.query`. Queries from the public endpoint go through
+:meth:`GraphStore.run_query`, which enforces the time limit and the row cap: the embedded store
+runs them in worker processes it can kill (:mod:`bolekg.isolation`), a remote store with a client
+timeout. The on-disk store keeps every load crash-safe by switching whole generations
+(:mod:`bolekg.ondisk`).
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
+import shutil
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -37,6 +46,21 @@ from typing import TypeVar
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
+from bolekg.errors import QueryTimeout, Unavailable
+from bolekg.errors import StoreError as StoreError  # re-exported: the web layer imports it from here
+from bolekg.isolation import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_WORKERS,
+    Answer,
+    Job,
+    Pool,
+    answer,
+    env_int,
+    exec_launcher,
+    execute,
+    fork_launcher,
+)
+from bolekg.ondisk import StoreDirectory
 from bolekg.quads import (
     GraphName,
     change_update,
@@ -69,10 +93,6 @@ class WriteRejected(Exception):
 
     def report_text(self) -> str:
         return format_text(self.outcome)
-
-
-class StoreError(RuntimeError):
-    """The backend failed (unreachable server, unexpected answer): not the client's fault."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +129,12 @@ class GraphStore(ABC):
     @abstractmethod
     def graph_triples(self, name: GraphName) -> list[ox.Triple] | None:
         """One graph's triples, or ``None`` if there is no such named graph."""
+
+    def run_query(self, job: Job, timeout: float) -> Answer:
+        """A query from the public endpoint: stopped after ``timeout`` seconds (:class:`QueryTimeout`),
+        serialised as ``job.media`` asks, at most ``job.max_rows`` rows. Subclasses make the limit hold."""
+        result = self.query(job.query, job.default_graphs, job.named_graphs)
+        return answer(result.value, job)
 
     def version(self) -> Version:
         return Version(self._generation, self._modified)
@@ -150,6 +176,7 @@ class GraphStore(ABC):
         with self._lock:
             self._replace_graphs(dataset_graphs(dataset))
             self._touch()
+            self._changed()
         return outcome
 
     def update(self, sparql: str) -> None:
@@ -226,6 +253,7 @@ class GraphStore(ABC):
                 raise WriteRejected(outcome)
             self._commit(request)
             self._touch()
+            self._changed()
             return result
 
     @abstractmethod
@@ -240,19 +268,44 @@ class GraphStore(ABC):
         self._generation = uuid.uuid4().hex
         self._modified = datetime.now(UTC).replace(microsecond=0)
 
+    def _changed(self) -> None:
+        """Called (with the write lock held) after every committed change."""
+        return None
+
     def close(self) -> None:
         """Release the backend (an on-disk store's lock, so another process can open it)."""
         return None
 
 
 class EmbeddedStore(GraphStore):
-    """pyoxigraph in this process: in memory, or on disk under ``path`` (survives restarts)."""
+    """pyoxigraph in this process: in memory, or on disk under ``path`` (survives restarts).
 
-    def __init__(self, path: Path | str | None = None, validator: Validator | None = None):
+    Public queries (:meth:`run_query`) run in a pool of ``workers`` processes (default
+    ``BOLEKG_QUERY_WORKERS``, 4), each allowed ``memory_mb`` MB (``BOLEKG_QUERY_MEMORY_MB``, 1024)
+    beyond its size at start; ``workers=0`` runs them in-process, with no time limit. The pool starts
+    on the first public query and is recycled after every write.
+    """
+
+    def __init__(self, path: Path | str | None = None, validator: Validator | None = None,
+                 workers: int | None = None, memory_mb: int | None = None):
+        self.workers = workers if workers is not None else env_int("BOLEKG_QUERY_WORKERS", DEFAULT_WORKERS, 0)
+        self.memory_mb = memory_mb if memory_mb is not None else env_int("BOLEKG_QUERY_MEMORY_MB",
+                                                                         DEFAULT_MEMORY_MB)
         self.path = Path(path) if path is not None else None
+        self._directory: StoreDirectory | None = None
         if self.path is not None:
-            self.path.mkdir(parents=True, exist_ok=True)
-        self._store: ox.Store | None = ox.Store(str(self.path)) if self.path is not None else ox.Store()
+            self._directory = StoreDirectory(self.path)
+            try:
+                self._store: ox.Store | None = ox.Store(str(self._directory.live()))
+            except OSError:
+                self._directory.release()
+                raise
+            self._directory.collect()
+        else:
+            self._store = ox.Store()
+        self._pool: Pool | None = None
+        self._pool_lock = threading.Lock()
+        self._checkpoints: dict[int, Path] = {}
         super().__init__(validator)
 
     @property
@@ -274,6 +327,53 @@ class EmbeddedStore(GraphStore):
             return QueryResult(self.store.query(sparql, **options))  # type: ignore[arg-type]
         except SyntaxError as error:
             raise SparqlSyntaxError(str(error)) from error
+
+    def run_query(self, job: Job, timeout: float) -> Answer:
+        if self.workers == 0:
+            return execute(self.store, job)
+        return self.query_pool().run(job, timeout)
+
+    def query_pool(self) -> Pool:
+        """The worker processes for public queries (started on first use)."""
+        with self._pool_lock:
+            if self._pool is None:
+                if self._store is None:
+                    raise StoreError("the store is closed")
+                if self._directory is None:
+                    launch = fork_launcher(lambda: self.store, self._lock, self.memory_mb)
+                    self._pool = Pool(launch, self.workers)
+                else:
+                    launch = exec_launcher(self._checkpoint, self.memory_mb)
+                    self._pool = Pool(launch, self.workers, on_reaped=lambda _: self._drop_checkpoints())
+            return self._pool
+
+    def _checkpoint(self, generation: int) -> Path:
+        """A read-only copy of the on-disk store for the workers of ``generation`` (RocksDB checkpoint:
+        hard links, so it costs next to nothing and no writer ever touches it)."""
+        assert self._directory is not None
+        with self._lock:
+            path = self._checkpoints.get(generation)
+            if path is None:
+                path = self._directory.reader_path()
+                self.store.backup(str(path))
+                self._checkpoints[generation] = path
+        self._drop_checkpoints()
+        return path
+
+    def _drop_checkpoints(self) -> None:
+        pool = self._pool
+        if pool is None:
+            return
+        in_use = pool.tags()
+        with self._lock:
+            for generation, path in list(self._checkpoints.items()):
+                if generation < pool.generation and str(path) not in in_use:
+                    shutil.rmtree(path, ignore_errors=True)
+                    del self._checkpoints[generation]
+
+    def _changed(self) -> None:
+        if self._pool is not None:
+            self._pool.recycle()
 
     def graph_names(self) -> list[str]:
         return sorted(str(g.value) for g in self.store.named_graphs())
@@ -297,21 +397,47 @@ class EmbeddedStore(GraphStore):
         self.store.update(update)
 
     def _replace_graphs(self, graphs: dict[GraphName, bytes]) -> None:
-        for name in graphs:
-            target = graph_term(name)
-            if name is None:
-                self.store.clear_graph(target)
-            else:
-                self.store.remove_graph(target)
-        for name, data in graphs.items():
-            self.store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph_term(name))
+        if self._directory is None:
+            _replace(self.store, graphs)
+            return
+        # On disk: load into a new generation and switch to it atomically (see bolekg.ondisk).
+        staged = self._directory.stage()
         self.store.flush()
+        self.store.backup(str(staged))
+        fresh = ox.Store(str(staged))
+        _replace(fresh, graphs)
+        self._directory.publish(staged)
+        old, self._store = self._store, fresh
+        del old
+        gc.collect()  # the old generation's database closes with its last reference
+        self._directory.collect_generations()
 
     def close(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
         if self._store is not None:
             self._store.flush()
         self._store = None
         gc.collect()  # RocksDB's lock goes with the last reference
+        if self._directory is not None:
+            shutil.rmtree(self._directory.readers, ignore_errors=True)
+            self._directory.release()
+            self._directory = None
+
+
+def _replace(store: ox.Store, graphs: dict[GraphName, bytes]) -> None:
+    """Replace each graph with the given N-Triples (``bulk_load``: fast, and not atomic on its own)."""
+    for name in graphs:
+        target = graph_term(name)
+        if name is None:
+            store.clear_graph(target)
+        else:
+            store.remove_graph(target)
+    for name, data in graphs.items():
+        store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph_term(name))
+    store.flush()
 
 
 class RemoteStore(GraphStore):
@@ -325,12 +451,18 @@ class RemoteStore(GraphStore):
     ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
     def __init__(self, endpoint: str, graph_store: str | None = None, update_endpoint: str | None = None,
-                 validator: Validator | None = None, timeout: float = 60.0):
+                 validator: Validator | None = None, timeout: float | None = None,
+                 transfer_timeout: float = 60.0):
+        """``timeout`` bounds each query (default ``BOLEKG_QUERY_TIMEOUT``); ``transfer_timeout`` bounds
+        updates and Graph Store transfers, which move whole graphs."""
+        from bolekg.sparql import Limits
+
         self.endpoint = endpoint
         sibling = endpoint[: -len("/query")] if endpoint.endswith("/query") else None
         self.update_endpoint = update_endpoint or (sibling + "/update" if sibling else endpoint)
         self.graph_store = graph_store or (sibling + "/store" if sibling else endpoint)
-        self.timeout = timeout
+        self.timeout = timeout if timeout is not None else Limits.from_env().timeout
+        self.transfer_timeout = transfer_timeout
         self._fingerprint = ""
         super().__init__(validator)
 
@@ -342,7 +474,6 @@ class RemoteStore(GraphStore):
         wrapper = SPARQLWrapper(self.endpoint, updateEndpoint=self.update_endpoint)
         wrapper.setMethod(POST)
         wrapper.setOnlyConneg(True)
-        wrapper.setTimeout(int(self.timeout))
         with warnings.catch_warnings():  # it warns on forms it cannot guess; the server judges the text
             warnings.simplefilter("ignore", RuntimeWarning)
             wrapper.setQuery(text)
@@ -351,16 +482,37 @@ class RemoteStore(GraphStore):
         wrapper.queryType = "INSERT" if update else "SELECT"
         return wrapper
 
-    def _send(self, wrapper: object) -> tuple[bytes, str]:
+    def _send(self, wrapper: object, timeout: float) -> tuple[bytes, str]:
+        """One exchange with the server. Its failures are sorted for the client: a timeout is a
+        :class:`QueryTimeout`, a server that cannot be reached (or says 503) is :class:`Unavailable`
+        — both 503 — and any other bad answer a plain :class:`StoreError` (502)."""
         from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
+        wrapper.timeout = timeout  # type: ignore[attr-defined]  # SPARQLWrapper's setTimeout keeps whole seconds
         try:
             response = wrapper.query().response  # type: ignore[attr-defined]
             return response.read(), response.headers.get("Content-Type", "")
         except QueryBadFormed as error:
             raise SparqlSyntaxError(_server_message(error)) from error
-        except (SPARQLWrapperException, urllib.error.URLError, OSError) as error:
+        except urllib.error.HTTPError as error:
+            if error.code == 503:
+                raise Unavailable(f"The SPARQL server at {self.endpoint} is overloaded (503). Try again later.") \
+                    from error
+            raise StoreError(f"{self.endpoint}: HTTP {error.code}") from error
+        except TimeoutError as error:
+            raise QueryTimeout(timeout) from error
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, TimeoutError):
+                raise QueryTimeout(timeout) from error
+            raise self._down(error.reason) from error
+        except SPARQLWrapperException as error:
             raise StoreError(f"{self.endpoint}: {error}") from error
+        except OSError as error:
+            raise self._down(error) from error
+
+    def _down(self, reason: object) -> Unavailable:
+        return Unavailable(f"The SPARQL server at {self.endpoint} is not answering ({reason}). "
+                           "Try again in a moment.")
 
     def query(self, sparql: str, default_graphs: Iterable[str] | None = None,
               named_graphs: Iterable[str] | None = None) -> QueryResult:
@@ -369,14 +521,30 @@ class RemoteStore(GraphStore):
             defaults = named = self.graph_names()
         return self._query(sparql, defaults, named)
 
-    def _query(self, sparql: str, defaults: list[str], named: list[str]) -> QueryResult:
+    def run_query(self, job: Job, timeout: float) -> Answer:
+        """The time limit is the client's: the remote server may go on working after we give up."""
+        deadline = time.monotonic() + timeout
+        defaults, named = list(job.default_graphs), list(job.named_graphs)
+        if not defaults and not named and job.union:
+            defaults = named = self._graph_names(timeout)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise QueryTimeout(timeout)
+        try:
+            result = self._query(job.query, defaults, named, remaining)
+        except QueryTimeout as error:
+            raise QueryTimeout(timeout) from error
+        return answer(result.value, job)
+
+    def _query(self, sparql: str, defaults: list[str], named: list[str],
+               timeout: float | None = None) -> QueryResult:
         wrapper = self._wrapper(sparql, update=False)
         wrapper.addCustomHttpHeader("Accept", self.ACCEPT)  # type: ignore[attr-defined]
         for graph in defaults:
             wrapper.addParameter("default-graph-uri", graph)  # type: ignore[attr-defined]
         for graph in named:
             wrapper.addParameter("named-graph-uri", graph)  # type: ignore[attr-defined]
-        body, content_type = self._send(wrapper)
+        body, content_type = self._send(wrapper, timeout if timeout is not None else self.timeout)
         media = content_type.split(";")[0].strip().lower()
         if media in ("application/sparql-results+json", "application/json"):
             return QueryResult(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
@@ -386,11 +554,14 @@ class RemoteStore(GraphStore):
         return QueryResult([q.triple for q in ox.parse(body, format=rdf_format)])
 
     def graph_names(self) -> list[str]:
-        result = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", [], [])
+        return self._graph_names(self.timeout)
+
+    def _graph_names(self, timeout: float) -> list[str]:
+        result = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", [], [], timeout)
         return sorted(str(row["g"].value) for row in result.value)  # type: ignore[union-attr]
 
     def _commit(self, update: str) -> None:
-        self._send(self._wrapper(update, update=True))
+        self._send(self._wrapper(update, update=True), self.transfer_timeout)
 
     # --- Graph Store Protocol ---------------------------------------------------------------------
 
@@ -406,12 +577,14 @@ class RemoteStore(GraphStore):
         if content_type:
             request.add_header("Content-Type", content_type)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=self.transfer_timeout) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.read()
-        except (urllib.error.URLError, OSError) as error:
-            raise StoreError(f"{url}: {error}") from error
+        except urllib.error.URLError as error:
+            raise self._down(error.reason) from error
+        except OSError as error:
+            raise self._down(error) from error
 
     def graph_triples(self, name: GraphName) -> list[ox.Triple] | None:
         status, body = self._http("GET", self._graph_url(name))

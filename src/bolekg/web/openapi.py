@@ -30,9 +30,12 @@ def _responses(ok: dict[str, Any], *errors: int) -> dict[str, Any]:
         403: "Writes disabled, or wrong token",
         404: "No such resource or graph",
         406: "No acceptable format",
+        413: "The query (BOLEKG_MAX_QUERY_BYTES) or the body (BOLEKG_MAX_BODY_BYTES) is too large",
         415: "Unsupported payload media type",
         422: "Refused: the result would break the SHACL shapes; nothing changed; the body is the report",
         502: "The remote SPARQL server failed",
+        503: "The query was stopped at the time or memory limit, or the store is unavailable; retry later "
+             "(Retry-After)",
     }
     responses: dict[str, Any] = {"200": ok} if "description" in ok else dict(ok)
     for status in errors:
@@ -111,7 +114,8 @@ def document(server: str) -> dict[str, Any]:
                 "get": {
                     "summary": "SPARQL query by GET; without a query, the Service Description or the query page",
                     "parameters": QUERY_PARAMETERS,
-                    "responses": _responses({"description": "Results", "content": _content(results)}, 400, 406),
+                    "responses": _responses({"description": "Results", "content": _content(results)},
+                                            400, 406, 413, 503),
                 },
                 "post": {
                     "summary": "SPARQL query (form or application/sparql-query) or update "
@@ -127,7 +131,7 @@ def document(server: str) -> dict[str, Any]:
                     "responses": _responses({"200": {"description": "Query results",
                                                      "content": _content(results)},
                                              "204": {"description": "Update applied"}},
-                                            400, 401, 403, 406, 415, 422),
+                                            400, 401, 403, 406, 413, 415, 422, 503),
                 },
             },
             "/store": {
@@ -142,14 +146,14 @@ def document(server: str) -> dict[str, Any]:
                                                              "application/rdf+xml", "application/ld+json"])},
                         "responses": _responses({"201": {"description": "Created"},
                                                  "204": {"description": "Replaced"}},
-                                                400, 401, 403, 415, 422)},
+                                                400, 401, 403, 413, 415, 422)},
                 "post": {"summary": "Add to a graph (validated, atomic)", "parameters": GRAPH_PARAMETERS,
                          "security": BEARER,
                          "requestBody": {"content": _content(["text/turtle", "application/n-triples",
                                                               "application/rdf+xml", "application/ld+json"])},
                          "responses": _responses({"201": {"description": "Created"},
                                                   "204": {"description": "Merged"}},
-                                                 400, 401, 403, 415, 422)},
+                                                 400, 401, 403, 413, 415, 422)},
                 "delete": {"summary": "Delete a graph (validated, atomic)", "parameters": GRAPH_PARAMETERS,
                            "security": BEARER,
                            "responses": _responses({"204": {"description": "Deleted"}}, 401, 403, 404, 422)},

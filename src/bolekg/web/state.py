@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import current_app, request
 
 from bolekg.catalog import Site
+from bolekg.sparql import Limits
 from bolekg.store import GraphStore
 
 
@@ -17,6 +18,8 @@ class State:
     base: str
     write_token: str | None
     allow_service: bool = False
+    #: Time limit, row cap and size limits of the public endpoint.
+    limits: Limits = field(default_factory=Limits)
     #: (version etag, name) → (body, body etag): dumps are rebuilt only when the data changed.
     cache: dict[tuple[str, str], tuple[bytes, str]] = field(default_factory=dict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)

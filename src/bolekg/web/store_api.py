@@ -14,7 +14,15 @@ from flask import Blueprint, Response, request
 from bolekg.quads import GraphName
 from bolekg.sparql import DOCUMENT_FORMATS, SERIALISATION_PREFIXES
 from bolekg.store import StoreError, WriteRejected
-from bolekg.web.http import choose, conditional, rejected, text_error, triples_body, write_refusal
+from bolekg.web.http import (
+    choose,
+    conditional,
+    rejected,
+    store_failure,
+    text_error,
+    triples_body,
+    write_refusal,
+)
 from bolekg.web.state import state
 
 bp = Blueprint("store_api", __name__)
@@ -60,7 +68,7 @@ def read() -> Response:
     try:
         triples = current.store.graph_triples(target.name)
     except StoreError as error:
-        return text_error(502, str(error))
+        return store_failure(error)
     if triples is None:
         return text_error(404, f"There is no graph <{target.name}>.")
     response = Response(triples_body(triples, fmt, SERIALISATION_PREFIXES), content_type=fmt.content_type)
@@ -102,5 +110,5 @@ def write() -> Response:
     except WriteRejected as error:
         return rejected(error)
     except StoreError as error:
-        return text_error(502, str(error))
+        return store_failure(error)
     return Response(status=201 if created else 204)

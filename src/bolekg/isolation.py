@@ -1,0 +1,501 @@
+"""Queries from the public endpoint run in worker processes, so that a runaway query can be killed.
+
+pyoxigraph has no query timeout and a Python thread cannot be stopped, so a query that never ends
+(an aggregate over a cartesian product) would hold a thread, a core and ever more memory until the
+server died. Here it holds a *process*: the pool sends the job over a socket pair, waits at most the
+time limit, and on expiry sends ``SIGKILL`` — the kernel frees the worker's memory at once — and
+starts a replacement in the background. Other requests meanwhile go to the other workers.
+
+Two ways to start a worker (both give a process that answers :class:`Job` messages):
+
+* :func:`fork_launcher` — for the in-memory store: ``os.fork`` after the data is loaded, so every
+  worker shares the parent's pages copy-on-write and starts in a millisecond. Forks happen on one
+  long-lived manager thread while the store's write lock is held, so no write is half-done in the
+  copy; the child closes every inherited descriptor but its own socket, disables the garbage
+  collector (no finaliser of a parent object may run in it) and leaves through ``os._exit``.
+* :func:`exec_launcher` — for the on-disk store: a fresh interpreter (``python -m bolekg.isolation``)
+  that opens a read-only RocksDB checkpoint of the store. RocksDB runs background threads, and a
+  fork of a process that has them is not safe to open a database in; an exec is.
+
+After every write the pool is *recycled*: workers forked from (or opened on) the old content are
+retired and replaced, so a query never sees data older than the last completed write. Each worker
+also lives under a memory ceiling (``RLIMIT_AS``, ``BOLEKG_QUERY_MEMORY_MB`` above its size at start):
+a query that tries to build a huge result aborts its own process, not the server. A query still
+running after :data:`RENICE_AFTER` seconds is lowered in CPU priority, so that normal requests keep
+their speed while a runaway burns out its time; such a worker is replaced after its query.
+
+Every worker dies with its parent: ``PR_SET_PDEATHSIG`` (Linux) and end-of-file on its socket.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from bolekg.errors import QueryAborted, QueryTimeout, SparqlSyntaxError, StoreError, Unavailable
+from bolekg.results import kind_of, render
+
+log = logging.getLogger(__name__)
+
+#: Seconds after which a still-running query's worker is lowered in priority (``nice`` +10).
+RENICE_AFTER = 1.0
+#: Seconds a query that waited for a worker may still run, and how far past the limit that may go.
+MIN_SLICE, GRACE = 0.5, 0.8
+DEFAULT_WORKERS = 4
+DEFAULT_MEMORY_MB = 1024
+
+
+def env_int(name: str, default: int, minimum: int = 1) -> int:
+    """A positive integer setting from the environment; a bad value is an error, not a silent default."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise ValueError(f"{name} must be an integer, not {raw!r}") from error
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query for a worker: the text, its dataset, and what to write for each kind of result."""
+
+    query: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    #: Use the union of all graphs as the default graph (when neither the request nor the query names one).
+    union: bool = True
+    #: Result kind ("solutions", "boolean", "graph") → media type to write it in; ``None``: not acceptable.
+    media: dict[str, str | None] = field(default_factory=dict)
+    max_rows: int | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a query produced, serialised: ``media_type`` is ``None`` when its kind was not acceptable."""
+
+    kind: str
+    media_type: str | None
+    body: bytes
+    truncated: bool = False
+
+
+def execute(store: ox.Store, job: Job) -> Answer:
+    """Run ``job`` on ``store`` and serialise the result (in a worker, or in-process)."""
+    options: dict[str, Any] = {}
+    if job.default_graphs or job.named_graphs:
+        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    elif job.union:
+        options["use_default_graph_as_union"] = True
+    try:
+        value = store.query(job.query, **options)
+    except SyntaxError as error:
+        raise SparqlSyntaxError(str(error)) from error
+    return answer(value, job)
+
+
+def answer(value: Any, job: Job) -> Answer:
+    """Serialise a pyoxigraph result for ``job`` (the remote backend's results come this way too)."""
+    kind = kind_of(value)
+    media = job.media.get(kind)
+    if media is None:
+        return Answer(kind, None, b"")
+    body, truncated = render(value, media, job.max_rows)
+    return Answer(kind, media, body, truncated)
+
+
+# --- the worker side -----------------------------------------------------------------------------
+
+
+def serve(conn: Connection, store: ox.Store) -> None:
+    """Answer jobs until the parent closes the socket. Runs in the worker process."""
+    while True:
+        try:
+            job = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        reply: tuple[str, Any]
+        try:
+            reply = ("ok", execute(store, job))
+        except SparqlSyntaxError as error:
+            reply = ("syntax", str(error))
+        except ValueError as error:
+            reply = ("value", str(error))
+        except MemoryError:
+            reply = ("memory", "")
+        except Exception as error:  # an evaluation error is the query's, reported, never a crash
+            reply = ("error", f"{type(error).__name__}: {error}")
+        try:
+            conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            return
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this process when its parent thread goes (``prctl(PR_SET_PDEATHSIG)``)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        os._exit(0)
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Cap this process's address space at its current size plus ``megabytes``."""
+    import resource
+
+    size = 0
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                size = int(line.split()[1]) * 1024
+    limit = size + megabytes * 1024 * 1024
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _child_setup(keep_fd: int, parent: int, memory_mb: int) -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    os.closerange(3, keep_fd)
+    os.closerange(keep_fd + 1, 1 << 16)
+    _die_with_parent(parent)
+    _limit_memory(memory_mb)
+
+
+# --- the parent side ------------------------------------------------------------------------------
+
+
+class Worker:
+    """The parent's handle on one worker process."""
+
+    def __init__(self, pid: int, conn: Connection, generation: int, process: subprocess.Popen | None = None,
+                 tag: str = ""):
+        self.pid = pid
+        self.conn = conn
+        self.generation = generation
+        self.process = process
+        self.tag = tag
+        self.reniced = False
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            self.conn.close()
+
+    def reap(self) -> int | None:
+        """Wait for the (killed) process; its exit status as ``os.waitpid`` reports it."""
+        try:
+            if self.process is not None:
+                return self.process.wait()
+            return os.waitpid(self.pid, 0)[1]
+        except ChildProcessError:
+            return None
+
+
+Launcher = Callable[[int], Worker]
+
+
+class Pool:
+    """A fixed number of worker processes; jobs go to an idle one, and a late one is killed."""
+
+    def __init__(self, launch: Launcher, size: int = DEFAULT_WORKERS, name: str = "bolekg-query-pool",
+                 on_reaped: Callable[[Worker], None] | None = None):
+        self._launch = launch
+        self.size = size
+        self.name = name
+        self._on_reaped = on_reaped
+        self._cond = threading.Condition()
+        self._workers: set[Worker] = set()
+        self._idle: list[Worker] = []
+        self._dead: list[Worker] = []
+        self._generation = 0
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self._failure: str | None = None
+
+    # --- lifecycle
+
+    def start(self) -> None:
+        with self._cond:
+            if self._thread is None and not self._closing:
+                self._thread = threading.Thread(target=self._manage, name=self.name, daemon=True)
+                self._thread.start()
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def recycle(self) -> None:
+        """The data changed: retire every worker started on the old content."""
+        with self._cond:
+            self._generation += 1
+            for worker in self._idle:
+                self._retire(worker)
+            self._idle = []
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closing = True
+            for worker in list(self._workers):
+                self._retire(worker)
+            self._idle = []
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=10)
+        for worker in self._take_dead():
+            self._reap(worker)
+
+    def pids(self) -> list[int]:
+        with self._cond:
+            return sorted(w.pid for w in self._workers)
+
+    def tags(self) -> set[str]:
+        """The tags of the live workers (the on-disk store tags each with the checkpoint it reads)."""
+        with self._cond:
+            return {w.tag for w in self._workers} | {w.tag for w in self._dead}
+
+    # --- running a job
+
+    def run(self, job: Job, timeout: float) -> Answer:
+        """Run ``job`` in a worker within ``timeout`` seconds, waiting for a free worker included.
+
+        A job that waited for a worker most of its time still gets :data:`MIN_SLICE` seconds to run,
+        never ending later than ``timeout`` + :data:`GRACE`: the promise is an answer within the
+        limit plus a second, and a query queued behind a runaway deserves a chance to run.
+        """
+        started = time.monotonic()
+        worker = self._checkout(started + timeout, timeout)
+        checked_out = time.monotonic()
+        deadline = max(started + timeout, min(checked_out + MIN_SLICE, started + timeout + GRACE))
+        waited = checked_out - started > timeout / 2
+        try:
+            worker.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            ready = worker.conn.poll(max(0.0, min(RENICE_AFTER, deadline - time.monotonic())))
+            if not ready and time.monotonic() < deadline:
+                self._renice(worker)
+                ready = worker.conn.poll(max(0.0, deadline - time.monotonic()))
+            if not ready:
+                self._discard(worker)
+                raise QueryTimeout(timeout, waiting=waited)
+            status, payload = pickle.loads(worker.conn.recv_bytes())
+        except (EOFError, OSError, pickle.UnpicklingError) as error:
+            self._discard(worker)
+            raise QueryAborted("The query stopped its worker process: it needed more memory than this endpoint "
+                               "allows (BOLEKG_QUERY_MEMORY_MB), or crashed. Narrow it down and try again.") from error
+        self._checkin(worker)
+        if status == "ok":
+            return payload  # type: ignore[no-any-return]
+        if status == "syntax":
+            raise SparqlSyntaxError(payload)
+        if status == "value":
+            raise ValueError(payload)
+        if status == "memory":
+            raise QueryAborted("The query needed more memory than this endpoint allows (BOLEKG_QUERY_MEMORY_MB).")
+        raise StoreError(f"the query failed: {payload}")
+
+    def _checkout(self, deadline: float, timeout: float) -> Worker:
+        self.start()
+        with self._cond:
+            while True:
+                if self._closing:
+                    raise Unavailable("the query service is shutting down")
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.generation == self._generation:
+                        return worker
+                    self._retire(worker)
+                if self._failure and not self._workers:
+                    raise Unavailable(f"no query worker could be started: {self._failure}")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise QueryTimeout(timeout, waiting=True)
+                self._cond.wait(remaining)
+
+    def _checkin(self, worker: Worker) -> None:
+        with self._cond:
+            if worker.generation != self._generation or worker.reniced or self._closing:
+                self._retire(worker)
+            else:
+                self._idle.append(worker)
+            self._cond.notify_all()
+
+    def _discard(self, worker: Worker) -> None:
+        with self._cond:
+            self._retire(worker)
+            self._cond.notify_all()
+
+    def _retire(self, worker: Worker) -> None:
+        """Kill a worker now; the manager thread reaps it and starts a replacement. Holds the lock."""
+        worker.kill()
+        self._workers.discard(worker)
+        self._dead.append(worker)
+
+    def _renice(self, worker: Worker) -> None:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, worker.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10))
+            worker.reniced = True
+
+    # --- the manager thread
+
+    def _take_dead(self) -> list[Worker]:
+        with self._cond:
+            dead, self._dead = self._dead, []
+        return dead
+
+    def _reap(self, worker: Worker) -> None:
+        worker.reap()
+        if self._on_reaped is not None:
+            with contextlib.suppress(Exception):
+                self._on_reaped(worker)
+
+    def _manage(self) -> None:
+        backoff = 0.05
+        while True:
+            with self._cond:
+                while not self._closing and not self._dead and len(self._workers) >= self.size:
+                    self._cond.wait(1.0)
+                if self._closing:
+                    return
+                missing = self.size - len(self._workers)
+                generation = self._generation
+            for worker in self._take_dead():
+                self._reap(worker)
+            for _ in range(max(0, missing)):
+                try:
+                    worker = self._launch(generation)
+                except Exception as error:  # keep serving with fewer workers; tell waiting requests why
+                    log.exception("could not start a query worker")
+                    with self._cond:
+                        self._failure = str(error) or type(error).__name__
+                        self._cond.notify_all()
+                    time.sleep(backoff)
+                    backoff = min(backoff * 2, 2.0)
+                    break
+                backoff = 0.05
+                with self._cond:
+                    self._failure = None
+                    if self._closing or worker.generation != self._generation:
+                        worker.kill()
+                        self._dead.append(worker)
+                    else:
+                        self._workers.add(worker)
+                        self._idle.append(worker)
+                    self._cond.notify_all()
+
+
+# --- launchers ----------------------------------------------------------------------------------
+
+
+def fork_launcher(store: Callable[[], ox.Store], lock: Any, memory_mb: int) -> Launcher:
+    """Workers forked from this process, querying the in-memory ``store()`` they inherit."""
+
+    def launch(generation: int) -> Worker:
+        parent_end, child_end = socket.socketpair()
+        parent = os.getpid()
+        with lock:
+            target = store()
+            pid = os.fork()
+        if pid == 0:  # the worker
+            try:
+                gc.disable()
+                fd = child_end.fileno()
+                _child_setup(fd, parent, memory_mb)
+                serve(Connection(fd), target)
+            finally:
+                os._exit(0)
+        child_end.close()
+        return Worker(pid, Connection(parent_end.detach()), generation)
+
+    return launch
+
+
+def exec_launcher(checkpoint: Callable[[int], Path], memory_mb: int, startup_timeout: float = 60.0) -> Launcher:
+    """Workers in fresh interpreters, each opening ``checkpoint(generation)`` read-only."""
+
+    def launch(generation: int) -> Worker:
+        path = checkpoint(generation)
+        parent_end, child_end = socket.socketpair()
+        fd = child_end.fileno()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bolekg.isolation", "--read-only", str(path), "--fd", str(fd),
+             "--memory-mb", str(memory_mb), "--parent", str(os.getpid())],
+            pass_fds=(fd,), stdin=subprocess.DEVNULL, close_fds=True,
+        )
+        child_end.close()
+        conn = Connection(parent_end.detach())
+        worker = Worker(process.pid, conn, generation, process, tag=str(path))
+        if not conn.poll(startup_timeout):
+            worker.kill()
+            worker.reap()
+            raise StoreError(f"a query worker did not open {path} within {startup_timeout:g} s")
+        try:
+            status, message = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError) as error:
+            worker.kill()
+            worker.reap()
+            raise StoreError(f"a query worker could not open {path}") from error
+        if status != "ready":
+            worker.kill()
+            worker.reap()
+            raise StoreError(f"a query worker could not open {path}: {message}")
+        return worker
+
+    return launch
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of an exec'd worker: open the checkpoint read-only, say ready, serve."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="bolekg.isolation")
+    parser.add_argument("--read-only", required=True, type=Path)
+    parser.add_argument("--fd", required=True, type=int)
+    parser.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_MB)
+    parser.add_argument("--parent", type=int, required=True)
+    args = parser.parse_args(argv)
+    gc.disable()
+    _child_setup(args.fd, args.parent, args.memory_mb)
+    conn = Connection(args.fd)
+    try:
+        store = ox.Store.read_only(str(args.read_only))
+    except OSError as error:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            conn.send_bytes(pickle.dumps(("error", str(error))))
+        return 1
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        conn.send_bytes(pickle.dumps(("ready", os.getpid())))
+        serve(conn, store)
+    return 0
+
+
+if __name__ == "__main__":
+    # Run the imported module, not this ``__main__`` copy, so that the classes pickled back to the
+    # parent are ``bolekg.isolation.Answer`` and not ``__main__.Answer``.
+    from bolekg.isolation import main as _main
+
+    sys.exit(_main())

@@ -1,0 +1,168 @@
+"""The query workers as processes: they are killed at the limit and give their memory back, they see
+every completed write, the on-disk store's workers read their own checkpoint, and none outlives the
+server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset
+
+import ld_support
+from bolekg.errors import QueryTimeout
+from bolekg.isolation import Job
+from bolekg.sparql import Limits
+from bolekg.store import EmbeddedStore
+from hardening_support import RUNAWAY, alive, children, limited_site, rss_mb, wait_for
+from ld_support import EX, fetch, free_port, query_url, small_validator, wait_until_up
+
+real_dataset = ld_support.real_dataset
+
+JSON_RESULTS = "application/sparql-results+json"
+MEDIA = {"solutions": JSON_RESULTS, "boolean": JSON_RESULTS, "graph": "application/n-triples"}
+TOKEN = "isolation-token"
+NOTE = f'INSERT DATA {{ GRAPH <{EX}notes> {{ <{EX}n1> <{EX}says> "hello" }} }}'
+
+
+def count(store: EmbeddedStore, pattern: str = "?s ?p ?o") -> int:
+    answer = store.run_query(Job(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", media=MEDIA), 10)
+    result = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+    return int(next(iter(result))["n"].value)
+
+
+@pytest.fixture
+def serve_process(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real ``bolekg serve`` (in memory, 2 workers, a 3 s limit) on a free loopback port."""
+    port = free_port()
+    env = {**os.environ, "BOLEKG_QUERY_TIMEOUT": "3", "BOLEKG_QUERY_WORKERS": "2",
+           "BOLEKG_QUERY_MEMORY_MB": "2048"}
+    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen([sys.executable, "-m", "bolekg.cli", "serve", "--port", str(port)],
+                               env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    root = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{root}/openapi.json", process, attempts=1200)
+        yield root, process
+    finally:
+        ld_support.stop(process)
+        log.close()
+
+
+def test_memory_comes_back_after_a_runaway(serve_process: tuple[str, subprocess.Popen]) -> None:
+    """A query that grows without end is cut at the limit; its worker is killed, so the memory it took
+    returns to the system; the server process itself never held it."""
+    root, process = serve_process
+    assert fetch(query_url(root, "ASK { ?s ?p ?o }"), headers={"Accept": JSON_RESULTS}).status == 200
+    assert wait_for(lambda: len(children(process.pid)) == 2)
+    workers = children(process.pid)
+    baseline = sum(rss_mb(pid) for pid in workers)
+    server_before = rss_mb(process.pid)
+    grow = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"  # must hold every row before the first
+    peak = {"mb": 0.0}
+    outcome: dict[str, ld_support.Reply] = {}
+    thread = threading.Thread(target=lambda: outcome.update(reply=fetch(query_url(root, grow))))
+    thread.start()
+    while thread.is_alive():
+        peak["mb"] = max(peak["mb"], sum(rss_mb(pid) for pid in children(process.pid)))
+        time.sleep(0.05)
+    thread.join()
+    assert outcome["reply"].status == 503, outcome["reply"].text
+    assert peak["mb"] > baseline + 100, "the query never grew: the test proves nothing"
+    # the worker that ran it is killed (the kernel may take a moment to tear down its memory) and replaced
+    assert wait_for(lambda: len(set(children(process.pid)) - set(workers)) == 1 == len(children(process.pid)) - 1)
+    killed = set(workers) - set(children(process.pid))
+    assert len(killed) == 1 and not any(alive(pid) for pid in killed)
+    after = sum(rss_mb(pid) for pid in children(process.pid))
+    assert after < baseline + 50, (baseline, peak["mb"], after)
+    assert rss_mb(process.pid) < server_before + 50
+    assert fetch(query_url(root, "ASK { ?s ?p ?o }"), headers={"Accept": JSON_RESULTS}).status == 200
+
+
+def test_workers_do_not_outlive_the_server(serve_process: tuple[str, subprocess.Popen]) -> None:
+    root, process = serve_process
+    assert fetch(query_url(root, "ASK { ?s ?p ?o }"), headers={"Accept": JSON_RESULTS}).status == 200
+    assert wait_for(lambda: len(children(process.pid)) == 2)
+    workers = children(process.pid)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert wait_for(lambda: not any(alive(pid) for pid in workers), timeout=10)
+    with pytest.raises(OSError):  # and the port is free, no worker kept the listening socket
+        fetch(f"{root}/openapi.json")
+
+
+def test_closing_the_store_stops_its_workers(real_dataset: Dataset) -> None:
+    store = EmbeddedStore(validator=small_validator, workers=3)
+    store.load(real_dataset)
+    assert count(store) > 10_000
+    pids = store.query_pool().pids()
+    assert len(pids) == 3
+    store.close()
+    assert not any(alive(pid) for pid in pids)
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["memory", "disk"])
+def test_workers_see_every_completed_write(tmp_path: Path, real_dataset: Dataset, on_disk: bool) -> None:
+    store = EmbeddedStore(tmp_path / "db" if on_disk else None, validator=small_validator, workers=2)
+    try:
+        store.load(real_dataset)
+        before = count(store)
+        store.update(NOTE)
+        assert count(store) == before + 1
+        assert count(store, f'GRAPH <{EX}notes> {{ ?s ?p "hello" }}') == 1
+        store.delete_graph(f"{EX}notes")
+        assert count(store) == before
+    finally:
+        store.close()
+
+
+def test_on_disk_workers_are_stopped_at_the_limit_too(tmp_path: Path, real_dataset: Dataset) -> None:
+    store = EmbeddedStore(tmp_path / "db", validator=small_validator, workers=2)
+    try:
+        store.load(real_dataset)
+        first = store.query_pool()
+        assert count(store) > 10_000
+        pids = first.pids()
+        with pytest.raises(QueryTimeout):
+            store.run_query(Job(RUNAWAY, media=MEDIA), 1.5)
+        assert wait_for(lambda: len(first.pids()) == 2)
+        assert set(first.pids()) != set(pids)
+        assert count(store) > 10_000
+        # the workers read checkpoints, never the live database; old ones are removed
+        readers = tmp_path / "db" / "readers"
+        store.update(NOTE)
+        assert count(store, f'GRAPH <{EX}notes> {{ ?s ?p "hello" }}') == 1
+        assert wait_for(lambda: len(list(readers.iterdir())) == 1)
+    finally:
+        store.close()
+    assert not (tmp_path / "db" / "readers").exists()
+
+
+def test_a_store_in_use_cannot_be_opened_twice(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "db", validator=small_validator)
+    try:
+        with pytest.raises(OSError, match="in use"):
+            EmbeddedStore(tmp_path / "db", validator=small_validator)
+    finally:
+        store.close()
+    EmbeddedStore(tmp_path / "db", validator=small_validator).close()
+
+
+def test_a_write_through_the_endpoint_reaches_the_workers(real_dataset: Dataset) -> None:
+    with limited_site("embedded", None, real_dataset, Limits(timeout=5), token=TOKEN) as site:
+        ask = query_url(site.root, f"ASK {{ GRAPH <{EX}notes> {{ <{EX}n1> ?p ?o }} }}")
+        assert b"false" in fetch(ask, headers={"Accept": JSON_RESULTS}).body
+        reply = fetch(f"{site.root}/sparql", "POST", {"Content-Type": "application/x-www-form-urlencoded",
+                                                      "Authorization": f"Bearer {TOKEN}"},
+                      urllib.parse.urlencode({"update": NOTE}).encode())
+        assert reply.status == 204, reply.text
+        assert b"true" in fetch(ask, headers={"Accept": JSON_RESULTS}).body
