@@ -141,11 +141,12 @@ def install(app: Flask) -> None:
 def write_refusal(state: State) -> Response | None:
     """The write gate: writes exist only with a configured token, and only for its bearer.
 
-    403 when writing is off or the token is wrong; 401 with ``WWW-Authenticate: Bearer``
-    (RFC 6750 §3) when no token was sent.
+    400 with the reason when writing is off (a public endpoint takes no updates, whoever asks);
+    401 with ``WWW-Authenticate: Bearer`` (RFC 6750 §3) when no token was sent; 403 for a wrong token.
     """
     if not state.write_token:
-        return text_error(403, "Writes are disabled on this server (start it with BOLEKG_WRITE_TOKEN set).")
+        return text_error(400, "Updates are not accepted on this public endpoint: writes are disabled "
+                               "(the server must be started with BOLEKG_WRITE_TOKEN set).")
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

@@ -25,9 +25,9 @@ def _responses(ok: dict[str, Any], *errors: int) -> dict[str, Any]:
     text = {"content": _content(["text/plain"])}
     meanings = {
         304: "Not modified (ETag / Last-Modified)",
-        400: "Malformed request; the body carries the parser's message",
+        400: "Malformed or refused request (including any write while writes are disabled); the body says why",
         401: "No bearer token sent",
-        403: "Writes disabled, or wrong token",
+        403: "Wrong bearer token",
         404: "No such resource or graph",
         406: "No acceptable format",
         413: "The query (BOLEKG_MAX_QUERY_BYTES) or the body (BOLEKG_MAX_BODY_BYTES) is too large",
