@@ -10,15 +10,22 @@
 
 URLs of this deployment (endpoint, dumps) are built from the address the client used; the data's
 own IRIs stay under the canonical base whatever the host.
+
+The statistics are whole-dataset scans (distinct triples, class and property partitions): they are
+computed once per version of the store (:func:`statistics`), not once per request — at a million
+triples a scan takes seconds, and the numbers only change with a write.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
+from bolekg.memory import release_freed_memory
 from bolekg.sparql import GRAPH_FORMATS, RESULT_FORMATS, SERIALISATION_PREFIXES, Format
 from bolekg.store import GraphStore
 from bolekg.vocab import BK, DCAT, DCT, SD, VOID, bind_prefixes
@@ -56,6 +63,62 @@ def _rows(store: GraphStore, query: str) -> list[dict[str, str]]:
             for row in result.value]  # type: ignore[union-attr]
 
 
+@dataclass(frozen=True)
+class Statistics:
+    """What VoID §4 and the service description say about the data: counts and partitions."""
+
+    triples: int
+    entities: int
+    licences: tuple[str, ...]
+    reports: tuple[str, ...]
+    classes: tuple[tuple[str, int], ...]
+    properties: tuple[tuple[str, int], ...]
+    graphs: tuple[tuple[str, int], ...]
+
+
+#: store → (version etag, base, statistics); weak so that a closed store is not kept alive.
+_STATISTICS: weakref.WeakKeyDictionary[GraphStore, tuple[str, str, Statistics]] = weakref.WeakKeyDictionary()
+_STATISTICS_LOCK = threading.Lock()
+
+
+def statistics(store: GraphStore, base: str) -> Statistics:
+    """The dataset's statistics at the store's current version, computed at most once per version.
+
+    The lock is held while computing, so that concurrent first requests wait for one scan instead
+    of each running their own.
+    """
+    with _STATISTICS_LOCK:
+        version = store.version().etag
+        hit = _STATISTICS.get(store)
+        if hit is not None and hit[0] == version and hit[1] == base:
+            return hit[2]
+        try:
+            computed = _compute_statistics(store, base)
+        finally:
+            release_freed_memory()  # the scans' hash sets are gone: give the pages back
+        _STATISTICS[store] = (version, base, computed)
+        return computed
+
+
+def _compute_statistics(store: GraphStore, base: str) -> Statistics:
+    licences = _rows(store, "PREFIX dct: <http://purl.org/dc/terms/> SELECT DISTINCT ?l WHERE { ?x dct:license ?l }")
+    reports = _rows(store, f"SELECT DISTINCT ?r WHERE {{ ?r a <{BK.Report}> }}")
+    entities = _rows(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), "
+                            f'"{base}")) }}')
+    classes = _rows(store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
+    properties = _rows(store, "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } "
+                              "GROUP BY ?p ORDER BY ?p")
+    return Statistics(
+        triples=store.triple_count(),
+        entities=int(entities[0]["n"]),
+        licences=tuple(row["l"] for row in licences),
+        reports=tuple(row["r"] for row in reports),
+        classes=tuple((row["c"], int(row["n"])) for row in classes),
+        properties=tuple((row["p"], int(row["n"])) for row in properties),
+        graphs=tuple(sorted(store.graph_counts().items())),
+    )
+
+
 def _vocabulary(iri: str) -> str | None:
     return next((ns for ns in VOCABULARIES if iri.startswith(ns)), None)
 
@@ -82,39 +145,34 @@ def void_graph(store: GraphStore, site: Site) -> Graph:
     g.add((dataset, DCAT.keyword, Literal("我为群众办实事", lang="zh")))
     g.add((dataset, DCAT.keyword, Literal("local government", lang="en")))
 
-    for row in _rows(store, "PREFIX dct: <http://purl.org/dc/terms/> "
-                            "SELECT DISTINCT ?l WHERE { ?x dct:license ?l }"):
-        g.add((dataset, DCT.license, URIRef(row["l"])))
-    for row in _rows(store, f"SELECT DISTINCT ?r WHERE {{ ?r a <{BK.Report}> }}"):
-        g.add((dataset, DCT.source, URIRef(row["r"])))
-        g.add((dataset, VOID.exampleResource, URIRef(row["r"])))
+    stats = statistics(store, site.base)
+    for licence in stats.licences:
+        g.add((dataset, DCT.license, URIRef(licence)))
+    for report in stats.reports:
+        g.add((dataset, DCT.source, URIRef(report)))
+        g.add((dataset, VOID.exampleResource, URIRef(report)))
 
     # VoID §4: statistics over the union (distinct triples), then per class and per property.
-    g.add((dataset, VOID.triples, Literal(store.triple_count())))
-    entities = _rows(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), "
-                            f'"{site.base}")) }}')
-    g.add((dataset, VOID.entities, Literal(int(entities[0]["n"]))))
+    g.add((dataset, VOID.triples, Literal(stats.triples)))
+    g.add((dataset, VOID.entities, Literal(stats.entities)))
     vocabularies: set[str] = set()
-    classes = _rows(store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
-    for row in classes:
+    for cls, count in stats.classes:
         part = BNode()
         g.add((dataset, VOID.classPartition, part))
-        g.add((part, VOID["class"], URIRef(row["c"])))
-        g.add((part, VOID.entities, Literal(int(row["n"]))))
-        vocabularies.add(_vocabulary(row["c"]) or "")
-    properties = _rows(store, "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } "
-                              "GROUP BY ?p ORDER BY ?p")
-    for row in properties:
+        g.add((part, VOID["class"], URIRef(cls)))
+        g.add((part, VOID.entities, Literal(count)))
+        vocabularies.add(_vocabulary(cls) or "")
+    for prop, count in stats.properties:
         part = BNode()
         g.add((dataset, VOID.propertyPartition, part))
-        g.add((part, VOID.property, URIRef(row["p"])))
-        g.add((part, VOID.triples, Literal(int(row["n"]))))
-        vocabularies.add(_vocabulary(row["p"]) or "")
+        g.add((part, VOID.property, URIRef(prop)))
+        g.add((part, VOID.triples, Literal(count)))
+        vocabularies.add(_vocabulary(prop) or "")
     for namespace in sorted(vocabularies - {""}):
         g.add((dataset, VOID.vocabulary, URIRef(namespace)))
 
     # Each named graph is a subset, named by its own (dereferenceable) IRI.
-    for name, count in sorted(store.graph_counts().items()):
+    for name, count in stats.graphs:
         subset = URIRef(name)
         g.add((dataset, VOID.subset, subset))
         g.add((subset, RDF.type, VOID.Dataset))
@@ -169,8 +227,9 @@ def service_description(store: GraphStore, site: Site) -> Graph:
     default = BNode()
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, RDF.type, SD.Graph))
-    g.add((default, VOID.triples, Literal(store.triple_count())))
-    for name, count in sorted(store.graph_counts().items()):
+    stats = statistics(store, site.base)
+    g.add((default, VOID.triples, Literal(stats.triples)))
+    for name, count in stats.graphs:
         named, graph = BNode(), BNode()
         g.add((dataset, SD.namedGraph, named))
         g.add((named, RDF.type, SD.NamedGraph))
