@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,14 +26,11 @@ from pathlib import Path
 
 import psutil
 
+from bolekg.processes import free_port, stop
+
 BIN = Path(sys.executable).parent
 HERE = Path(__file__).resolve().parent
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -65,16 +60,6 @@ class Server:
             pass
         return self.rss()
 
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a process this benchmark started, by its PID."""
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def _wait_ready(process: subprocess.Popen[bytes], timeout: float) -> float:

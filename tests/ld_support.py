@@ -8,9 +8,6 @@ remote store built on it starts by emptying it.
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +24,7 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.namespace import RDFS
 
 from bolekg.dataset import load_dataset, union_graph
+from bolekg.processes import free_port, stop
 from bolekg.store import EmbeddedStore, GraphStore, RemoteStore
 from bolekg.validate import Outcome, validate
 from bolekg.vocab import SKOS
@@ -53,11 +51,6 @@ def small_validator(graph: Graph) -> Outcome:
     """The real pySHACL validation, against the small shapes instead of the project's."""
     return validate(graph, shapes=SMALL_SHAPES)
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -95,16 +88,6 @@ def wait_until_up(url: str, process: subprocess.Popen | None = None, attempts: i
         time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer")
 
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a process we started, by its PID."""
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @contextlib.contextmanager

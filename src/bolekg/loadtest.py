@@ -24,7 +24,6 @@ import ipaddress
 import json
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -37,6 +36,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bolekg.processes import free_port, stop
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 ENTITIES = ("SELECT DISTINCT ?s WHERE { ?s ?p ?o . FILTER(isIRI(?s) && STRSTARTS(STR(?s), "
@@ -318,17 +319,11 @@ def run_load(root: str, clients: int = 50, duration: float = 60.0, runaway_every
 # --- a server to test -------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def spawned_server(env: dict[str, str] | None = None, threads: int = 8,
                    startup_timeout: float = 120.0) -> Iterator[tuple[str, subprocess.Popen]]:
     """``bolekg serve`` on a free loopback port, in memory; stopped by PID on exit."""
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "bolekg.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
                "--threads", str(threads)]
     log = tempfile.TemporaryFile()  # noqa: SIM115 (a pipe nobody reads would block the server once full)
@@ -350,13 +345,7 @@ def spawned_server(env: dict[str, str] | None = None, threads: int = 8,
             time.sleep(0.2)
         yield root, process
     finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait()
+        stop(process)
         log.close()
 
 
