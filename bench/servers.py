@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psutil
 
-from bolekg.processes import free_port, stop
+from bolekg.processes import free_port, stop, wait_until_answering
 
 BIN = Path(sys.executable).parent
 HERE = Path(__file__).resolve().parent
@@ -76,18 +76,6 @@ def _wait_ready(process: subprocess.Popen[bytes], timeout: float) -> float:
     raise RuntimeError(f"{process.args} was not ready within {timeout:.0f} s")
 
 
-def _answering(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
-        with contextlib.suppress(OSError):
-            urllib.request.urlopen(url, timeout=5).close()
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
-
-
 @contextlib.contextmanager
 def bolekg(data: Path, threads: int = 8, store_dir: Path | None = None, timeout: float = 900,
            env: dict[str, str] | None = None) -> Iterator[Server]:
@@ -111,7 +99,7 @@ def oxigraph(data: Path, timeout: float = 900) -> Iterator[Server]:
     process = subprocess.Popen([str(BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _answering(f"{root}/query?query=ASK%7B%7D", process, 30)
+        wait_until_answering(f"{root}/query?query=ASK%7B%7D", process, 30)
         started = time.perf_counter()
         with data.open("rb") as body:
             request = urllib.request.Request(f"{root}/store", data=body, method="POST",
@@ -132,7 +120,7 @@ def oxigraph_on_disk(location: Path) -> Iterator[Server]:
                                 "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _answering(f"{root}/query?query=ASK%7B%7D", process, 120)
+        wait_until_answering(f"{root}/query?query=ASK%7B%7D", process, 120)
         yield Server("oxigraph", process, root, "/query", 0.0)
     finally:
         stop(process)

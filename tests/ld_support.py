@@ -11,7 +11,6 @@ import contextlib
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,7 +23,7 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.namespace import RDFS
 
 from bolekg.dataset import load_dataset, union_graph
-from bolekg.processes import free_port, stop
+from bolekg.processes import free_port, stop, wait_until_answering
 from bolekg.store import EmbeddedStore, GraphStore, RemoteStore
 from bolekg.validate import Outcome, validate
 from bolekg.vocab import SKOS
@@ -79,14 +78,8 @@ def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None,
 
 
 def wait_until_up(url: str, process: subprocess.Popen | None = None, attempts: int = 300) -> None:
-    for _ in range(attempts):
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
-        with contextlib.suppress(OSError):
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer")
+    """Wait for a server the tests started: ``attempts`` polls' worth of time, 0.1 s each."""
+    wait_until_answering(url, process, timeout=attempts * 0.1)
 
 
 

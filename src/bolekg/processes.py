@@ -6,10 +6,13 @@ machine is touched.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
+import time
+import urllib.request
 
 
 def free_port() -> int:
@@ -28,3 +31,17 @@ def stop(process: subprocess.Popen, timeout: float = 15) -> None:  # type: ignor
         except subprocess.TimeoutExpired:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def wait_until_answering(url: str, process: subprocess.Popen | None = None,  # type: ignore[type-arg]
+                         timeout: float = 30.0) -> None:
+    """Poll ``url`` until it answers; fail early if ``process`` (the server) has exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
