@@ -8,12 +8,17 @@ are streamed through the TSV writer (SPARQL 1.1 Query Results CSV and TSV Format
 line, with tabs and newlines inside terms escaped) into a sink that counts lines and raises once the
 cap is passed; evaluation stops there. The first ``cap`` lines are then parsed back and written in the
 format the client asked for, so every format gets exactly the same rows. Graphs (CONSTRUCT, DESCRIBE)
-are capped the same way through N-Triples, one triple per line. The detour costs a few tens of
-microseconds on a small result and about twice the plain serialisation on a full 10 000 rows.
+are capped the same way through N-Triples, one triple per line. The detour costs about twice the
+plain serialisation, so solutions are first written straight in the client's format into a sink with
+a byte budget: every solution costs at least :data:`MIN_SOLUTION_BYTES` in that format, and the
+header more than that, so a body that ends within ``(cap + 1) × minimum`` bytes cannot hold more than
+``cap`` solutions and is sent as it is — with the default cap of 10 000, any answer under 30 kB of
+JSON. A bigger one stops at the budget and takes the counted path on a fresh evaluation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
@@ -34,6 +39,54 @@ def kind_of(value: Any) -> str:
 
 class _Full(Exception):
     """Raised inside the writer's ``write`` once the cap is passed: it stops the evaluation."""
+
+
+#: The fewest bytes one solution takes in each results format, its separator included: JSON ``{},``
+#: (SPARQL 1.1 Query Results JSON §3.2.2), XML ``<result></result>`` (§2.3 of the XML format), CSV
+#: ``\r\n`` and TSV ``\n`` (one line per solution, CSV/TSV §3 and §4).
+MIN_SOLUTION_BYTES = {
+    "application/sparql-results+json": 3,
+    "application/sparql-results+xml": 17,
+    "text/csv": 2,
+    TSV_MEDIA: 1,
+}
+
+
+class _ByteBudgetSink:
+    """A binary file-like object that raises once more than ``budget`` bytes were written."""
+
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.full = False
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self.size += len(chunk)
+        if self.size > self.budget:
+            self.full = True
+            raise _Full
+        self.parts.append(chunk)
+        return len(chunk)
+
+    def flush(self) -> None:
+        return None
+
+    def data(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _within_budget(value: Any, fmt: Any, budget: int) -> bytes | None:
+    """``value`` written as ``fmt`` if that takes at most ``budget`` bytes; ``None`` if it would not."""
+    sink = _ByteBudgetSink(budget)
+    try:
+        value.serialize(sink, format=fmt)
+    except Exception:
+        if not sink.full:
+            raise
+        return None
+    return sink.data()
 
 
 class _LineSink:
@@ -80,10 +133,13 @@ def _stream(value: Any, fmt: Any, limit: int) -> tuple[bytes, bool]:
     return sink.data(), sink.full
 
 
-def render(value: Any, media_type: str, max_rows: int | None) -> tuple[bytes, bool]:
+def render(value: Any, media_type: str, max_rows: int | None,
+           again: Callable[[], Any] | None = None) -> tuple[bytes, bool]:
     """``value`` (a pyoxigraph query result) written as ``media_type``, at most ``max_rows`` rows or triples.
 
-    Returns the body and whether it was truncated. ``max_rows=None`` writes everything.
+    Returns the body and whether it was truncated. ``max_rows=None`` writes everything. ``again``
+    evaluates the query anew: with it, solutions are first written directly within the byte budget
+    that proves they are at most ``max_rows`` (see the module's docstring).
     """
     kind = kind_of(value)
     if kind == BOOLEAN:
@@ -92,6 +148,12 @@ def render(value: Any, media_type: str, max_rows: int | None) -> tuple[bytes, bo
         fmt = _results_format(media_type)
         if max_rows is None:
             return value.serialize(format=fmt) or b"", False
+        minimum = MIN_SOLUTION_BYTES.get(media_type)
+        if again is not None and minimum is not None:
+            direct = _within_budget(value, fmt, (max_rows + 1) * minimum)
+            if direct is not None:
+                return direct, False
+            value = again()
         tsv, truncated = _stream(value, ox.QueryResultsFormat.TSV, max_rows + 1)  # + the header line
         if fmt == ox.QueryResultsFormat.TSV:
             return tsv, truncated
