@@ -17,6 +17,7 @@ and a size limit on the query text. Every default can be changed through the env
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -233,14 +234,22 @@ _BLANKED = re.compile(
 )
 
 
-def _keywords(text: str) -> set[str]:
+def _keywords(text: str) -> frozenset[str]:
     """The bare words of a SPARQL text, upper-cased, with strings, IRIs and comments removed.
 
     Prefixed names (``ex:service``), variables (``?from``) and blank-node labels never count:
-    a word touching ``:``, ``?``, ``$``, ``_`` or ``-`` is not a keyword.
+    a word touching ``:``, ``?``, ``$``, ``_`` or ``-`` is not a keyword. Memoised for texts of
+    query size: every query is read twice (policy, dataset clause), and clients repeat their queries.
     """
+    return _remembered_keywords(text) if len(text) <= 4096 else _read_keywords(text)
+
+
+def _read_keywords(text: str) -> frozenset[str]:
     blanked = _BLANKED.sub(" ", text)
-    return {word.upper() for word in re.findall(r"(?<![\w:?$\-.])[A-Za-z]+(?![\w:\-])", blanked)}
+    return frozenset(word.upper() for word in re.findall(r"(?<![\w:?$\-.])[A-Za-z]+(?![\w:\-])", blanked))
+
+
+_remembered_keywords = functools.lru_cache(maxsize=1024)(_read_keywords)
 
 
 def has_dataset_clause(query: str) -> bool:

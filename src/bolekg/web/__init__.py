@@ -87,4 +87,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bolekg.web.http import install
 
     install(app)  # security headers, 503/502 for backend failures, no stack traces to clients
+    from bolekg.web.query_wsgi import QueryEndpoint
+
+    # machine clients' queries skip Flask's per-request machinery (see bolekg.web.query_wsgi)
+    app.wsgi_app = QueryEndpoint(app.wsgi_app, app.extensions["bolekg"])  # type: ignore[method-assign]
     return app

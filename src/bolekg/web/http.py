@@ -169,7 +169,7 @@ def rejected(error: WriteRejected) -> Response:
 
 
 @functools.lru_cache(maxsize=1024)
-def _negotiated(offers: tuple[Format, ...], accept: str | None, requested: str | None) -> Format | str | None:
+def negotiated(offers: tuple[Format, ...], accept: str | None, requested: str | None) -> Format | str | None:
     """:func:`negotiate`, memoised (an unknown ``format=`` comes back as its message). Parsing an Accept
     header and matching it against every offer cost about 0.1 ms, several times per request; clients
     send few distinct headers, and the cache is bounded, so a client inventing headers only misses."""
@@ -181,13 +181,18 @@ def _negotiated(offers: tuple[Format, ...], accept: str | None, requested: str |
 
 def choose(offers: Sequence[Format]) -> Format | Response:
     """The format for this request (``format=`` or Accept), or the 400/406 response to send."""
-    fmt = _negotiated(tuple(offers), request.headers.get("Accept"), request.values.get("format"))
+    fmt = negotiated(tuple(offers), request.headers.get("Accept"), request.values.get("format"))
     if isinstance(fmt, str):
         return text_error(400, fmt)
     if fmt is None:
-        offered = ", ".join(offer.media_type for offer in offers)
-        return text_error(406, f"None of the accepted media types is offered here; offered: {offered}")
+        return not_acceptable(offers)
     return fmt
+
+
+def not_acceptable(offers: Sequence[Format]) -> Response:
+    """406 (RFC 9110 §15.5.7), naming what is offered."""
+    offered = ", ".join(offer.media_type for offer in offers)
+    return text_error(406, f"None of the accepted media types is offered here; offered: {offered}")
 
 
 def conditional(response: Response, last_modified=None, negotiated: bool = True) -> Response:  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ from bolekg.sparql import (
     RESULT_FORMATS,
     TRIG,
     Format,
+    Limits,
     PolicyViolation,
     QueryResult,
     QueryTooLarge,
@@ -142,10 +143,8 @@ def run_query(operation: Operation) -> Response | str:
         return text_error(400, str(error))
     choices = {kind: choose((*offers, HTML)) for kind, offers in OFFERS.items()}
     media = {kind: _wire(kind, choice) for kind, choice in choices.items()}
-    job = Job(operation.text, tuple(operation.default_graphs), tuple(operation.named_graphs),
-              union=not has_dataset_clause(operation.text), media=media, max_rows=limits.max_rows)
     try:
-        answer = current.store.run_query(job, limits.timeout)
+        answer = current.store.run_query(query_job(operation, limits, media), limits.timeout)
     except SparqlSyntaxError as error:
         return text_error(400, str(error))
     except ValueError as error:  # a graph parameter that is not an IRI
@@ -165,6 +164,13 @@ def run_query(operation: Operation) -> Response | str:
     if answer.truncated:
         mark_truncated(response, limits.max_rows)
     return response
+
+
+def query_job(operation: Operation, limits: Limits, media: dict[str, str | None]) -> Job:
+    """The job for the query workers: the query, its dataset (§2.1.4; the union of all graphs when
+    neither the request nor the query names one), the media type per kind of result, the row cap."""
+    return Job(operation.text, tuple(operation.default_graphs), tuple(operation.named_graphs),
+               union=not has_dataset_clause(operation.text), media=media, max_rows=limits.max_rows)
 
 
 def _wire(kind: str, choice: Format | Response) -> str | None:

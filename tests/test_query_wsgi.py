@@ -1,0 +1,136 @@
+"""The plain-WSGI front for SPARQL queries (``bolekg.web.query_wsgi``) answers exactly as the Flask
+view behind it: same status, body and headers for every form of the query operation, every format,
+every error — and it really answers the machine formats itself, leaving pages and errors to the view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from rdflib import Dataset, Graph
+from rdflib.compare import to_isomorphic
+from werkzeug.test import Client
+from werkzeug.wrappers import Response
+
+import ld_support
+from bolekg.sparql import Limits
+from bolekg.store import EmbeddedStore
+from bolekg.web import create_app
+from bolekg.web.query_wsgi import QueryEndpoint
+from ld_support import small_validator
+
+real_dataset = ld_support.real_dataset
+
+ITEM = "https://w3id.org/bolekg/id/item/1-01"
+GRAPH = "https://w3id.org/bolekg/graph/report/bole-2021-h1"
+SELECT = f"SELECT ?p ?o WHERE {{ <{ITEM}> ?p ?o }} ORDER BY ?p ?o"
+JSON, XML, CSV, TSV = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+                       "text/tab-separated-values")
+FORM = "application/x-www-form-urlencoded"
+COMPARED = ("Content-Type", "Content-Length", "Vary", "X-Content-Type-Options", "Referrer-Policy",
+            "Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "X-BoleKG-Truncated",
+            "X-BoleKG-Row-Limit", "Retry-After", "Content-Security-Policy")
+
+#: (name, request arguments for werkzeug's client, whether the front answers it itself)
+CASES: list[tuple[str, dict[str, Any], bool]] = [
+    ("get-json", {"query_string": {"query": SELECT}, "headers": {"Accept": JSON}}, True),
+    ("get-xml", {"query_string": {"query": SELECT}, "headers": {"Accept": XML}}, True),
+    ("get-csv", {"query_string": {"query": SELECT}, "headers": {"Accept": CSV}}, True),
+    ("get-tsv-by-format", {"query_string": {"query": SELECT, "format": "tsv"}}, True),
+    ("get-any", {"query_string": {"query": SELECT}, "headers": {"Accept": "*/*"}}, True),
+    ("ask", {"query_string": {"query": "ASK { ?s ?p ?o }"}, "headers": {"Accept": JSON}}, True),
+    ("construct-turtle", {"query_string": {"query": f"CONSTRUCT WHERE {{ <{ITEM}> ?p ?o }}"},
+                          "headers": {"Accept": "text/turtle"}}, True),
+    ("describe-ntriples", {"query_string": {"query": f"DESCRIBE <{ITEM}>"},
+                           "headers": {"Accept": "application/n-triples"}}, True),
+    ("construct-jsonld", {"query_string": {"query": f"CONSTRUCT WHERE {{ <{ITEM}> ?p ?o }}", "format": "jsonld"}},
+     True),
+    ("post-form", {"method": "POST", "data": {"query": SELECT}, "headers": {"Accept": CSV}}, True),
+    ("post-form-format-in-url", {"method": "POST", "query_string": {"format": "xml"}, "data": {"query": SELECT}},
+     True),
+    ("post-direct", {"method": "POST", "data": SELECT.encode(), "content_type": "application/sparql-query",
+                     "headers": {"Accept": JSON}}, True),
+    ("default-graph", {"query_string": {"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
+                                        "default-graph-uri": GRAPH}, "headers": {"Accept": CSV}}, True),
+    ("named-graph", {"query_string": {"query": "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+                                      "named-graph-uri": GRAPH}, "headers": {"Accept": CSV}}, True),
+    ("truncated", {"query_string": {"query": "SELECT * { ?s ?p ?o }"}, "headers": {"Accept": JSON}}, True),
+    ("syntax-error", {"query_string": {"query": "SELECT WHERE {"}, "headers": {"Accept": JSON}}, True),
+    ("graph-not-acceptable", {"query_string": {"query": f"DESCRIBE <{ITEM}>"}, "headers": {"Accept": JSON}}, True),
+    ("results-not-acceptable", {"query_string": {"query": SELECT}, "headers": {"Accept": "text/turtle"}}, True),
+    ("bad-graph-parameter", {"query_string": {"query": SELECT, "default-graph-uri": "not an iri"},
+                             "headers": {"Accept": JSON}}, True),
+    # the view's: pages, protocol and policy errors, other methods and paths
+    ("html-page", {"query_string": {"query": SELECT}, "headers": {"Accept": "text/html"}}, False),
+    ("service-description", {"headers": {"Accept": "text/turtle"}}, False),
+    ("service", {"query_string": {"query": "SELECT * { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"},
+                 "headers": {"Accept": JSON}}, False),
+    ("update-as-query", {"query_string": {"query": "INSERT DATA { <a:b> <a:c> <a:d> }"}}, False),
+    ("update-by-get", {"query_string": {"update": "INSERT DATA { <a:b> <a:c> <a:d> }"}}, False),
+    ("update-by-post", {"method": "POST", "data": {"update": "INSERT DATA { <a:b> <a:c> <a:d> }"}}, False),
+    ("two-queries", {"query_string": [("query", SELECT), ("query", SELECT)], "headers": {"Accept": JSON}}, False),
+    ("unknown-format", {"query_string": {"query": SELECT, "format": "yaml"}}, True),
+    ("too-long", {"query_string": {"query": SELECT + " #" + "x" * 3000}, "headers": {"Accept": JSON}}, False),
+    ("other-media-type", {"method": "POST", "data": SELECT.encode(), "content_type": "text/plain"}, False),
+    ("head", {"method": "HEAD", "query_string": {"query": SELECT}, "headers": {"Accept": JSON}}, False),
+]
+
+
+@pytest.fixture(scope="module")
+def app(real_dataset: Dataset) -> Iterator[Flask]:
+    store = EmbeddedStore(validator=small_validator, workers=2)
+    store.load(real_dataset)
+    limits = Limits(max_rows=50, max_query_bytes=2000)
+    yield create_app({"STORE": store, "LIMITS": limits})
+    store.close()
+
+
+#: RDF bodies are compared as graphs (blank nodes may be labelled differently in each serialisation).
+RDF_SYNTAXES = {"text/turtle": "turtle", "application/n-triples": "nt", "application/ld+json": "json-ld"}
+
+
+def outcome(response: Response) -> tuple[int, object, dict[str, str | None]]:
+    body: object = response.get_data()
+    if response.status_code == 200 and response.mimetype in RDF_SYNTAXES:
+        body = to_isomorphic(Graph().parse(data=response.get_data(), format=RDF_SYNTAXES[response.mimetype]))
+    headers = {name: response.headers.get(name) for name in COMPARED}
+    if not isinstance(body, bytes):
+        headers.pop("Content-Length")  # the same graph, possibly written with other blank node labels
+    return response.status_code, body, headers
+
+
+@pytest.mark.parametrize(("request_args", "answered_in_front"), [(args, front) for _, args, front in CASES],
+                         ids=[name for name, _, _ in CASES])
+def test_the_front_answers_as_the_view(app: Flask, request_args: dict[str, Any], answered_in_front: bool,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    front = app.wsgi_app
+    assert isinstance(front, QueryEndpoint)
+    calls = []
+    view = app.view_functions["sparql.endpoint"]
+    monkeypatch.setitem(app.view_functions, "sparql.endpoint", lambda: calls.append(1) or view())
+    args = dict(request_args)
+    method = args.pop("method", "GET")
+    through_front = Client(app, Response).open("/sparql", method=method, **args)
+    assert len(calls) == (0 if answered_in_front else 1)
+    calls.clear()
+    through_view = Client(front.app, Response).open("/sparql", method=method, **args)
+    assert len(calls) == 1
+    assert outcome(through_front) == outcome(through_view)
+    assert through_front.status_code in (200, 400, 406, 413, 415), through_front.get_data()[:300]
+
+
+def test_the_cases_cover_answers_and_errors(app: Flask) -> None:
+    """The equivalence above is only worth something if the cases include successes, truncation and
+    errors answered by the front itself."""
+    client = Client(app, Response)
+    statuses = {name: client.open("/sparql", method=args.get("method", "GET"),
+                                  **{k: v for k, v in args.items() if k != "method"})
+                for name, args, _ in CASES}
+    assert statuses["truncated"].headers["X-BoleKG-Truncated"] == "true"
+    assert statuses["get-json"].status_code == 200
+    assert {statuses[n].status_code for n in ("syntax-error", "bad-graph-parameter")} == {400}
+    assert {statuses[n].status_code for n in ("graph-not-acceptable", "results-not-acceptable")} == {406}
+    assert statuses["html-page"].mimetype == "text/html"
+    assert statuses["update-by-post"].status_code == 400  # writes are off on this app
