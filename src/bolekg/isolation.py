@@ -111,16 +111,17 @@ def execute(store: ox.Store, job: Job) -> Answer:
         value = store.query(job.query, **options)
     except SyntaxError as error:
         raise SparqlSyntaxError(str(error)) from error
-    return answer(value, job)
+    return answer(value, job, again=lambda: store.query(job.query, **options))
 
 
-def answer(value: Any, job: Job) -> Answer:
-    """Serialise a pyoxigraph result for ``job`` (the remote backend's results come this way too)."""
+def answer(value: Any, job: Job, again: Callable[[], Any] | None = None) -> Answer:
+    """Serialise a pyoxigraph result for ``job`` (the remote backend's results come this way too);
+    ``again`` re-evaluates the query, for :func:`bolekg.results.render`'s fast path."""
     kind = kind_of(value)
     media = job.media.get(kind)
     if media is None:
         return Answer(kind, None, b"")
-    body, truncated = render(value, media, job.max_rows)
+    body, truncated = render(value, media, job.max_rows, again)
     return Answer(kind, media, body, truncated)
 
 
@@ -151,7 +152,7 @@ def serve(conn: Connection, store: ox.Store) -> None:
             return
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Ask Linux to SIGKILL this process when its parent thread goes (``prctl(PR_SET_PDEATHSIG)``)."""
     with contextlib.suppress(Exception):
         import ctypes
@@ -180,7 +181,7 @@ def _child_setup(keep_fd: int, parent: int, memory_mb: int) -> None:
         signal.signal(signum, signal.SIG_DFL)
     os.closerange(3, keep_fd)
     os.closerange(keep_fd + 1, 1 << 16)
-    _die_with_parent(parent)
+    die_with_parent(parent)
     _limit_memory(memory_mb)
 
 

@@ -46,6 +46,7 @@ from typing import BinaryIO, TypeVar
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
+from bolekg.answers import DEFAULT_TOTAL_MB, AnswerCache
 from bolekg.errors import QueryTimeout, Unavailable
 from bolekg.errors import StoreError as StoreError  # re-exported: the web layer imports it from here
 from bolekg.isolation import (
@@ -288,7 +289,8 @@ class EmbeddedStore(GraphStore):
     Public queries (:meth:`run_query`) run in a pool of ``workers`` processes (default
     ``BOLEKG_QUERY_WORKERS``, 4), each allowed ``memory_mb`` MB (``BOLEKG_QUERY_MEMORY_MB``, 1024)
     beyond its size at start; ``workers=0`` runs them in-process, with no time limit. The pool starts
-    on the first public query and is recycled after every write.
+    on the first public query and is recycled after every write. Answers to repeated queries are
+    kept until the next write (:mod:`bolekg.answers`, ``BOLEKG_ANSWER_CACHE_MB``, 64; 0: off).
     """
 
     def __init__(self, path: Path | str | None = None, validator: Validator | None = None,
@@ -312,6 +314,8 @@ class EmbeddedStore(GraphStore):
         self._pool_lock = threading.Lock()
         self._checkpoints: dict[int, Path] = {}
         super().__init__(validator)
+        cache_mb = env_int("BOLEKG_ANSWER_CACHE_MB", DEFAULT_TOTAL_MB, 0)
+        self.answers = AnswerCache(self._generation, cache_mb << 20) if cache_mb else None
 
     @property
     def store(self) -> ox.Store:
@@ -336,7 +340,15 @@ class EmbeddedStore(GraphStore):
     def run_query(self, job: Job, timeout: float) -> Answer:
         if self.workers == 0:
             return execute(self.store, job)
-        return self.query_pool().run(job, timeout)
+        if self.answers is None:
+            return self.query_pool().run(job, timeout)
+        version = self.answers.version
+        found = self.answers.get(job)
+        if found is not None:
+            return found
+        answer = self.query_pool().run(job, timeout)
+        self.answers.put(version, job, answer)
+        return answer
 
     def query_pool(self) -> Pool:
         """The worker processes for public queries (started on first use)."""
@@ -377,6 +389,8 @@ class EmbeddedStore(GraphStore):
                     del self._checkpoints[generation]
 
     def _changed(self) -> None:
+        if self.answers is not None:
+            self.answers.renew(self._generation)
         if self._pool is not None:
             self._pool.recycle()
 
