@@ -4,7 +4,7 @@ For each scale (``BENCH_SCALE=small``: real + 200k; default: real + 200k + 1M; `
 disk) the same N-Quads file (``bench/generate.py``) is loaded into every engine and the same queries
 are timed against each, median and p95 after warm-up:
 
-* ``bolekg-http`` — BoleKG's ``/sparql`` over HTTP (waitress, embedded store, as ``bolekg serve``);
+* ``bolekg-http`` — BoleKG's ``/sparql`` over HTTP (Granian, embedded store, as ``bolekg serve``);
 * ``bolekg-inproc`` — the same kind of store queried in this process (``EmbeddedStore.query`` and
   pyoxigraph's JSON writer), i.e. what the web layer adds is the difference;
 * ``oxigraph`` — a real ``oxigraph serve`` over HTTP: the Rust baseline;

@@ -1,8 +1,8 @@
 """The HTTP servers the benchmark compares, each started as its own process on a free loopback port.
 
-* ``bolekg``: the project's app (``bolekg.web.create_app``) under waitress, as ``bolekg serve`` runs
-  it, on an embedded pyoxigraph store bulk-loaded from the benchmark's N-Quads file. The file is
-  the generator's, whose validity the test suite proves on a small scale; validating a million
+* ``bolekg``: the project's app (``bolekg.web.create_app``) under Granian, as ``bolekg serve`` runs
+  it (:func:`bolekg.serving.serve_wsgi`), on an embedded pyoxigraph store bulk-loaded from the
+  benchmark's N-Quads file. The file is the generator's, whose validity the test suite proves on a small scale; validating a million
   triples with pySHACL at every start would measure pySHACL, which is measured on its own.
 * ``oxigraph``: ``oxigraph serve`` (the Rust server of the same engine), in memory, with the
   union default graph, loaded through its Graph Store endpoint.
@@ -142,8 +142,8 @@ def rdflib_endpoint(data: Path, timeout: float = 1800) -> Iterator[Server]:
 
 def _serve_bolekg(data: Path, port: int, threads: int, store_dir: Path | None) -> None:
     import pyoxigraph as ox
-    import waitress
 
+    from bolekg.serving import serve_wsgi
     from bolekg.store import EmbeddedStore
     from bolekg.web import create_app
 
@@ -152,11 +152,15 @@ def _serve_bolekg(data: Path, port: int, threads: int, store_dir: Path | None) -
     if store.is_empty():
         store.store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
         store.store.flush()
-    app = create_app({"STORE": store})
+    if store_dir is None:
+        app = create_app({"STORE": store})
+        build = lambda: app  # noqa: E731 — forked into the HTTP worker, shared copy-on-write
+    else:
+        store.close()  # the HTTP worker opens the directory itself, as `bolekg serve --store` does
+        build = lambda: create_app({"STORE": EmbeddedStore(store_dir)})  # noqa: E731
     seconds = time.perf_counter() - started
-    server = waitress.create_server(app, host="127.0.0.1", port=port, threads=threads, ident="bolekg")
     print(f"READY {seconds:.3f}", flush=True)
-    server.run()
+    serve_wsgi(build, host="127.0.0.1", port=port, threads=threads)
 
 
 def _serve_peer(data: Path, port: int) -> None:

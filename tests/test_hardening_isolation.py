@@ -41,8 +41,9 @@ def count(store: EmbeddedStore, pattern: str = "?s ?p ?o") -> int:
 
 
 @pytest.fixture
-def serve_process(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """A real ``bolekg serve`` (in memory, 2 workers, a 3 s limit) on a free loopback port."""
+def serve_process(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen, int]]:
+    """A real ``bolekg serve`` (in memory, 2 workers, a 3 s limit) on a free loopback port, and the PID
+    of its HTTP worker (Granian's one child process, the parent of the query workers)."""
     port = free_port()
     env = {**os.environ, "BOLEKG_QUERY_TIMEOUT": "3", "BOLEKG_QUERY_WORKERS": "2",
            "BOLEKG_QUERY_MEMORY_MB": "2048"}
@@ -52,50 +53,51 @@ def serve_process(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     root = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{root}/openapi.json", process, attempts=1200)
-        yield root, process
+        assert len(children(process.pid)) == 1, "bolekg serve runs one HTTP worker process"
+        yield root, process, children(process.pid)[0]
     finally:
         ld_support.stop(process)
         log.close()
 
 
-def test_memory_comes_back_after_a_runaway(serve_process: tuple[str, subprocess.Popen]) -> None:
+def test_memory_comes_back_after_a_runaway(serve_process: tuple[str, subprocess.Popen, int]) -> None:
     """A query that grows without end is cut at the limit; its worker is killed, so the memory it took
     returns to the system; the server process itself never held it."""
-    root, process = serve_process
+    root, process, server = serve_process
     assert fetch(query_url(root, "ASK { ?s ?p ?o }"), headers={"Accept": JSON_RESULTS}).status == 200
-    assert wait_for(lambda: len(children(process.pid)) == 2)
-    workers = children(process.pid)
+    assert wait_for(lambda: len(children(server)) == 2)
+    workers = children(server)
     baseline = sum(rss_mb(pid) for pid in workers)
-    server_before = rss_mb(process.pid)
+    server_before = rss_mb(server)
     grow = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"  # must hold every row before the first
     peak = {"mb": 0.0}
     outcome: dict[str, ld_support.Reply] = {}
     thread = threading.Thread(target=lambda: outcome.update(reply=fetch(query_url(root, grow))))
     thread.start()
     while thread.is_alive():
-        peak["mb"] = max(peak["mb"], sum(rss_mb(pid) for pid in children(process.pid)))
+        peak["mb"] = max(peak["mb"], sum(rss_mb(pid) for pid in children(server)))
         time.sleep(0.05)
     thread.join()
     assert outcome["reply"].status == 503, outcome["reply"].text
     assert peak["mb"] > baseline + 100, "the query never grew: the test proves nothing"
     # the worker that ran it is killed (the kernel may take a moment to tear down its memory) and replaced
-    assert wait_for(lambda: len(set(children(process.pid)) - set(workers)) == 1 == len(children(process.pid)) - 1)
-    killed = set(workers) - set(children(process.pid))
+    assert wait_for(lambda: len(set(children(server)) - set(workers)) == 1 == len(children(server)) - 1)
+    killed = set(workers) - set(children(server))
     assert len(killed) == 1 and not any(alive(pid) for pid in killed)
-    after = sum(rss_mb(pid) for pid in children(process.pid))
+    after = sum(rss_mb(pid) for pid in children(server))
     assert after < baseline + 50, (baseline, peak["mb"], after)
-    assert rss_mb(process.pid) < server_before + 50
+    assert rss_mb(server) < server_before + 50
     assert fetch(query_url(root, "ASK { ?s ?p ?o }"), headers={"Accept": JSON_RESULTS}).status == 200
 
 
-def test_workers_do_not_outlive_the_server(serve_process: tuple[str, subprocess.Popen]) -> None:
-    root, process = serve_process
+def test_workers_do_not_outlive_the_server(serve_process: tuple[str, subprocess.Popen, int]) -> None:
+    root, process, server = serve_process
     assert fetch(query_url(root, "ASK { ?s ?p ?o }"), headers={"Accept": JSON_RESULTS}).status == 200
-    assert wait_for(lambda: len(children(process.pid)) == 2)
-    workers = children(process.pid)
-    os.kill(process.pid, signal.SIGKILL)
+    assert wait_for(lambda: len(children(server)) == 2)
+    workers = children(server)
+    os.kill(process.pid, signal.SIGKILL)  # the master: its HTTP worker and their query workers follow
     process.wait()
-    assert wait_for(lambda: not any(alive(pid) for pid in workers), timeout=10)
+    assert wait_for(lambda: not any(alive(pid) for pid in [server, *workers]), timeout=10)
     with pytest.raises(OSError):  # and the port is free, no worker kept the listening socket
         fetch(f"{root}/openapi.json")
 

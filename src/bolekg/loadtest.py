@@ -359,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the server's query time limit (BOLEKG_QUERY_TIMEOUT for a spawned server)")
     parser.add_argument("--think", type=float, default=0.5,
                         help="mean pause of a client between two requests, seconds (uniform in 0..2×think)")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads of a spawned server")
+    parser.add_argument("--threads", type=int, default=8, help="request threads of a spawned server")
     parser.add_argument("--json", type=Path, help="also write the report as JSON here")
     args = parser.parse_args(argv)
 

@@ -7,6 +7,7 @@ prints the readable report and exits 1, leaving the store as it was.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
@@ -66,9 +67,18 @@ def cmd_load(args: argparse.Namespace) -> int:
         store.close()
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    import waitress
+def _worker_app(args: argparse.Namespace, app):  # type: ignore[no-untyped-def]
+    """The app in the server's worker process: the one built here (in-memory or remote store), or
+    a new one on the on-disk store, opened in the worker."""
+    if app is not None:
+        return app
+    from bolekg.web import create_app
 
+    return create_app({"STORE": _open(args)})
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bolekg.serving import serve_wsgi
     from bolekg.store import EmbeddedStore, StoreError
     from bolekg.web import create_app
 
@@ -95,8 +105,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
           f"  dumps            {root}/dumps/bolekg.ttl  {root}/dumps/observations.csv\n"
           f"  writes           {'enabled (bearer token)' if app.extensions['bolekg'].writable else 'disabled'}\n"
           "Press Ctrl+C to stop.", flush=True)
+    if args.store:
+        # RocksDB runs background threads, which a forked copy would lack: the server's worker
+        # opens the directory anew, once this process has let go of it.
+        store.close()
     try:
-        waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="bolekg")
+        serve_wsgi(functools.partial(_worker_app, args, None if args.store else app),
+                   host=args.host, port=args.port, threads=args.threads)
     finally:
         store.close()
     return EXIT_OK
@@ -129,7 +144,7 @@ def register_linked_data(commands: argparse._SubParsersAction) -> None:
     _store_options(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=5000, help="port (default 5000)")
-    serve.add_argument("--threads", type=int, default=8, help="WSGI worker threads (default 8)")
+    serve.add_argument("--threads", type=int, default=8, help="Python threads serving requests at once (default 8)")
     serve.add_argument("--reload", action="store_true",
                        help="load the data files even into a store that already holds data")
     serve.set_defaults(func=cmd_serve)
