@@ -44,7 +44,7 @@ test: install browser
 validate: install
 	$(BIN)/bolekg validate
 
-# Validate, then serve the data with waitress (not Flask's development server) at http://$(HOST):$(PORT)/
+# Validate, then serve the data with Granian (not Flask's development server) at http://$(HOST):$(PORT)/
 run: install
 	$(BIN)/bolekg validate
 	$(BIN)/bolekg serve --host $(HOST) --port $(PORT)

@@ -167,6 +167,24 @@ def test_serve_prints_where_to_click(home: Path, serve, real_union: Graph) -> No
     assert count(served.root) == len(real_union)
 
 
+def test_the_server_refuses_oversized_headers_and_keeps_serving(serve) -> None:  # type: ignore[no-untyped-def]
+    """Granian's HTTP/1 limit (README "Limits"): a request head of a megabyte is a 431, 100 kB is fine."""
+    import socket
+
+    root = serve().root
+    port = int(root.rsplit(":", 1)[1])
+
+    def status_of(header_bytes: int) -> bytes:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+            connection.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: "
+                               + b"a" * header_bytes + b"\r\n\r\n")
+            return connection.recv(64).split(b"\r\n", 1)[0]
+
+    assert status_of(100_000) == b"HTTP/1.1 200 OK"
+    assert status_of(1_000_000) == b"HTTP/1.1 431 Request Header Fields Too Large"
+    assert fetch(f"{root}/openapi.json").status == 200
+
+
 def test_load_and_serve_a_remote_store(home: Path, serve, oxigraph_scratch: str, real_union: Graph) -> None:  # type: ignore[no-untyped-def]
     ld_support.empty_remote(oxigraph_scratch)
     loaded = run(home, "load", "--endpoint", f"{oxigraph_scratch}/query",
