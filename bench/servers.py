@@ -2,8 +2,9 @@
 
 * ``bolekg``: the project's app (``bolekg.web.create_app``) under Granian, as ``bolekg serve`` runs
   it (:func:`bolekg.serving.serve_wsgi`), on an embedded pyoxigraph store bulk-loaded from the
-  benchmark's N-Quads file. The file is the generator's, whose validity the test suite proves on a small scale; validating a million
-  triples with pySHACL at every start would measure pySHACL, which is measured on its own.
+  benchmark's N-Quads file. The file is the generator's, whose validity the test suite proves on a
+  small scale; validating a million triples with pySHACL at every start would measure pySHACL,
+  which is measured on its own.
 * ``oxigraph``: ``oxigraph serve`` (the Rust server of the same engine), in memory, with the
   union default graph, loaded through its Graph Store endpoint.
 * ``rdflib-endpoint``: the Python peer, rdflib's in-memory ``Dataset`` behind FastAPI on uvicorn.

@@ -63,7 +63,7 @@ def serve_process(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen, int]]
 def test_memory_comes_back_after_a_runaway(serve_process: tuple[str, subprocess.Popen, int]) -> None:
     """A query that grows without end is cut at the limit; its worker is killed, so the memory it took
     returns to the system; the server process itself never held it."""
-    root, process, server = serve_process
+    root, _, server = serve_process
     assert fetch(query_url(root, "ASK { ?s ?p ?o }"), headers={"Accept": JSON_RESULTS}).status == 200
     assert wait_for(lambda: len(children(server)) == 2)
     workers = children(server)
