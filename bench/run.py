@@ -1,10 +1,13 @@
 """``make bench``: BoleKG side by side with Oxigraph server, rdflib and rdflib-endpoint, in one run.
 
 For each scale (``BENCH_SCALE=small``: real + 200k; default: real + 200k + 1M; ``full``: also 10M on
-disk) the same N-Quads file (``bench/generate.py``) is loaded into every engine and the same queries
+disk; ``disk``: only the 10M on-disk comparison) the same N-Quads file (``bench/generate.py``) is loaded into every engine and the same queries
 are timed against each, median and p95 after warm-up:
 
 * ``bolekg-http`` — BoleKG's ``/sparql`` over HTTP (Granian, embedded store, as ``bolekg serve``);
+  repeats of a query are answered from its answer cache (``bolekg.answers``), so also
+* ``bolekg-http-computed`` — the same server with the cache off: every request evaluated again;
+* ``bolekg-http-inline`` — … and also without query worker processes (default and full modes);
 * ``bolekg-inproc`` — the same kind of store queried in this process (``EmbeddedStore.query`` and
   pyoxigraph's JSON writer), i.e. what the web layer adds is the difference;
 * ``oxigraph`` — a real ``oxigraph serve`` over HTTP: the Rust baseline;
@@ -43,9 +46,11 @@ import generate
 import queries
 import report
 import servers
+from bolekg.processes import free_port, stop, wait_until_answering
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ENGINES = ("bolekg-http", "bolekg-http-inline", "bolekg-inproc", "oxigraph", "rdflib-inproc", "rdflib-endpoint")
+ENGINES = ("bolekg-http", "bolekg-http-computed", "bolekg-http-inline", "bolekg-inproc", "oxigraph", "rdflib-inproc",
+           "rdflib-endpoint")
 SLOW_ENGINES = {"rdflib-inproc", "rdflib-endpoint"}
 
 
@@ -89,6 +94,11 @@ MODES = {
                  rdflib_example_scales=("real", "200k", "1m"), inline_variant=True, startup_repeats=3,
                  serve_probe=True,
                  validate_scales=("200k",), disk_scales=("10m",)),
+    # only the 10M on-disk comparison (BoleKG --store against oxigraph serve --location)
+    "disk": Mode("disk", (), warmup=1, repeats=5, budget=1.0, slow_repeats=3, slow_budget=2.0, cap=120.0,
+                 page_repeats=0, concurrency_seconds=0.0, concurrency_scales=(), example_scales=(),
+                 rdflib_scales=(), rdflib_example_scales=(), inline_variant=False, startup_repeats=0,
+                 serve_probe=False, validate_scales=(), disk_scales=("10m",)),
 }
 #: A query's cost is predicted from the previous scale as time × (size ratio)²: some example queries
 #: are quadratic in the data (ex-15 took 4 s at 200k and over 60 s at 1M), and an in-process query
@@ -137,6 +147,7 @@ class Engines:
     peer: Peer | None
     inproc: Any  # bolekg.store.EmbeddedStore
     inline: servers.Server | None = None
+    computed: servers.Server | None = None
     clients: dict[str, client.HttpClient] = field(default_factory=dict)
 
     def http(self, name: str, root: str, cap: float) -> client.HttpClient:
@@ -154,7 +165,7 @@ def _query_call(engines: Engines, engine: str, text: str, cap: float) -> Callabl
             return len(result.serialize(NTRIPLES if result.kind == "graph" else JSON))
         return run_inproc
     server = {"bolekg-http": engines.bolekg, "oxigraph": engines.oxigraph,
-              "bolekg-http-inline": engines.inline}.get(engine)
+              "bolekg-http-inline": engines.inline, "bolekg-http-computed": engines.computed}.get(engine)
     if server is None:
         assert engines.peer is not None and engines.peer.server is not None
         server = engines.peer.server
@@ -200,6 +211,8 @@ def _skip_reason(engine: str, query: queries.Query, scale: str, triples: int, mo
                  history: dict[tuple[str, str], tuple[int, str, float | None]]) -> str | None:
     if engine == "bolekg-http-inline" and (engines.inline is None or query.kind == "example"):
         return "BoleKG without query workers: core queries, default and full modes only"
+    if engine == "bolekg-http-computed" and engines.computed is None:
+        return "BoleKG with its answer cache off: not started"
     if engine in SLOW_ENGINES:
         if engines.peer is None:
             return "rdflib is not run at this scale in this mode"
@@ -291,6 +304,8 @@ def bench_concurrency(engines: Engines, mode: Mode) -> dict[str, Any]:
     lookup = queries.CORE[0].text
     out: dict[str, Any] = {}
     targets = [("bolekg-http", engines.bolekg, (1, 4, 16)), ("oxigraph", engines.oxigraph, (1, 4, 16))]
+    if engines.computed is not None:
+        targets.append(("bolekg-http-computed", engines.computed, (1, 16)))
     if engines.peer is not None and engines.peer.server is not None:
         targets.append(("rdflib-endpoint", engines.peer.server, (16,)))
     for name, server, levels in targets:
@@ -343,9 +358,12 @@ def bench_scale(scale: str, mode: Mode, history: History) -> dict[str, Any]:
         log(f"bolekg loaded in {bolekg.load_seconds:.2f} s")
         oxigraph = stack.enter_context(servers.oxigraph(data))
         log(f"oxigraph loaded in {oxigraph.load_seconds:.2f} s")
+        # the same server with every answer computed (no answer cache): what a query asked once costs
+        computed = stack.enter_context(servers.bolekg(data, env={"BOLEKG_ANSWER_CACHE_MB": "0"}))
         inline = None
-        if mode.inline_variant:
-            inline = stack.enter_context(servers.bolekg(data, env={"BOLEKG_QUERY_WORKERS": "0"}))
+        if mode.inline_variant:  # … and also without its query workers: what the worker round trip costs
+            inline = stack.enter_context(servers.bolekg(data, env={"BOLEKG_QUERY_WORKERS": "0",
+                                                                   "BOLEKG_ANSWER_CACHE_MB": "0"}))
         peer = None
         if scale in mode.rdflib_scales:
             peer = Peer(data)
@@ -353,7 +371,7 @@ def bench_scale(scale: str, mode: Mode, history: History) -> dict[str, Any]:
             stack.callback(peer.stop)
             log(f"rdflib-endpoint loaded in {peer.loads[-1]:.2f} s")
         inproc, inproc_load = _inproc_store(data)
-        engines = Engines(bolekg, oxigraph, peer, inproc, inline)
+        engines = Engines(bolekg, oxigraph, peer, inproc, inline, computed)
         result["load"] = {"bolekg-http": bolekg.load_seconds, "oxigraph": oxigraph.load_seconds,
                           "bolekg-inproc": inproc_load, "rdflib-endpoint": peer.loads[0] if peer else None}
         result["memory"]["after_load"] = {"bolekg-http": bolekg.rss(), "oxigraph": oxigraph.rss(),
@@ -457,15 +475,15 @@ def bench_startup(mode: Mode) -> dict[str, Any]:
                            "parts": median or (probes[0] if probes else {})}
     if mode.serve_probe:
         # the whole command, to the first answered request (interpreter, imports, app and all)
-        port = servers.free_port()
+        port = free_port()
         began = time.perf_counter()
         process = subprocess.Popen([str(servers.BIN / "bolekg"), "serve", "--port", str(port)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            servers._answering(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", process, 120)
+            wait_until_answering(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", process, 120)
             out["serve_to_first_answer_s"] = time.perf_counter() - began
         finally:
-            servers.stop(process)
+            stop(process)
     log(f"start-up of the real data: {out['start_s']} s ({out['parts']})")
     return out
 
@@ -539,8 +557,9 @@ def main() -> int:
     for scale in mode.disk_scales:
         with _timer(scale, results["phases"]):
             results["scales"][scale] = bench_disk(scale, mode)
-    with _timer("startup", results["phases"]):
-        results["startup"] = bench_startup(mode)
+    if mode.startup_repeats:
+        with _timer("startup", results["phases"]):
+            results["startup"] = bench_startup(mode)
     with _timer("validation", results["phases"]):
         results["validation"] = bench_validation(mode)
     results["seconds"] = round(time.perf_counter() - began, 1)
