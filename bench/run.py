@@ -1,8 +1,8 @@
 """``make bench``: BoleKG side by side with Oxigraph server, rdflib and rdflib-endpoint, in one run.
 
 For each scale (``BENCH_SCALE=small``: real + 200k; default: real + 200k + 1M; ``full``: also 10M on
-disk; ``disk``: only the 10M on-disk comparison) the same N-Quads file (``bench/generate.py``) is loaded into every engine and the same queries
-are timed against each, median and p95 after warm-up:
+disk; ``disk``: only the 10M on-disk comparison) the same N-Quads file (``bench/generate.py``) is
+loaded into every engine and the same queries are timed against each, median and p95 after warm-up:
 
 * ``bolekg-http`` — BoleKG's ``/sparql`` over HTTP (Granian, embedded store, as ``bolekg serve``);
   repeats of a query are answered from its answer cache (``bolekg.answers``), so also
