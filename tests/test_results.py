@@ -52,3 +52,23 @@ def test_a_big_answer_is_counted_not_cut_by_bytes() -> None:
     query = 'SELECT ?x WHERE { VALUES ?x { "' + "长" * 500 + '" "' + "文" * 500 + '" } }'
     body, truncated = render(store.query(query), "application/sparql-results+json", 3, lambda: store.query(query))
     assert rows(body, "application/sparql-results+json") == 2 and not truncated
+
+
+class ChunkedResult:
+    """Stands for a pyoxigraph result whose writer flushes chunks that end in the middle of a line."""
+
+    def __init__(self, *chunks: bytes):
+        self.chunks = chunks
+
+    def serialize(self, output, format):  # type: ignore[no-untyped-def]
+        for chunk in self.chunks:
+            output.write(chunk)
+
+
+def test_a_row_cut_between_chunks_is_not_kept() -> None:
+    from bolekg.results import _stream
+
+    data, full = _stream(ChunkedResult(b"?x\n1\n2\n3", b"3\n4\n"), ox.QueryResultsFormat.TSV, 3)
+    assert (data, full) == (b"?x\n1\n2\n", True)
+    data, full = _stream(ChunkedResult(b"?x\n1\n2", b"2\n"), ox.QueryResultsFormat.TSV, 3)
+    assert (data, full) == (b"?x\n1\n22\n", False)

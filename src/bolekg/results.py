@@ -52,85 +52,88 @@ MIN_SOLUTION_BYTES = {
 }
 
 
-class _ByteBudgetSink:
-    """A binary file-like object that raises once more than ``budget`` bytes were written."""
+class _Sink:
+    """A binary file-like object that keeps what is written until it is full, then raises :class:`_Full`
+    (which stops pyoxigraph's writer, and so the evaluation). Subclasses say what full means."""
 
-    def __init__(self, budget: int):
-        self.budget = budget
+    def __init__(self) -> None:
         self.parts: list[bytes] = []
-        self.size = 0
         self.full = False
 
     def write(self, data: Any) -> int:
         chunk = bytes(data)
-        self.size += len(chunk)
-        if self.size > self.budget:
+        kept = self.keep(chunk)
+        self.parts.append(kept)
+        if len(kept) < len(chunk):
             self.full = True
             raise _Full
-        self.parts.append(chunk)
         return len(chunk)
+
+    def keep(self, chunk: bytes) -> bytes:
+        """The part of ``chunk`` that still fits (all of it while not full)."""
+        raise NotImplementedError
 
     def flush(self) -> None:
         return None
 
     def data(self) -> bytes:
         return b"".join(self.parts)
+
+    def fill(self, value: Any, fmt: Any) -> bool:
+        """Write ``value`` as ``fmt`` into this sink; whether it filled up before the end."""
+        try:
+            value.serialize(self, format=fmt)
+        except Exception:
+            if not self.full:
+                raise
+        return self.full
+
+
+class _ByteBudgetSink(_Sink):
+    """Full past ``budget`` bytes (what fits of the last chunk is not kept: the answer is dropped)."""
+
+    def __init__(self, budget: int):
+        super().__init__()
+        self.room = budget
+
+    def keep(self, chunk: bytes) -> bytes:
+        self.room -= len(chunk)
+        return chunk if self.room >= 0 else b""
+
+
+class _LineSink(_Sink):
+    """Keeps the first ``limit`` lines; full when more come."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.room = limit
+
+    def keep(self, chunk: bytes) -> bytes:
+        count = chunk.count(b"\n")
+        if count <= self.room:
+            self.room -= count
+            return chunk
+        end = -1
+        for _ in range(self.room):
+            end = chunk.index(b"\n", end + 1)
+        self.room = 0
+        return chunk[: end + 1]
 
 
 def _within_budget(value: Any, fmt: Any, budget: int) -> bytes | None:
     """``value`` written as ``fmt`` if that takes at most ``budget`` bytes; ``None`` if it would not."""
     sink = _ByteBudgetSink(budget)
-    try:
-        value.serialize(sink, format=fmt)
-    except Exception:
-        if not sink.full:
-            raise
-        return None
-    return sink.data()
-
-
-class _LineSink:
-    """A binary file-like object that keeps the first ``limit`` lines and then refuses more."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self.lines = 0
-        self.parts: list[bytes] = []
-        self.full = False
-
-    def write(self, data: Any) -> int:
-        chunk = bytes(data)
-        count = chunk.count(b"\n")
-        if self.lines + count <= self.limit:
-            self.parts.append(chunk)
-            self.lines += count
-            return len(chunk)
-        end = -1
-        for _ in range(self.limit - self.lines):
-            end = chunk.index(b"\n", end + 1)
-        self.parts.append(chunk[: end + 1])
-        self.lines = self.limit
-        if chunk[end + 1:]:
-            self.full = True
-            raise _Full
-        return len(chunk)
-
-    def flush(self) -> None:
-        return None
-
-    def data(self) -> bytes:
-        return b"".join(self.parts)
+    return None if sink.fill(value, fmt) else sink.data()
 
 
 def _stream(value: Any, fmt: Any, limit: int) -> tuple[bytes, bool]:
     """Serialise ``value`` line by line into at most ``limit`` lines; whether lines were cut."""
     sink = _LineSink(limit)
-    try:
-        value.serialize(sink, format=fmt)
-    except Exception:
-        if not sink.full:
-            raise
-    return sink.data(), sink.full
+    full = sink.fill(value, fmt)
+    data = sink.data()
+    if full:  # the writer's chunks need not end at a line: drop a row begun but not finished
+        data = data[: data.rfind(b"\n") + 1]
+    return data, full
 
 
 def render(value: Any, media_type: str, max_rows: int | None,
