@@ -107,6 +107,9 @@ class HttpClient:
                 self.close()
                 if attempt == 2:
                     raise
+            except Exception:
+                self.close()  # a connection left mid-request cannot send the next one
+                raise
         raise AssertionError("unreachable")
 
     def close(self) -> None:

@@ -87,7 +87,8 @@ def bolekg(data: Path, threads: int = 8, store_dir: Path | None = None, timeout:
         args.append(str(store_dir))
     process = subprocess.Popen(args, stdout=subprocess.PIPE, env={**os.environ, **(env or {})})
     try:
-        seconds = _wait_ready(process, timeout)
+        seconds = _wait_ready(process, timeout)  # loaded; Granian then binds and starts its worker
+        wait_until_answering(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", process, 120)
         yield Server("bolekg", process, f"http://127.0.0.1:{port}", "/sparql", seconds)
     finally:
         stop(process)
