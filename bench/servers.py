@@ -154,6 +154,8 @@ def _serve_bolekg(data: Path, port: int, threads: int, store_dir: Path | None) -
     if store.is_empty():
         store.store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
         store.store.flush()
+        if store_dir is not None:
+            store.store.optimize()  # as bolekg load does on disk (and oxigraph load)
     if store_dir is None:
         app = create_app({"STORE": store})
         build = lambda: app  # noqa: E731 — forked into the HTTP worker, shared copy-on-write

@@ -425,6 +425,9 @@ class EmbeddedStore(GraphStore):
         self.store.backup(str(staged))
         fresh = ox.Store(str(staged))
         _replace(fresh, graphs)
+        # compact what the bulk load left in many small files: at 10M triples a join read the
+        # uncompacted store 2× slower than `oxigraph load`'s output (5.3 s against 2.5 s, bench/)
+        fresh.optimize()
         self._directory.publish(staged)
         old, self._store = self._store, fresh
         del old
