@@ -8,12 +8,25 @@ the report. Readings come from ``pypinyin`` (its phrase dictionary picks 乐 = "
 Ranking, best first: an exact match of the whole name > a name starting with the query > a whole
 word of a name > a part of a name > the same in pinyin > the same in other text (definitions,
 notations); ties go to the shorter name, then to the IRI, so results are stable.
+
+A query never looks at every name. Every way of matching implies that the query (folded) is a
+substring of the folded text, or that its pinyin is a substring of the text's reading, so the
+index keeps, for the distinct texts and the distinct readings, which of them hold each character
+and each pair of adjacent characters (:class:`Grams`). A query intersects the postings of its
+own pairs, the texts left are scored the one way :func:`_match` defines, and the sets of
+resources holding them are merged and ranked (:meth:`SearchIndex.search`): no name that cannot
+match is read, and what grows with the matches is set arithmetic, not Python per name. Texts are
+kept once however many resources carry them (a million triples of reports like this one have
+112 000 names but under 5 000 distinct texts), so reading and folding are done once per text too.
+:meth:`SearchIndex.scan` is the definition the index must agree with: it scores every entry.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pypinyin import Style, lazy_pinyin
@@ -37,6 +50,12 @@ SELECT DISTINCT ?s ?p ?o WHERE {
 }""".replace("PREDICATES", " ".join(LABEL_PREDICATES + TEXT_PREDICATES))
 
 TYPES_QUERY = """SELECT DISTINCT ?s ?t WHERE { ?s a ?t . FILTER(isIRI(?s) && isIRI(?t)) }"""
+
+LABEL_PROPERTIES = frozenset({
+    "http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2004/02/skos/core#altLabel", "http://www.w3.org/2004/02/skos/core#notation",
+})
+NOTATION = "http://www.w3.org/2004/02/skos/core#notation"
 
 #: Scores: (label, other text) for each way of matching.
 SCORES = {"exact": (100, 30), "prefix": (80, 25), "word": (70, 20), "substring": (50, 10),
@@ -71,14 +90,24 @@ def query_pinyin(value: str) -> str:
 
 
 @dataclass(frozen=True)
-class Entry:
-    iri: str
-    is_label: bool
-    lang: str
-    text: str
+class Text:
+    """One distinct literal as search sees it: folded, split into words, read in pinyin (labels with
+    Chinese in them only; a definition's reading would only add noise)."""
+
+    value: str
     folded: str
     words: frozenset[str]
     pinyin: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One resource carrying one text, as a name (label) or as other text."""
+
+    iri: str
+    is_label: bool
+    lang: str
+    text: int  # position in SearchIndex.texts
 
 
 @dataclass
@@ -94,92 +123,223 @@ def _words(folded: str) -> frozenset[str]:
     return frozenset(w for w in _WORD_SPLIT.split(folded) if w)
 
 
-def _match(entry: Entry, term: str, term_pinyin: str) -> str | None:
-    """How ``term`` matches ``entry``, best way first; ``None`` when it does not."""
-    if entry.folded == term:
+def _match(text: Text, is_label: bool, term: str, term_pinyin: str) -> str | None:
+    """How ``term`` matches ``text`` (a name when ``is_label``), best way first; ``None`` when it does not."""
+    if text.folded == term:
         return "exact"
-    if entry.folded.startswith(term):
+    if text.folded.startswith(term):
         return "prefix"
-    if term in entry.words:
+    if term in text.words:
         return "word"
-    if term in entry.folded:
+    if term in text.folded:
         return "substring"
-    if entry.is_label and entry.pinyin and len(term_pinyin) >= 2 and not _CJK.search(term):
-        if entry.pinyin == term_pinyin:
+    if is_label and text.pinyin and len(term_pinyin) >= 2 and not _CJK.search(term):
+        if text.pinyin == term_pinyin:
             return "pinyin-exact"
-        if entry.pinyin.startswith(term_pinyin):
+        if text.pinyin.startswith(term_pinyin):
             return "pinyin-prefix"
-        if len(term_pinyin) >= 4 and term_pinyin in entry.pinyin:
+        if len(term_pinyin) >= 4 and term_pinyin in text.pinyin:
             return "pinyin-substring"
-    if not entry.is_label:
+    if not is_label:
         return None
     # English word prefixes: "hosp" finds "Hospital"
-    if not _CJK.search(term) and len(term) >= 3 and any(w.startswith(term) for w in entry.words):
+    if not _CJK.search(term) and len(term) >= 3 and any(w.startswith(term) for w in text.words):
         return "prefix"
     return None
 
 
+@dataclass(frozen=True)
+class Query:
+    """A query folded and read once: the whole of it, and its words when it has several."""
+
+    whole: str
+    whole_pinyin: str
+    terms: tuple[str, ...]
+    terms_pinyin: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, query: str) -> Query:
+        whole = fold(query)
+        terms = tuple(t for t in whole.split() if t)
+        return cls(whole, query_pinyin(whole), terms, tuple(query_pinyin(t) for t in terms))
+
+    def score(self, text: Text, is_label: bool) -> tuple[int, str] | None:
+        """The score and the kind of match of one text (a name when ``is_label``), or ``None``."""
+        how = _match(text, is_label, self.whole, self.whole_pinyin)
+        if how is not None:
+            score = SCORES[how][0 if is_label else 1]
+            return (score, how if is_label else "text") if score else None
+        if len(self.terms) > 1:
+            # every word of the query somewhere in this one text, e.g. "hospital ward" or "博乐 医院"
+            pairs = zip(self.terms, self.terms_pinyin, strict=True)
+            ways = [_match(text, is_label, term, reading) for term, reading in pairs]
+            if all(ways):
+                score = min(SCORES[w][0 if is_label else 1] for w in ways if w) - 5
+                if score > 0:
+                    return score, "word" if is_label else "text"
+        return None
+
+
+class Grams:
+    """Which of a set of strings contain a given substring, without reading them all: the postings
+    of every character and of every pair of adjacent characters. A string containing ``term``
+    holds each of its pairs (or its one character), so intersecting their postings gives every
+    string that may contain it; the caller checks."""
+
+    def __init__(self) -> None:
+        self.postings: dict[str, set[int]] = {}
+
+    def add(self, key: int, value: str) -> None:
+        for gram in {*value, *(value[i:i + 2] for i in range(len(value) - 1))}:
+            self.postings.setdefault(gram, set()).add(key)
+
+    def containing(self, term: str) -> set[int]:
+        """Keys of the strings that may contain ``term`` (all that do, perhaps a few more)."""
+        if not term:
+            return set()
+        grams = {term} if len(term) == 1 else {term[i:i + 2] for i in range(len(term) - 1)}
+        lists = sorted((self.postings.get(gram, set()) for gram in grams), key=len)
+        found = set(lists[0])
+        for postings in lists[1:]:
+            if not found:
+                break
+            found &= postings
+        return found
+
+
 @dataclass
 class SearchIndex:
+    """Every name and other text of the data, each distinct text once, with the substring postings
+    that let a query find the texts it can match without reading the others."""
+
+    texts: list[Text] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     types: dict[str, list[str]] = field(default_factory=dict)
+    #: (text position, as a name or not) → the resources carrying it
+    holders: dict[tuple[int, bool], set[str]] = field(default_factory=dict)
+    #: resource → positions of its entries, in index order
+    entries_of: dict[str, list[int]] = field(default_factory=dict)
+    #: resource → its place in the order that breaks ties (shorter Chinese name, then IRI)
+    rank: dict[str, int] = field(default_factory=dict)
+    folded_grams: Grams = field(default_factory=Grams)
+    pinyin_grams: Grams = field(default_factory=Grams)
 
     @classmethod
     def build(cls, store: GraphStore) -> SearchIndex:
+        """The index of the store as it is now (two queries; the caller keeps it per version)."""
+        rows = [(row["s"].value, row["p"].value, row["o"]) for row in store.query(INDEX_QUERY).value]  # type: ignore[union-attr]
+        types = [(row["s"].value, row["t"].value) for row in store.query(TYPES_QUERY).value]  # type: ignore[union-attr]
+        return cls.from_rows(rows, types)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[str, str, object]], types: Iterable[tuple[str, str]]) -> SearchIndex:
+        """The index of (subject, predicate, literal) rows, in the order given (it breaks ties)."""
         index = cls()
-        label_props = {
-            "http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
-            "http://www.w3.org/2004/02/skos/core#altLabel", "http://www.w3.org/2004/02/skos/core#notation",
-        }
         seen: set[tuple[str, bool, str]] = set()
-        for row in store.query(INDEX_QUERY).value:  # type: ignore[union-attr]
-            iri, predicate, literal = row["s"].value, row["p"].value, row["o"]
+        positions: dict[str, int] = {}
+        named: list[tuple[str, bool, str, str]] = []
+        label_texts: set[str] = set()
+        for iri, predicate, literal in rows:
+            value: str = literal.value  # type: ignore[attr-defined]
             lang = getattr(literal, "language", None) or ""
-            is_label = predicate in label_props
-            if predicate != "http://www.w3.org/2004/02/skos/core#notation" and is_label:
-                index.names.setdefault(iri, {}).setdefault(lang, literal.value)
-            key = (iri, is_label, literal.value)
+            is_label = predicate in LABEL_PROPERTIES
+            if is_label and predicate != NOTATION:
+                index.names.setdefault(iri, {}).setdefault(lang, value)
+            key = (iri, is_label, value)
             if key in seen:
                 continue
             seen.add(key)
-            folded = fold(literal.value)
-            reading = pinyin_key(literal.value) if is_label and _CJK.search(literal.value) else ""
-            index.entries.append(Entry(iri, is_label, lang, literal.value, folded, _words(folded), reading))
-        for row in store.query(TYPES_QUERY).value:  # type: ignore[union-attr]
-            index.types.setdefault(row["s"].value, []).append(row["t"].value)
+            named.append((iri, is_label, lang, value))
+            if is_label:
+                label_texts.add(value)
+        for iri, is_label, lang, value in named:
+            position = positions.get(value)
+            if position is None:
+                position = positions[value] = len(index.texts)
+                folded = fold(value)
+                reading = pinyin_key(value) if value in label_texts and _CJK.search(value) else ""
+                index.texts.append(Text(value, folded, _words(folded), reading))
+                index.folded_grams.add(position, folded)
+                if reading:
+                    index.pinyin_grams.add(position, reading)
+            index.holders.setdefault((position, is_label), set()).add(iri)
+            index.entries_of.setdefault(iri, []).append(len(index.entries))
+            index.entries.append(Entry(iri, is_label, lang, position))
+        order = sorted(index.entries_of, key=lambda iri: (len(index.name(iri, "zh")), iri))
+        index.rank = {iri: place for place, iri in enumerate(order)}
+        for iri, cls_iri in types:
+            index.types.setdefault(iri, []).append(cls_iri)
         return index
 
+    def candidates(self, term: str, reading: str) -> set[int]:
+        """Texts that may match ``term`` (folded) or its pinyin ``reading`` in any way :func:`_match` knows."""
+        found = self.folded_grams.containing(term)
+        if len(reading) >= 2 and not _CJK.search(term):
+            found |= self.pinyin_grams.containing(reading)
+        return found
+
     def search(self, query: str, limit: int = 50) -> tuple[list[Hit], int]:
-        """The best hits for ``query`` (at most ``limit``) and how many resources matched in all."""
-        whole = fold(query)
-        if not whole:
+        """The best hits for ``query`` (at most ``limit``) and how many resources matched in all.
+
+        Scores are worked out once per matching text, not per resource; the resources holding the
+        texts of one score are sets merged at C speed, taken score by score from the best, and
+        within a score by their precomputed place in the tie order (shorter name, then IRI).
+        """
+        parsed = Query.parse(query)
+        if not parsed.whole:
             return [], 0
-        terms = [t for t in whole.split() if t]
+        texts = self.candidates(parsed.whole, parsed.whole_pinyin)
+        if len(parsed.terms) > 1:
+            each = [self.candidates(t, r) for t, r in zip(parsed.terms, parsed.terms_pinyin, strict=True)]
+            texts |= set.intersection(*each)
+        scored: dict[tuple[int, bool], tuple[int, str] | None] = {}
+        levels: dict[int, list[set[str]]] = {}
+        for position in texts:
+            for is_label in (True, False):
+                holders = self.holders.get((position, is_label))
+                if holders:
+                    found = scored[(position, is_label)] = parsed.score(self.texts[position], is_label)
+                    if found is not None:
+                        levels.setdefault(found[0], []).append(holders)
+        if not levels:
+            return [], 0
+        total = len(set().union(*(holders for sets in levels.values() for holders in sets)))
+        ranked: list[tuple[str, int]] = []
+        better: set[str] = set()
+        for score in sorted(levels, reverse=True):
+            if len(ranked) >= limit:
+                break
+            level = set().union(*levels[score]) - better
+            better |= level
+            ranked += [(iri, score) for iri in heapq.nsmallest(limit - len(ranked), level, key=self.rank.__getitem__)]
+        return [self._hit(iri, score, scored) for iri, score in ranked], total
+
+    def _hit(self, iri: str, score: int, scored: dict[tuple[int, bool], tuple[int, str] | None]) -> Hit:
+        """The hit for ``iri``: its first entry (in index order) with its best score, as a scan finds it."""
+        for position in self.entries_of[iri]:
+            entry = self.entries[position]
+            found = scored.get((entry.text, entry.is_label))  # a text that is no candidate cannot match
+            if found is not None and found[0] == score:
+                return Hit(iri, score, found[1], self.texts[entry.text].value, entry.lang)
+        raise AssertionError(f"no entry of {iri} scores {score}")
+
+    def scan(self, query: str, limit: int = 50) -> tuple[list[Hit], int]:
+        """The same answer as :meth:`search`, by scoring every entry: the definition the index is
+        checked against (tests), linear in the number of names."""
+        parsed = Query.parse(query)
+        if not parsed.whole:
+            return [], 0
         best: dict[str, Hit] = {}
         for entry in self.entries:
-            hit = self._score(entry, whole, terms)
-            if hit is None:
+            scored = parsed.score(self.texts[entry.text], entry.is_label)
+            if scored is None:
                 continue
             current = best.get(entry.iri)
-            if current is None or hit.score > current.score:
-                best[entry.iri] = hit
+            if current is None or scored[0] > current.score:
+                best[entry.iri] = Hit(entry.iri, scored[0], scored[1], self.texts[entry.text].value, entry.lang)
         ordered = sorted(best.values(), key=lambda h: (-h.score, len(self.name(h.iri, "zh")), h.iri))
         return ordered[:limit], len(ordered)
-
-    def _score(self, entry: Entry, whole: str, terms: list[str]) -> Hit | None:
-        how = _match(entry, whole, query_pinyin(whole))
-        if how is not None:
-            score = SCORES[how][0 if entry.is_label else 1]
-            return Hit(entry.iri, score, how if entry.is_label else "text", entry.text, entry.lang) if score else None
-        if len(terms) > 1:
-            # every word of the query somewhere in this one text, e.g. "hospital ward" or "博乐 医院"
-            ways = [_match(entry, term, query_pinyin(term)) for term in terms]
-            if all(ways):
-                score = min(SCORES[w][0 if entry.is_label else 1] for w in ways if w) - 5
-                if score > 0:
-                    return Hit(entry.iri, score, "word" if entry.is_label else "text", entry.text, entry.lang)
-        return None
 
     def name(self, iri: str, lang: str) -> str:
         return pick(self.names.get(iri), lang, iri)
