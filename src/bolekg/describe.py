@@ -33,6 +33,29 @@ WHERE {
 }
 """
 
+#: The part of the document a page reads whole: the resource's own statements, its blank nodes and
+#: the names of what those mention. What points at the resource is left out, because for a hub
+#: (a city every figure is about) it grows with the data; a page asks for it per property, bounded
+#: (``bolekg.pages.entity.Document.fetch``).
+OWN_DOCUMENT_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+CONSTRUCT { ?s ?p ?o . ?n ?lp ?label }
+WHERE {
+  { VALUES ?s { %(iri)s } ?s ?p ?o }
+  UNION { VALUES ?r { %(iri)s } ?r ?p1 ?s . FILTER(isBlank(?s)) ?s ?p ?o }
+  UNION { VALUES ?r { %(iri)s } ?r ?p1 ?b . FILTER(isBlank(?b)) ?b ?p2 ?s . FILTER(isBlank(?s)) ?s ?p ?o }
+  UNION {
+    VALUES ?r { %(iri)s }
+    { ?r ?n ?x } UNION { ?r ?x ?n }
+    UNION { ?r ?y ?b . FILTER(isBlank(?b)) { ?b ?n ?z } UNION { ?b ?z ?n } }
+    FILTER(isIRI(?n))
+    VALUES ?lp { rdfs:label skos:prefLabel }
+    ?n ?lp ?label
+  }
+}
+"""
+
 
 def resource_document(store: GraphStore, iri: str) -> list[ox.Triple]:
     """The triples describing ``iri``; empty when the store knows nothing about it."""

@@ -89,6 +89,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "entity.graph.alt": ("{name} 与 {n} 个关联实体的关系图", "Graph of {name} and {n} linked entities"),
     "entity.all": ("全部陈述", "All statements"),
     "entity.incoming": ("引用本资源的陈述", "Statements pointing here"),
+    "entity.incoming.more": ("此处显示 {shown} 项,共 {n} 项:查看全部", "{shown} of {n} shown: see them all"),
     "entity.property": ("属性", "Property"),
     "entity.value": ("值", "Value"),
     "entity.programme": ("所属类别", "Programme"),
@@ -161,9 +162,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "browse.prev": ("上一页", "previous"),
     "browse.next": ("下一页", "next"),
     "browse.page": ("第 {page} / {pages} 页", "page {page} of {pages}"),
+    "browse.links": ("通过“{via}”指向“{to}”的资源", "What points at “{to}” through “{via}”"),
     "facet.programme": ("类别", "Programme"),
     "facet.item": ("条目", "Item"),
     "facet.place": ("地点", "Place"),
+    "facet.within": ("所在地区(含其下地点)", "In a place (or a place inside it)"),
     "facet.agency": ("机构", "Agency"),
     "facet.unit": ("单位", "Unit"),
     "facet.measure": ("度量类型", "Measure type"),
@@ -231,6 +234,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "misc.no": ("否", "no"),
     "misc.none": ("—", "—"),
     "misc.more": ("还有 {n} 项", "{n} more"),
+    "misc.at_least": ("至少 {n} 项", "at least {n}"),
+    "misc.all": ("查看全部", "see them all"),
     "misc.back_top": ("回到顶部", "back to top"),
 }
 

@@ -5,6 +5,10 @@ A facet is a graph pattern from an instance ``?s`` to a value ``?v``; choosing a
 its parent and so up to an item and its programme; agencies hang on initiatives (stated or
 attributed) or on the figure itself; places are where an initiative is, or what a figure is about.
 Class membership includes subclasses (``a/rdfs:subClassOf*``), so "Place" lists roads and towns.
+
+``/browse?to=IRI&via=PROPERTY`` lists, a page at a time, every resource pointing at one resource
+through one property: the rest of what an entity page shows only the first of (a hub such as the
+city is pointed at by every figure of every report).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
 
 from bolekg.lookup import iri_term, text
 from bolekg.pages.common import Context, Link
@@ -26,6 +32,10 @@ FACETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "programme": (f"?s {UP}/bk:programme ?v .", ("Programme",)),
     "item": (f"?s {UP} ?v . ?v a bk:Item .", ("Item",)),
     "place": ("?s bk:location|sdmx-dimension:refArea|geo:sfWithin|bk:segmentOf ?v .", ()),
+    # the place or any place it lies in: what a place's page counts as "here" (a figure about a
+    # road in the city is about the city too)
+    "within": ("{ ?s (bk:location|sdmx-dimension:refArea)/(bk:segmentOf|geo:sfWithin)* ?v }"
+               " UNION { ?s (bk:segmentOf|geo:sfWithin)+ ?v }", ()),
     "agency": (f"{{ ?s prov:wasAttributedTo ?v }} UNION {{ ?s {UP}/(bk:responsibleAgency|bk:attributedAgency) ?v }}"
                " UNION { ?s bk:agent ?v }", ()),
     "unit": ("?s sdmx-attribute:unitMeasure ?v .", ()),
@@ -85,13 +95,29 @@ def classes(context: Context) -> list[ClassCount]:
     return found
 
 
-def _href(cls: str, chosen: Mapping[str, str], page: int = 1) -> str:
-    from urllib.parse import urlencode
+def browse_href(cls: str, **chosen: str) -> str:
+    """The list of the instances of ``cls`` with the facet values given (``place=IRI``)."""
+    return _href(cls, chosen)
 
+
+def _href(cls: str, chosen: Mapping[str, str], page: int = 1) -> str:
     params = {"class": cls, **dict(sorted(chosen.items()))}
     if page > 1:
         params["page"] = str(page)
     return "/browse?" + urlencode(params)
+
+
+def _one_page(context: Context, where: str, page: int, counting: str) -> tuple[int, int, int, int, list[Any]]:
+    """The distinct ``?s`` matching ``where``: their total, the number of pages of :data:`PAGE_SIZE`,
+    ``page`` brought into range, its offset, and its rows in IRI order."""
+    total_rows = context.rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}", counting)
+    total = int(text(total_rows[0]["n"])) if total_rows else 0
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * PAGE_SIZE
+    rows = context.rows(f"SELECT DISTINCT ?s WHERE {{ {where} }} ORDER BY ?s LIMIT {PAGE_SIZE} OFFSET {offset}",
+                        "this page of the list")
+    return total, pages, page, offset, rows
 
 
 def listing(context: Context, cls: str, chosen: Mapping[str, str], page: int = 1) -> Listing:
@@ -102,13 +128,7 @@ def listing(context: Context, cls: str, chosen: Mapping[str, str], page: int = 1
     filters = "\n  ".join("{ " + FACETS[name][0].replace("?v", iri_term(value)) + " }"
                           for name, value in sorted(chosen.items()))
     where = f"?s a/rdfs:subClassOf* {cls_term} . FILTER(isIRI(?s))\n  {filters}"
-    total_rows = context.rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}", "how many match")
-    total = int(text(total_rows[0]["n"])) if total_rows else 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    offset = (page - 1) * PAGE_SIZE
-    rows = context.rows(f"SELECT DISTINCT ?s WHERE {{ {where} }} ORDER BY ?s LIMIT {PAGE_SIZE} OFFSET {offset}",
-                        "this page of the list")
+    total, pages, page, offset, rows = _one_page(context, where, page, "how many match")
     members = [text(r["s"]) for r in rows]
     shown_figures: list[Figure] = []
     if members and short == "Observation":
@@ -141,4 +161,44 @@ def listing(context: Context, cls: str, chosen: Mapping[str, str], page: int = 1
         prev_href=_href(cls, chosen, page - 1) if page > 1 else "",
         next_href=_href(cls, chosen, page + 1) if page < pages else "",
         clear_href=_href(cls, {}) if chosen else "",
+    )
+
+
+# --- what points at one resource through one property ---------------------------------------------
+
+
+@dataclass
+class LinkListing:
+    """One page of the resources whose ``via`` is ``target``."""
+
+    target: Link
+    via: Link
+    total: int
+    page: int
+    pages: int
+    first: int
+    last: int
+    rows: list[Link]
+    prev_href: str = ""
+    next_href: str = ""
+
+
+def links_href(target: str, via: str, page: int = 1) -> str:
+    """Where the resources pointing at ``target`` through ``via`` are listed."""
+    params = {"to": target, "via": via}
+    if page > 1:
+        params["page"] = str(page)
+    return "/browse?" + urlencode(params)
+
+
+def links(context: Context, target: str, via: str, page: int = 1) -> LinkListing:
+    """Page ``page`` (of :data:`PAGE_SIZE`) of the resources with ``via`` pointing at ``target``, by IRI."""
+    pattern = f"?s {iri_term(via)} {iri_term(target)} . FILTER(isIRI(?s))"
+    total, pages, page, offset, rows = _one_page(context, pattern, page, "how many point here")
+    return LinkListing(
+        target=context.link(target), via=context.link(via), total=total, page=page, pages=pages,
+        first=offset + 1 if total else 0, last=min(offset + PAGE_SIZE, total),
+        rows=[context.link(r["s"]) for r in rows],
+        prev_href=links_href(target, via, page - 1) if page > 1 else "",
+        next_href=links_href(target, via, page + 1) if page < pages else "",
     )

@@ -2,9 +2,15 @@
 
 Every page shows the resource's names in both languages, its types, definition and editorial notes,
 the source quotes behind its facts (linked into the report reader), its RDF in three formats, its
-IRI, the SPARQL queries that built it, a small graph of its neighbours, and all its statements.
-Items, projects, places, organisations, observations and quotes get their own sections on top
-(:mod:`bolekg.pages.kinds`); anything else, ontology terms included, gets the generic view.
+IRI, the SPARQL queries that built it, a small graph of its neighbours, all its own statements
+and, per property, the first :data:`INCOMING_SHOWN` of those pointing at it with their number and a
+link to the rest. Items, projects, places, organisations, observations and quotes get their own
+sections on top (:mod:`bolekg.pages.kinds`); anything else, ontology terms included, gets the
+generic view.
+
+A page's work must not grow with the data: every query starts from bound terms (the resource, or
+IRIs found by an earlier query and passed as ``VALUES``), and what can grow with the number of
+reports — what points at a hub, a city's places and figures — is read only up to a bound.
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from bolekg.describe import DOCUMENT_QUERY, local_path
+from bolekg.describe import OWN_DOCUMENT_QUERY, local_path
 from bolekg.lookup import iri_term, text
 from bolekg.pages import kinds
+from bolekg.pages.browse import links_href
 from bolekg.pages.common import Context, Link, Quote
 from bolekg.pages.figures import in_report_order
 from bolekg.pages.svg import Neighbour, neighbourhood_svg
@@ -59,6 +66,11 @@ QUIET_PREDICATES = {
     BK + "section", BK + "describedIn",
 }
 GRAPH_NEIGHBOURS = 14
+#: Statements pointing at a resource shown per property; the rest are counted and listed elsewhere.
+INCOMING_SHOWN = 50
+
+INCOMING_COUNTS_QUERY = """SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p %s } GROUP BY ?p"""
+INCOMING_BRANCH = "{ SELECT DISTINCT ?s (%(p)s AS ?p) WHERE { ?s %(p)s %(iri)s } LIMIT %(n)d }"
 
 
 @dataclass
@@ -73,8 +85,13 @@ class Value:
 
 @dataclass
 class Row:
+    """One property and its values; for statements pointing here, how many there are in all and
+    where the ones not shown are listed."""
+
     predicate: Link
     values: list[Value]
+    total: int = 0
+    more_href: str = ""
 
 
 @dataclass
@@ -87,6 +104,41 @@ class Document:
     incoming: dict[str, list[Any]]
     blanks: dict[str, dict[str, list[Any]]]
     names: dict[str, dict[str, str]]
+    #: property → how many resources point here through it (``incoming`` may hold fewer)
+    incoming_total: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def fetch(cls, context: Context, iri: str, shown: int = INCOMING_SHOWN) -> Document | None:
+        """What a page shows of ``iri``: its own statements whole, and at most ``shown`` of the
+        statements pointing at it per property, with their number; ``None`` when nothing is known.
+
+        A hub is pointed at by every report (Bole City: 345 statements on the report alone,
+        37 545 at a million triples), so its page cannot hold them all. Counting them is one
+        pass over the store's index for this one object; the ones shown are the first the index
+        gives (``LIMIT`` without ``ORDER BY``, so the engine stops there) and are sorted on the page.
+        """
+        node = iri_term(iri)
+        query = OWN_DOCUMENT_QUERY % {"iri": node}
+        context.lookup.queries.append(("the resource's own statements and the names of what they mention "
+                                       "(the whole document is served as Turtle, JSON-LD, N-Triples)", query))
+        own: list[ox.Triple] = list(context.store.query(query).value)  # type: ignore[arg-type]
+        counts = {text(row["p"]): int(text(row["n"]))
+                  for row in context.rows(INCOMING_COUNTS_QUERY % node, "how many statements point here, per property")}
+        if not own and not counts:
+            return None
+        pointing: list[ox.Triple] = []
+        if counts:
+            branches = "\n  UNION ".join(INCOMING_BRANCH % {"p": iri_term(p), "iri": node, "n": shown}
+                                          for p in sorted(counts))
+            target, already = ox.NamedNode(iri), set(own)  # a statement about itself is in both
+            for row in context.rows(f"SELECT ?s ?p WHERE {{\n  {branches}\n}}",
+                                    f"the statements pointing here: at most {shown} per property"):
+                triple = ox.Triple(row["s"], ox.NamedNode(text(row["p"])), target)  # type: ignore[arg-type]
+                if triple not in already:
+                    pointing.append(triple)
+        document = cls.parse(iri, own + pointing)
+        document.incoming_total = counts
+        return document
 
     @classmethod
     def parse(cls, iri: str, triples: list[ox.Triple]) -> Document:
@@ -199,12 +251,24 @@ def _neighbours(context: Context, doc: Document) -> list[Neighbour]:
     return found
 
 
-def build(store: GraphStore, base: str, lang: str, iri: str, triples: list[ox.Triple]) -> EntityPage:
-    """The page for ``iri``, from its resource document and a handful of queries for its kind."""
+def _incoming_rows(context: Context, doc: Document) -> list[Row]:
+    """Statements pointing here, each property with its total and, when some are not shown, a link
+    to the list of them all."""
+    rows = _rows(context, doc, doc.incoming)
+    for row in rows:
+        row.total = max(doc.incoming_total.get(row.predicate.iri, 0), len(row.values))
+        if row.total > len(row.values):
+            row.more_href = links_href(doc.iri, row.predicate.iri)
+    return rows
+
+
+def build(store: GraphStore, base: str, lang: str, iri: str) -> EntityPage | None:
+    """The page for ``iri`` (``None`` when the store knows nothing about it): its own statements,
+    a bounded share of those pointing at it, and a handful of queries for its kind."""
     context = Context(store, base, lang)
-    context.lookup.queries.append(("the resource document (also served as Turtle, JSON-LD, N-Triples)",
-                                   DOCUMENT_QUERY % {"iri": iri_term(iri)}))
-    doc = Document.parse(iri, triples)
+    doc = Document.fetch(context, iri)
+    if doc is None:
+        return None
     context.known_names(doc.names)
     types = doc.iris(RDF_TYPE)
     supers = set(types)
@@ -217,9 +281,7 @@ def build(store: GraphStore, base: str, lang: str, iri: str, triples: list[ox.Tr
     instances = None
     browse_href = ""
     if "http://www.w3.org/2002/07/owl#Class" in supers or RDFS + "Class" in supers:
-        rows = context.rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a {iri_term(iri)} }}",
-                            "how many resources are of this class")
-        instances = int(text(rows[0]["n"])) if rows else 0
+        instances = doc.incoming_total.get(RDF_TYPE, 0)  # counted with the statements pointing here
         browse_href = "/browse?class=" + iri if instances else ""
     context.want_quotes([iri])
     neighbours = _neighbours(context, doc)
@@ -230,7 +292,7 @@ def build(store: GraphStore, base: str, lang: str, iri: str, triples: list[ox.Tr
         definition=doc.texts(DEFINITIONS, lang),
         notes=doc.texts(NOTES, lang),
         outgoing=_rows(context, doc, doc.outgoing),
-        incoming=_rows(context, doc, doc.incoming),
+        incoming=_incoming_rows(context, doc),
         quotes=[],
         own_quotes=[],
         graph_svg="",

@@ -71,9 +71,11 @@ PAGE_PATHS: dict[str, Any] = {
          [{"name": "q", "in": "query", "schema": {"type": "string"}},
           {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["html", "json"]}}],
          ["text/html", "application/json"]),
-        ("/browse", "Classes with counts; with class=IRI, its instances with facets and pages",
+        ("/browse", "Classes with counts; with class=IRI, its instances with facets and pages; with to=IRI "
+                    "and via=PROPERTY, every resource whose PROPERTY is IRI, in pages",
          [{"name": name, "in": "query", "schema": {"type": "string"}}
-          for name in ("class", "programme", "item", "place", "agency", "unit", "measure", "page")], ["text/html"]),
+          for name in ("class", "programme", "item", "place", "within", "agency", "unit", "measure", "to", "via",
+                       "page")], ["text/html"]),
         ("/reader", "The report's text with every encoded quote highlighted and linked", [], ["text/html"]),
         ("/dashboard", "Indicators: target against actual, share of plan per item (SVG and tables)", [],
          ["text/html"]),

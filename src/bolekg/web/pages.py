@@ -12,7 +12,6 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, render_template, request
 
 from bolekg.i18n import COOKIE, LANGS, choose_lang, translate
@@ -97,9 +96,13 @@ def _html(body: str, status: int = 200) -> Response:
 # --- entity pages (called by the resources blueprint for the HTML representation) --------------------
 
 
-def render_entity(iri: str, triples: list[ox.Triple]) -> bytes:
+def render_entity(iri: str) -> bytes | None:
+    """The HTML page of ``iri``, or ``None`` when the store knows nothing about it. The page reads
+    its own bounded share of the data, not the resource document the RDF formats serve."""
     current = state()
-    page = entity_pages.build(current.store, current.base, lang(), iri, triples)
+    page = entity_pages.build(current.store, current.base, lang(), iri)
+    if page is None:
+        return None
     return render_template("entity.html", page=page, section=page.section).encode("utf-8")
 
 
@@ -193,23 +196,32 @@ def reader() -> Response:
 @bp.route("/browse")
 def browse() -> Response:
     cls = request.args.get("class", "").strip()
+    target, via = request.args.get("to", "").strip(), request.args.get("via", "").strip()
     context = _context()
     try:
+        if target and via and not cls:
+            links = browse_pages.links(context, target, via, _page_number())
+            context.resolve()
+            return _html(render_template("browse.html", classes=None, listing=None, links=links,
+                                         queries=context.queries))
         if not cls:
             classes = cache().get(state().store, f"classes:{context.lang}", lambda: _classes(context))
             return _html(render_template("browse.html", classes=classes, listing=None))
-        try:
-            page = int(request.args.get("page", "1"))
-        except ValueError:
-            page = 1
         chosen = {name: request.args.get(name, "") for name in browse_pages.FACETS}
-        listing = browse_pages.listing(context, cls, chosen, page)
+        listing = browse_pages.listing(context, cls, chosen, _page_number())
         context.resolve()
     except ValueError:
-        return text_error(400, "class and facet values must be IRIs")
+        return text_error(400, "class, facet, to and via values must be IRIs")
     except StoreError as error:
         return store_failure(error)
     return _html(render_template("browse.html", classes=None, listing=listing, queries=context.queries))
+
+
+def _page_number() -> int:
+    try:
+        return int(request.args.get("page", "1"))
+    except ValueError:
+        return 1
 
 
 def _classes(context: Context) -> list[browse_pages.ClassCount]:

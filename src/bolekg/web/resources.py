@@ -6,6 +6,9 @@ Vocabularies (recipe 3): one URL answers HTML, Turtle, JSON-LD, N-Triples or RDF
 Accept, with ``Content-Location`` naming the format-specific URL (``….ttl``, ``….jsonld``,
 ``….nt``, ``….rdf``) that people can paste. The data's IRIs stay under the canonical base whatever
 host this runs on: the request path alone picks the IRI.
+
+The RDF formats carry the whole resource document. The HTML page reads its own share, bounded
+(:func:`bolekg.web.pages.render_entity`): a hub's document grows with the data, its page must not.
 """
 
 from __future__ import annotations
@@ -39,6 +42,13 @@ def resource(rest: str) -> Response | str:
             for iri in candidate_iris(current.base, attempt):
                 if iri in _graph_names():
                     return _graph(iri, fmt_for_attempt)
+                if _format(fmt_for_attempt) is HTML:
+                    from bolekg.web.pages import render_entity
+
+                    body = render_entity(iri)
+                    if body is not None:
+                        return _respond(iri, body, HTML, fmt_for_attempt)
+                    continue
                 triples = resource_document(current.store, iri)
                 if triples:
                     return _document(iri, triples, fmt_for_attempt)
@@ -62,16 +72,15 @@ def _format(explicit: Format | None) -> Format | Response:
 
 
 def _document(iri: str, triples: list, explicit: Format | None) -> Response | str:  # type: ignore[type-arg]
-    current = state()
+    """The resource document in an RDF format (or the 400/406 when none is acceptable)."""
     fmt = _format(explicit)
     if isinstance(fmt, Response):
         return fmt
-    if fmt is HTML:
-        from bolekg.web.pages import render_entity
+    return _respond(iri, triples_body(triples, fmt, SERIALISATION_PREFIXES, focus=iri), fmt, explicit)
 
-        body = render_entity(iri, triples)
-    else:
-        body = triples_body(triples, fmt, SERIALISATION_PREFIXES, focus=iri)
+
+def _respond(iri: str, body: bytes, fmt: Format, explicit: Format | None) -> Response:
+    current = state()
     response = Response(body, content_type=fmt.content_type)
     if explicit is None:
         _content_location(response, iri, fmt)
