@@ -176,13 +176,12 @@ def _limit_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _child_setup(keep_fd: int, parent: int, memory_mb: int) -> None:
+def _child_setup(keep_fd: int, parent: int) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
     os.closerange(3, keep_fd)
     os.closerange(keep_fd + 1, 1 << 16)
     die_with_parent(parent)
-    _limit_memory(memory_mb)
 
 
 # --- the parent side ------------------------------------------------------------------------------
@@ -425,7 +424,8 @@ def fork_launcher(store: Callable[[], ox.Store], lock: Any, memory_mb: int) -> L
             try:
                 gc.disable()
                 fd = child_end.fileno()
-                _child_setup(fd, parent, memory_mb)
+                _child_setup(fd, parent)
+                _limit_memory(memory_mb)
                 serve(Connection(fd), target)
             finally:
                 os._exit(0)
@@ -480,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parent", type=int, required=True)
     args = parser.parse_args(argv)
     gc.disable()
-    _child_setup(args.fd, args.parent, args.memory_mb)
+    _child_setup(args.fd, args.parent)
     conn = Connection(args.fd)
     try:
         store = ox.Store.read_only(str(args.read_only))
@@ -488,6 +488,9 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             conn.send_bytes(pickle.dumps(("error", str(error))))
         return 1
+    # the allowance is on top of the open store: RocksDB maps its files and reads their indexes at
+    # open, which on 10M triples took enough of a limit set before it to fail a 36 MB answer
+    _limit_memory(args.memory_mb)
     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         conn.send_bytes(pickle.dumps(("ready", os.getpid())))
         serve(conn, store)
