@@ -252,7 +252,8 @@ def markdown(results: dict[str, Any]) -> str:
                     lines.append(f"| {engine} | {clients} | {t['rps']:.0f} | {_fmt(t['p50_ms'])} | {_fmt(t['p99_ms'])} "
                                  f"| {t['errors']} |")
     startup = results.get("startup", {})
-    lines += ["", "## Start-up and validation (real data)", ""]
+    if startup or results.get("validation"):
+        lines += ["", "## Start-up and validation (real data)", ""]
     if startup:
         parts = startup.get("parts", {})
         runs = ", ".join(_fmt(x) for x in startup.get("runs", []))
