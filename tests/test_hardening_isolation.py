@@ -168,3 +168,25 @@ def test_a_write_through_the_endpoint_reaches_the_workers(real_dataset: Dataset)
                       urllib.parse.urlencode({"update": NOTE}).encode())
         assert reply.status == 204, reply.text
         assert b"true" in fetch(ask, headers={"Accept": JSON_RESULTS}).body
+
+
+def test_a_worker_that_took_memory_of_its_own_is_replaced(real_dataset: Dataset) -> None:
+    """A forked worker's copied pages stay with it; after a long job past the limit it is replaced by a
+    fresh fork (which shares the parent's pages again). Short jobs never pay for the check."""
+    from bolekg.isolation import private_mb
+
+    assert private_mb(os.getpid()) > 0
+    store = EmbeddedStore(validator=small_validator, workers=1)
+    try:
+        store.load(real_dataset)
+        pool = store.query_pool()
+        count(store, "<https://w3id.org/bolekg/id/item/1-01> ?p ?o")  # starts the worker
+        first = pool.pids()
+        pool.private_limit_mb = 0  # every worker is over it
+        count(store, "?s ?p <https://w3id.org/bolekg/id/item/1-01>")  # quick (and not a kept answer): kept
+        assert pool.pids() == first
+        count(store, "?s ?p ?o . ?s ?q ?r")  # tens of milliseconds: replaced
+        assert wait_for(lambda: len(pool.pids()) == 1 and pool.pids() != first)
+        assert count(store) > 10_000
+    finally:
+        store.close()

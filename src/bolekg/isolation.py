@@ -49,6 +49,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from bolekg.errors import QueryAborted, QueryTimeout, SparqlSyntaxError, StoreError, Unavailable
+from bolekg.memory import release_freed_memory
 from bolekg.results import kind_of, render
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,10 @@ RENICE_AFTER = 1.0
 #: Seconds a query that waited for a worker may still run, and how far past the limit that may go.
 MIN_SLICE, GRACE = 0.5, 0.8
 DEFAULT_WORKERS = 4
+#: Seconds of work after which a worker returns its freed memory to the system (``malloc_trim``).
+TRIM_AFTER = 0.02
+#: MB of its own memory past which a forked worker is replaced after a long job (``BOLEKG_WORKER_PRIVATE_MB``).
+DEFAULT_PRIVATE_MB = 96
 DEFAULT_MEMORY_MB = 1024
 
 
@@ -136,6 +141,7 @@ def serve(conn: Connection, store: ox.Store) -> None:
         except (EOFError, OSError):
             return
         reply: tuple[str, Any]
+        started = time.monotonic()
         try:
             reply = ("ok", execute(store, job))
         except SparqlSyntaxError as error:
@@ -150,6 +156,25 @@ def serve(conn: Connection, store: ox.Store) -> None:
             conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             return
+        if time.monotonic() - started > TRIM_AFTER:
+            # a long query built hash tables and buffers that glibc keeps once freed: each worker
+            # held up to 280 MB of them at 1M triples (bench/); give them back, after the answer
+            release_freed_memory()
+
+
+def private_mb(pid: int) -> float:
+    """Memory only this process maps (``Private_*`` of /proc/PID/smaps_rollup), in MB.
+
+    A forked worker shares the store's pages with its parent, but reading the store writes to some
+    of them (reference counts), and each page written is copied: after queries that touch the
+    whole store a worker held 270 MB of its own at 1M triples (bench/). A fresh fork shares again.
+    """
+    total = 0
+    with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1])
+    return total / 1024
 
 
 def die_with_parent(parent: int) -> None:
@@ -222,9 +247,11 @@ class Pool:
     """A fixed number of worker processes; jobs go to an idle one, and a late one is killed."""
 
     def __init__(self, launch: Launcher, size: int = DEFAULT_WORKERS, name: str = "bolekg-query-pool",
-                 on_reaped: Callable[[Worker], None] | None = None):
+                 on_reaped: Callable[[Worker], None] | None = None, private_limit_mb: int | None = None):
         self._launch = launch
         self.size = size
+        #: A forked worker whose own (unshared) memory passed this after a long job is replaced.
+        self.private_limit_mb = private_limit_mb
         self.name = name
         self._on_reaped = on_reaped
         self._cond = threading.Condition()
@@ -307,7 +334,7 @@ class Pool:
             self._discard(worker)
             raise QueryAborted("The query stopped its worker process: it needed more memory than this endpoint "
                                "allows (BOLEKG_QUERY_MEMORY_MB), or crashed. Narrow it down and try again.") from error
-        self._checkin(worker)
+        self._checkin(worker, time.monotonic() - checked_out)
         if status == "ok":
             return payload  # type: ignore[no-any-return]
         if status == "syntax":
@@ -336,9 +363,11 @@ class Pool:
                     raise QueryTimeout(timeout, waiting=True)
                 self._cond.wait(remaining)
 
-    def _checkin(self, worker: Worker) -> None:
+    def _checkin(self, worker: Worker, seconds: float = 0.0) -> None:
+        swollen = (self.private_limit_mb is not None and seconds > TRIM_AFTER
+                   and private_mb(worker.pid) > self.private_limit_mb)
         with self._cond:
-            if worker.generation != self._generation or worker.reniced or self._closing:
+            if worker.generation != self._generation or worker.reniced or self._closing or swollen:
                 self._retire(worker)
             else:
                 self._idle.append(worker)

@@ -51,6 +51,7 @@ from bolekg.errors import QueryTimeout, Unavailable
 from bolekg.errors import StoreError as StoreError  # re-exported: the web layer imports it from here
 from bolekg.isolation import (
     DEFAULT_MEMORY_MB,
+    DEFAULT_PRIVATE_MB,
     DEFAULT_WORKERS,
     Answer,
     Job,
@@ -358,7 +359,8 @@ class EmbeddedStore(GraphStore):
                     raise StoreError("the store is closed")
                 if self._directory is None:
                     launch = fork_launcher(lambda: self.store, self._lock, self.memory_mb)
-                    self._pool = Pool(launch, self.workers)
+                    self._pool = Pool(launch, self.workers,
+                                      private_limit_mb=env_int("BOLEKG_WORKER_PRIVATE_MB", DEFAULT_PRIVATE_MB))
                 else:
                     launch = exec_launcher(self._checkpoint, self.memory_mb)
                     self._pool = Pool(launch, self.workers, on_reaped=lambda _: self._drop_checkpoints())

@@ -130,7 +130,16 @@ def home() -> Response:
 
 def _index() -> SearchIndex:
     store = state().store
-    return cache().get(store, "search-index", lambda: SearchIndex.build(store))
+    return cache().get(store, "search-index", lambda: _built(store))
+
+
+def _built(store) -> SearchIndex:  # type: ignore[no-untyped-def]
+    """The index, and the query rows it was read from handed back to the system (tens of MB at 1M)."""
+    from bolekg.memory import release_freed_memory
+
+    index = SearchIndex.build(store)
+    release_freed_memory()
+    return index
 
 
 def _wants_json() -> bool:
