@@ -61,8 +61,8 @@ MIN_SLICE, GRACE = 0.5, 0.8
 DEFAULT_WORKERS = 4
 #: Seconds of work after which a worker returns its freed memory to the system (``malloc_trim``).
 TRIM_AFTER = 0.02
-#: MB of its own memory past which a forked worker is replaced after a long job (``BOLEKG_WORKER_PRIVATE_MB``).
-DEFAULT_PRIVATE_MB = 96
+#: MB of their own memory the forked workers may hold together (``BOLEKG_WORKERS_PRIVATE_MB``).
+DEFAULT_PRIVATE_MB = 512
 DEFAULT_MEMORY_MB = 1024
 
 
@@ -250,7 +250,8 @@ class Pool:
                  on_reaped: Callable[[Worker], None] | None = None, private_limit_mb: int | None = None):
         self._launch = launch
         self.size = size
-        #: A forked worker whose own (unshared) memory passed this after a long job is replaced.
+        #: After a long job, when the workers' own (unshared) memory together passes this, the worker
+        #: that ran it is replaced if it holds more than its share (see :func:`private_mb`).
         self.private_limit_mb = private_limit_mb
         self.name = name
         self._on_reaped = on_reaped
@@ -364,14 +365,24 @@ class Pool:
                 self._cond.wait(remaining)
 
     def _checkin(self, worker: Worker, seconds: float = 0.0) -> None:
-        swollen = (self.private_limit_mb is not None and seconds > TRIM_AFTER
-                   and private_mb(worker.pid) > self.private_limit_mb)
+        swollen = self._swollen(worker) if self.private_limit_mb is not None and seconds > TRIM_AFTER else False
         with self._cond:
             if worker.generation != self._generation or worker.reniced or self._closing or swollen:
                 self._retire(worker)
             else:
                 self._idle.append(worker)
             self._cond.notify_all()
+
+    def _swollen(self, worker: Worker) -> bool:
+        """Whether ``worker`` should make way for a fresh fork: the pool is over its memory budget and
+        this worker holds more than its share. One worker running query after query keeps its copied
+        pages (no fork, no page faults again); several at once are held to the budget."""
+        assert self.private_limit_mb is not None
+        with self._cond:
+            pids = [w.pid for w in self._workers]
+        own = private_mb(worker.pid)
+        total = own + sum(private_mb(pid) for pid in pids if pid != worker.pid)
+        return total > self.private_limit_mb and own > self.private_limit_mb / max(1, self.size)
 
     def _discard(self, worker: Worker) -> None:
         with self._cond:

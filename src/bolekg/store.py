@@ -360,7 +360,7 @@ class EmbeddedStore(GraphStore):
                 if self._directory is None:
                     launch = fork_launcher(lambda: self.store, self._lock, self.memory_mb)
                     self._pool = Pool(launch, self.workers,
-                                      private_limit_mb=env_int("BOLEKG_WORKER_PRIVATE_MB", DEFAULT_PRIVATE_MB))
+                                      private_limit_mb=env_int("BOLEKG_WORKERS_PRIVATE_MB", DEFAULT_PRIVATE_MB))
                 else:
                     launch = exec_launcher(self._checkpoint, self.memory_mb)
                     self._pool = Pool(launch, self.workers, on_reaped=lambda _: self._drop_checkpoints())
