@@ -70,20 +70,26 @@ class Facet:
     hidden: int = 0
 
 
-@dataclass
-class Listing:
-    cls: Link
+@dataclass(kw_only=True)
+class Paged:
+    """One page (of :data:`PAGE_SIZE`) of a list of resources: rows ``first``–``last`` of ``total``."""
+
     total: int
     page: int
     pages: int
     first: int
     last: int
     rows: list[Link]
+    prev_href: str = ""
+    next_href: str = ""
+
+
+@dataclass(kw_only=True)
+class Listing(Paged):
+    cls: Link
     figures: list[Figure]
     facets: list[Facet]
     selected: dict[str, Link] = field(default_factory=dict)
-    prev_href: str = ""
-    next_href: str = ""
     clear_href: str = ""
 
 
@@ -167,20 +173,12 @@ def listing(context: Context, cls: str, chosen: Mapping[str, str], page: int = 1
 # --- what points at one resource through one property ---------------------------------------------
 
 
-@dataclass
-class LinkListing:
+@dataclass(kw_only=True)
+class LinkListing(Paged):
     """One page of the resources whose ``via`` is ``target``."""
 
     target: Link
     via: Link
-    total: int
-    page: int
-    pages: int
-    first: int
-    last: int
-    rows: list[Link]
-    prev_href: str = ""
-    next_href: str = ""
 
 
 def links_href(target: str, via: str, page: int = 1) -> str:
