@@ -30,9 +30,9 @@ def _cors(response: Response) -> Response:
     is_query_post = request.method == "POST" and request.path == "/sparql" and not request.values.get("update") \
         and request.mimetype != "application/sparql-update"
     if request.method in READ_METHODS or is_query_post:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = ("ETag, Last-Modified, Content-Location, Link, "
-                                                             "X-BoleKG-Truncated, X-BoleKG-Row-Limit")
+        from bolekg.web.http import CORS_READ_HEADERS
+
+        response.headers.update(CORS_READ_HEADERS)
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"

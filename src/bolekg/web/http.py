@@ -45,6 +45,13 @@ COMMON_HEADERS = {
 #: Response headers that announce a truncated result (``BOLEKG_MAX_ROWS``).
 TRUNCATED_HEADER = "X-BoleKG-Truncated"
 ROW_LIMIT_HEADER = "X-BoleKG-Row-Limit"
+#: CORS headers (Fetch standard §3.2) on reads and query POSTs: any origin may read the answer and
+#: the headers a client needs from it.
+CORS_READ_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", "ETag, Last-Modified, Content-Location, Link, "
+                                      f"{TRUNCATED_HEADER}, {ROW_LIMIT_HEADER}"),
+)
 #: Seconds a client should wait before retrying after a 503 (RFC 9110 §10.2.3).
 RETRY_AFTER = "5"
 

@@ -26,6 +26,7 @@ from bolekg.errors import SparqlSyntaxError, StoreError
 from bolekg.sparql import HTML, Format, PolicyViolation, QueryTooLarge, check_query, check_size
 from bolekg.web.http import (
     COMMON_HEADERS,
+    CORS_READ_HEADERS,
     ROW_LIMIT_HEADER,
     TRUNCATED_HEADER,
     negotiated,
@@ -39,12 +40,6 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_MEDIA = "application/sparql-query"
-#: The CORS headers the Flask app adds to reads and query POSTs (see ``bolekg.web._cors``).
-CORS_HEADERS = (
-    ("Access-Control-Allow-Origin", "*"),
-    ("Access-Control-Expose-Headers", "ETag, Last-Modified, Content-Location, Link, "
-                                      f"{TRUNCATED_HEADER}, {ROW_LIMIT_HEADER}"),
-)
 
 
 class QueryEndpoint:
@@ -151,7 +146,7 @@ class QueryEndpoint:
             return _finish(text_error(400, chosen), environ, start_response)
         headers = [("Content-Type", chosen.content_type),
                    ("Content-Length", str(len(answer.body))), ("Vary", "Accept"),
-                   *COMMON_HEADERS.items(), *CORS_HEADERS]
+                   *COMMON_HEADERS.items(), *CORS_READ_HEADERS]
         if answer.truncated:
             headers += [(TRUNCATED_HEADER, "true"), (ROW_LIMIT_HEADER, str(limits.max_rows))]
         start_response("200 OK", headers)
@@ -160,6 +155,6 @@ class QueryEndpoint:
 
 def _finish(response: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     """An error response with the headers every response of the app carries."""
-    for name, value in (*COMMON_HEADERS.items(), *CORS_HEADERS):
+    for name, value in (*COMMON_HEADERS.items(), *CORS_READ_HEADERS):
         response.headers.setdefault(name, value)
     return response(environ, start_response)  # type: ignore[no-any-return]
