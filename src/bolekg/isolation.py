@@ -49,7 +49,6 @@ from typing import Any
 import pyoxigraph as ox
 
 from bolekg.errors import QueryAborted, QueryTimeout, SparqlSyntaxError, StoreError, Unavailable
-from bolekg.memory import release_freed_memory
 from bolekg.results import kind_of, render
 
 log = logging.getLogger(__name__)
@@ -59,8 +58,8 @@ RENICE_AFTER = 1.0
 #: Seconds a query that waited for a worker may still run, and how far past the limit that may go.
 MIN_SLICE, GRACE = 0.5, 0.8
 DEFAULT_WORKERS = 4
-#: Seconds of work after which a worker returns its freed memory to the system (``malloc_trim``).
-TRIM_AFTER = 0.02
+#: Seconds of work after which the pool checks whether a worker has grown past its share of memory.
+LONG_JOB = 0.02
 #: MB of their own memory the forked workers may hold together (``BOLEKG_WORKERS_PRIVATE_MB``).
 DEFAULT_PRIVATE_MB = 512
 DEFAULT_MEMORY_MB = 1024
@@ -141,7 +140,6 @@ def serve(conn: Connection, store: ox.Store) -> None:
         except (EOFError, OSError):
             return
         reply: tuple[str, Any]
-        started = time.monotonic()
         try:
             reply = ("ok", execute(store, job))
         except SparqlSyntaxError as error:
@@ -152,14 +150,14 @@ def serve(conn: Connection, store: ox.Store) -> None:
             reply = ("memory", "")
         except Exception as error:  # an evaluation error is the query's, reported, never a crash
             reply = ("error", f"{type(error).__name__}: {error}")
+        # No malloc_trim here: glibc kept only 20-30 MB freed after the heaviest queries at 1M
+        # triples, and trimming took 20 ms and page faults on the next query (a 2-hop join: 140 ms
+        # against 75 ms in-process, bench/). A worker grows by the store pages it copies on write,
+        # which only a fresh fork shares again: the pool's memory budget sees to that.
         try:
             conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             return
-        if time.monotonic() - started > TRIM_AFTER:
-            # a long query built hash tables and buffers that glibc keeps once freed: each worker
-            # held up to 280 MB of them at 1M triples (bench/); give them back, after the answer
-            release_freed_memory()
 
 
 def private_mb(pid: int) -> float:
@@ -201,7 +199,9 @@ def _limit_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _child_setup(keep_fd: int, parent: int) -> None:
+def child_setup(keep_fd: int, parent: int) -> None:
+    """In a freshly forked or exec'd child: default signal handling, no descriptor but the standard
+    streams and ``keep_fd``, and death with ``parent``."""
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
     os.closerange(3, keep_fd)
@@ -365,7 +365,7 @@ class Pool:
                 self._cond.wait(remaining)
 
     def _checkin(self, worker: Worker, seconds: float = 0.0) -> None:
-        swollen = self._swollen(worker) if self.private_limit_mb is not None and seconds > TRIM_AFTER else False
+        swollen = self._swollen(worker) if self.private_limit_mb is not None and seconds > LONG_JOB else False
         with self._cond:
             if worker.generation != self._generation or worker.reniced or self._closing or swollen:
                 self._retire(worker)
@@ -464,7 +464,7 @@ def fork_launcher(store: Callable[[], ox.Store], lock: Any, memory_mb: int) -> L
             try:
                 gc.disable()
                 fd = child_end.fileno()
-                _child_setup(fd, parent)
+                child_setup(fd, parent)
                 _limit_memory(memory_mb)
                 serve(Connection(fd), target)
             finally:
@@ -520,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parent", type=int, required=True)
     args = parser.parse_args(argv)
     gc.disable()
-    _child_setup(args.fd, args.parent)
+    child_setup(args.fd, args.parent)
     conn = Connection(args.fd)
     try:
         store = ox.Store.read_only(str(args.read_only))
