@@ -189,6 +189,9 @@ def test_search_json_ranks_exact_then_prefix_and_reads_pinyin(site: Site) -> Non
     for query in ("博乐市", "Bole City", "boleshi", "bo le shi", "Bó Lè Shì", "bo2 le4 shi4"):
         assert top(query)["iri"] == city, query
     assert top("博乐市")["match"] == "exact" and top("boleshi")["match"] == "pinyin-exact"
+    found = top("Bole City")
+    assert "https://w3id.org/bolekg/def/CountyLevelDivision" in found["types"]
+    assert len(found["type_names"]) == len(found["types"]) and all(found["type_names"])
     assert top("dalete")["iri"] == "https://w3id.org/bolekg/id/place/dalete-town"
     assert top("达勒特")["match"] == "prefix"
     hospital = top("hospital")

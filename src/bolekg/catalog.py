@@ -92,10 +92,7 @@ def statistics(store: GraphStore, base: str) -> Statistics:
         hit = _STATISTICS.get(store)
         if hit is not None and hit[0] == version and hit[1] == base:
             return hit[2]
-        try:
-            computed = _compute_statistics(store, base)
-        finally:
-            release_freed_memory()  # the scans' hash sets are gone: give the pages back
+        computed = store.apart(lambda: _compute_statistics(store, base))
         _STATISTICS[store] = (version, base, computed)
         return computed
 
@@ -108,7 +105,7 @@ def _compute_statistics(store: GraphStore, base: str) -> Statistics:
     classes = _rows(store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
     properties = _rows(store, "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } "
                               "GROUP BY ?p ORDER BY ?p")
-    return Statistics(
+    found = Statistics(
         triples=store.triple_count(),
         entities=int(entities[0]["n"]),
         licences=tuple(row["l"] for row in licences),
@@ -117,6 +114,8 @@ def _compute_statistics(store: GraphStore, base: str) -> Statistics:
         properties=tuple((row["p"], int(row["n"])) for row in properties),
         graphs=tuple(sorted(store.graph_counts().items())),
     )
+    release_freed_memory()  # where the scans ran in-process: their hash sets are gone, give the pages back
+    return found
 
 
 def _vocabulary(iri: str) -> str | None:

@@ -49,6 +49,7 @@ from rdflib import Dataset, Graph
 from bolekg.answers import DEFAULT_TOTAL_MB, AnswerCache
 from bolekg.errors import QueryTimeout, Unavailable
 from bolekg.errors import StoreError as StoreError  # re-exported: the web layer imports it from here
+from bolekg.forked import run_forked
 from bolekg.isolation import (
     DEFAULT_MEMORY_MB,
     DEFAULT_PRIVATE_MB,
@@ -140,6 +141,11 @@ class GraphStore(ABC):
 
     def version(self) -> Version:
         return Version(self._generation, self._modified)
+
+    def apart(self, task: Callable[[], T]) -> T:
+        """``task()``, a pass over the whole dataset (a dump, statistics, the search index), run where
+        what it reads does not stay in the serving process; here simply in this process."""
+        return task()
 
     def triple_count(self) -> int:
         """Distinct triples across all graphs (what the default graph, their union, holds)."""
@@ -404,6 +410,14 @@ class EmbeddedStore(GraphStore):
 
     def _dump_source(self) -> ox.Store:
         return self.store
+
+    def apart(self, task: Callable[[], T]) -> T:
+        """In memory, with worker processes allowed: in a throwaway fork (:mod:`bolekg.forked`), which
+        takes the pages the pass copies with it. On disk nothing is copied (and RocksDB may not be
+        used across a fork)."""
+        if self._directory is not None or self.workers == 0:
+            return task()
+        return run_forked(task, self._lock)
 
     def graph_triples(self, name: GraphName) -> list[ox.Triple] | None:
         target = graph_term(name)
