@@ -172,8 +172,8 @@ def test_a_write_through_the_endpoint_reaches_the_workers(real_dataset: Dataset)
 
 def test_a_worker_that_took_memory_of_its_own_is_replaced(real_dataset: Dataset) -> None:
     """A forked worker's copied pages stay with it; after a long job with the pool over its budget, the
-    worker is replaced by a fresh fork (which shares the parent's pages again). Short jobs never pay
-    for the check."""
+    idle worker over its share is replaced by a fresh fork (which shares the parent's pages again).
+    Short jobs never cause the check."""
     from bolekg.isolation import private_mb
 
     assert private_mb(os.getpid()) > 0
@@ -184,11 +184,14 @@ def test_a_worker_that_took_memory_of_its_own_is_replaced(real_dataset: Dataset)
         count(store, "<https://w3id.org/bolekg/id/item/1-01> ?p ?o")  # starts the worker
         first = pool.pids()
         pool.private_limit_mb = 100_000  # within the budget: a worker keeps its pages after a long job
+        checks = pool.memory_checks
         count(store, "?s ?p ?o . ?s ?q ?r . FILTER(?p != ?q)")
+        assert wait_for(lambda: pool.memory_checks > checks)  # measured after the answer, off its path
         assert pool.pids() == first
         pool.private_limit_mb = 0  # the pool is over its budget, and the worker over its share
+        checks = pool.memory_checks
         count(store, "?s ?p <https://w3id.org/bolekg/id/item/1-01>")  # quick (and not a kept answer): kept
-        assert pool.pids() == first
+        assert pool.memory_checks == checks and pool.pids() == first
         count(store, "?s ?p ?o . ?s ?q ?r")  # tens of milliseconds: replaced
         assert wait_for(lambda: len(pool.pids()) == 1 and pool.pids() != first)
         assert count(store) > 10_000

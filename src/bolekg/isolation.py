@@ -250,9 +250,12 @@ class Pool:
                  on_reaped: Callable[[Worker], None] | None = None, private_limit_mb: int | None = None):
         self._launch = launch
         self.size = size
-        #: After a long job, when the workers' own (unshared) memory together passes this, the worker
-        #: that ran it is replaced if it holds more than its share (see :func:`private_mb`).
+        #: After a long job, when the workers' own (unshared) memory together passes this, idle
+        #: workers holding more than their share are replaced, largest first (see :func:`private_mb`).
         self.private_limit_mb = private_limit_mb
+        #: How many such checks the manager thread has finished.
+        self.memory_checks = 0
+        self._memory_check_due = False
         self.name = name
         self._on_reaped = on_reaped
         self._cond = threading.Condition()
@@ -365,24 +368,37 @@ class Pool:
                 self._cond.wait(remaining)
 
     def _checkin(self, worker: Worker, seconds: float = 0.0) -> None:
-        swollen = self._swollen(worker) if self.private_limit_mb is not None and seconds > LONG_JOB else False
         with self._cond:
-            if worker.generation != self._generation or worker.reniced or self._closing or swollen:
+            if worker.generation != self._generation or worker.reniced or self._closing:
                 self._retire(worker)
             else:
                 self._idle.append(worker)
+            if self.private_limit_mb is not None and seconds > LONG_JOB:
+                # measured on the manager thread, not here: reading smaps_rollup takes 6 ms per
+                # worker at 1M triples, which the answer would otherwise wait for (bench/)
+                self._memory_check_due = True
             self._cond.notify_all()
 
-    def _swollen(self, worker: Worker) -> bool:
-        """Whether ``worker`` should make way for a fresh fork: the pool is over its memory budget and
-        this worker holds more than its share. One worker running query after query keeps its copied
-        pages (no fork, no page faults again); several at once are held to the budget."""
-        assert self.private_limit_mb is not None
+    def _hold_to_budget(self) -> None:
+        """Replace idle workers holding more than their share, largest first, while the workers'
+        own memory together is over the budget. One worker running query after query keeps its
+        copied pages (no fork, no page faults again); several at once are held to the budget. A
+        busy worker is left for the next check."""
+        limit = self.private_limit_mb
         with self._cond:
-            pids = [w.pid for w in self._workers]
-        own = private_mb(worker.pid)
-        total = own + sum(private_mb(pid) for pid in pids if pid != worker.pid)
-        return total > self.private_limit_mb and own > self.private_limit_mb / max(1, self.size)
+            workers = list(self._workers)
+        own = {worker: private_mb(worker.pid) for worker in workers} if limit is not None else {}
+        total = sum(own.values())
+        with self._cond:
+            for worker in sorted(own, key=own.__getitem__, reverse=True):
+                if limit is None or total <= limit:
+                    break
+                if own[worker] > limit / max(1, self.size) and worker in self._idle:
+                    self._idle.remove(worker)
+                    self._retire(worker)
+                    total -= own[worker]
+            self.memory_checks += 1
+            self._cond.notify_all()
 
     def _discard(self, worker: Worker) -> None:
         with self._cond:
@@ -417,10 +433,15 @@ class Pool:
         backoff = 0.05
         while True:
             with self._cond:
-                while not self._closing and not self._dead and len(self._workers) >= self.size:
+                while (not self._closing and not self._dead and len(self._workers) >= self.size
+                       and not self._memory_check_due):
                     self._cond.wait(1.0)
                 if self._closing:
                     return
+                check, self._memory_check_due = self._memory_check_due, False
+            if check:
+                self._hold_to_budget()
+            with self._cond:
                 missing = self.size - len(self._workers)
                 generation = self._generation
             for worker in self._take_dead():
