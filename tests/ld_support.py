@@ -142,15 +142,23 @@ def running(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The WSGI app under waitress on a free loopback port, in a thread; yields its root URL."""
     from waitress.server import create_server
 
-    # a short loop timeout only makes close() return sooner
-    server = create_server(app, host="127.0.0.1", port=0, threads=4, asyncore_loop_timeout=0.1)
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    stop = threading.Event()
+
+    def serve() -> None:
+        # waitress's own run() loops until its sockets are closed under it, and closing them from
+        # this thread raced its select() (EBADF in the loop thread): stop the loop first, then close
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.1, map=server._map, count=1)
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
+        stop.set()
         thread.join(timeout=10)
+        server.close()
 
 
 def expected_document(union: Graph, iri: str) -> Graph:
