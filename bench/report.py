@@ -247,11 +247,14 @@ def markdown(results: dict[str, Any]) -> str:
                 lines.append(f"| bolekg-http + {tree['processes'] - 1} query workers | | | "
                              f"{tree['tree_pss'] / 2**20:.0f} PSS / {tree['tree_rss'] / 2**20:.0f} RSS summed |")
         if data.get("concurrency"):
-            lines += ["", "| lookup throughput | clients | req/s | p50 ms | p99 ms | errors |",
+            lines += ["", "| lookup throughput | clients | req/s (BoleKG and oxigraph: median of rounds taken "
+                          "in turn) | p50 ms | p99 ms | errors |",
                       "| --- | ---: | ---: | ---: | ---: | ---: |"]
             for engine, levels in data["concurrency"].items():
                 for clients, t in levels.items():
-                    lines.append(f"| {engine} | {clients} | {t['rps']:.0f} | {_fmt(t['p50_ms'])} | {_fmt(t['p99_ms'])} "
+                    rounds = t.get("rounds_rps")
+                    rps = f"{t['rps']:.0f}" + (f" (rounds: {', '.join(str(r) for r in rounds)})" if rounds else "")
+                    lines.append(f"| {engine} | {clients} | {rps} | {_fmt(t['p50_ms'])} | {_fmt(t['p99_ms'])} "
                                  f"| {t['errors']} |")
     startup = results.get("startup", {})
     if startup or results.get("validation"):

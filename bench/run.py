@@ -300,19 +300,41 @@ def bench_pages(engines: Engines, mode: Mode) -> dict[str, Any]:
     return out
 
 
+#: Rounds per client count for the pair the target compares, alternated (BoleKG, oxigraph, BoleKG, …)
+#: so that a slow spell of the shared host falls on both; the median round is reported. One round
+#: each, back to back, moved the ratio from 0.42× to 0.63× between runs (bench/results/2026-11-28-*).
+PAIRED_ROUNDS = 3
+
+
 def bench_concurrency(engines: Engines, mode: Mode) -> dict[str, Any]:
     lookup = queries.CORE[0].text
     out: dict[str, Any] = {}
-    targets = [("bolekg-http", engines.bolekg, (1, 4, 16)), ("oxigraph", engines.oxigraph, (1, 4, 16))]
-    if engines.computed is not None:
-        targets.append(("bolekg-http-computed", engines.computed, (1, 16)))
-    if engines.peer is not None and engines.peer.server is not None:
-        targets.append(("rdflib-endpoint", engines.peer.server, (16,)))
-    for name, server, levels in targets:
+
+    def run(name: str, server: servers.Server, clients: int) -> concurrency.Throughput:
         url = server.root + client.query_path(server.query_path, lookup)
+        return concurrency.throughput(url, client.ACCEPT_RESULTS, clients, mode.concurrency_seconds)
+
+    pair = (("bolekg-http", engines.bolekg), ("oxigraph", engines.oxigraph))
+    for clients in (1, 4, 16):
+        rounds: dict[str, list[concurrency.Throughput]] = {name: [] for name, _ in pair}
+        for _ in range(PAIRED_ROUNDS):
+            for name, server in pair:
+                rounds[name].append(run(name, server, clients))
+        for name, results in rounds.items():
+            middle = sorted(results, key=lambda r: r.rps)[len(results) // 2]
+            out.setdefault(name, {})[str(clients)] = {**middle.as_dict(),
+                                                     "rounds_rps": [round(r.rps) for r in results]}
+            log(f"throughput {name} ×{clients}: {middle.rps:.0f} req/s, median of "
+                f"{', '.join(f'{r.rps:.0f}' for r in results)} ({middle.tool}, {middle.errors} errors)")
+    others: list[tuple[str, servers.Server, tuple[int, ...]]] = []
+    if engines.computed is not None:
+        others.append(("bolekg-http-computed", engines.computed, (1, 16)))
+    if engines.peer is not None and engines.peer.server is not None:
+        others.append(("rdflib-endpoint", engines.peer.server, (16,)))
+    for name, server, levels in others:
         out[name] = {}
         for clients in levels:
-            result = concurrency.throughput(url, client.ACCEPT_RESULTS, clients, mode.concurrency_seconds)
+            result = run(name, server, clients)
             out[name][str(clients)] = result.as_dict()
             log(f"throughput {name} ×{clients}: {result.rps:.0f} req/s ({result.tool}, {result.errors} errors)")
     return out
