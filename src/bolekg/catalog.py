@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from bolekg.memory import release_freed_memory
 from bolekg.sparql import GRAPH_FORMATS, RESULT_FORMATS, SERIALISATION_PREFIXES, Format
 from bolekg.store import GraphStore
 from bolekg.vocab import BK, DCAT, DCT, SD, VOID, bind_prefixes
@@ -105,7 +104,7 @@ def _compute_statistics(store: GraphStore, base: str) -> Statistics:
     classes = _rows(store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
     properties = _rows(store, "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } "
                               "GROUP BY ?p ORDER BY ?p")
-    found = Statistics(
+    return Statistics(
         triples=store.triple_count(),
         entities=int(entities[0]["n"]),
         licences=tuple(row["l"] for row in licences),
@@ -114,8 +113,6 @@ def _compute_statistics(store: GraphStore, base: str) -> Statistics:
         properties=tuple((row["p"], int(row["n"])) for row in properties),
         graphs=tuple(sorted(store.graph_counts().items())),
     )
-    release_freed_memory()  # where the scans ran in-process: their hash sets are gone, give the pages back
-    return found
 
 
 def _vocabulary(iri: str) -> str | None:

@@ -386,8 +386,8 @@ class Pool:
         busy worker is left for the next check."""
         limit = self.private_limit_mb
         with self._cond:
-            workers = list(self._workers)
-        own = {worker: private_mb(worker.pid) for worker in workers} if limit is not None else {}
+            workers = list(self._workers) if limit is not None else []
+        own = {worker: private_mb(worker.pid) for worker in workers}
         total = sum(own.values())
         with self._cond:
             for worker in sorted(own, key=own.__getitem__, reverse=True):

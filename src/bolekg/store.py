@@ -63,6 +63,7 @@ from bolekg.isolation import (
     execute,
     fork_launcher,
 )
+from bolekg.memory import release_freed_memory
 from bolekg.ondisk import StoreDirectory
 from bolekg.quads import (
     GraphName,
@@ -144,8 +145,12 @@ class GraphStore(ABC):
 
     def apart(self, task: Callable[[], T]) -> T:
         """``task()``, a pass over the whole dataset (a dump, statistics, the search index), run where
-        what it reads does not stay in the serving process; here simply in this process."""
-        return task()
+        what it reads does not stay in the serving process; here in this process, which then gives
+        the pass's freed buffers back to the system (:mod:`bolekg.memory`)."""
+        try:
+            return task()
+        finally:
+            release_freed_memory()
 
     def triple_count(self) -> int:
         """Distinct triples across all graphs (what the default graph, their union, holds)."""
@@ -416,7 +421,7 @@ class EmbeddedStore(GraphStore):
         takes the pages the pass copies with it. On disk nothing is copied (and RocksDB may not be
         used across a fork)."""
         if self._directory is not None or self.workers == 0:
-            return task()
+            return super().apart(task)
         return run_forked(task, self._lock)
 
     def graph_triples(self, name: GraphName) -> list[ox.Triple] | None:

@@ -24,7 +24,6 @@ from typing import BinaryIO
 from flask import Blueprint, Response, render_template, request, send_file
 
 from bolekg.catalog import CSV_FILE, DUMP_FILES, void_graph
-from bolekg.memory import release_freed_memory
 from bolekg.sparql import CSV, DOCUMENT_FORMATS, HTML, SERIALISATION_PREFIXES
 from bolekg.store import StoreError
 from bolekg.tidy import observations_csv
@@ -95,7 +94,6 @@ def _write(path: Path, build: Callable[[BinaryIO], object]) -> str:
     with path.open("rb") as written:
         for chunk in iter(lambda: written.read(1 << 20), b""):
             digest.update(chunk)
-    release_freed_memory()  # where the pass runs in-process: give its buffers back
     return digest.hexdigest()[:32]
 
 
