@@ -13,48 +13,39 @@ import pyoxigraph as ox
 from bolekg.sparql import BY_EXTENSION, Format
 from bolekg.store import GraphStore
 
-DOCUMENT_QUERY = """
+
+def _document_query(incoming: bool) -> str:
+    """The CONSTRUCT for a resource's document (``%(iri)s`` to fill in); with ``incoming``, also what
+    points at it and the names of those."""
+    points_at = "\n  UNION { VALUES ?o { %(iri)s } ?s ?p ?o }" if incoming else ""
+    named_from = " UNION { ?n ?x ?r } UNION { ?x ?n ?r }" if incoming else ""
+    return f"""
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-CONSTRUCT { ?s ?p ?o . ?n ?lp ?label }
-WHERE {
-  { VALUES ?s { %(iri)s } ?s ?p ?o }
-  UNION { VALUES ?o { %(iri)s } ?s ?p ?o }
-  UNION { VALUES ?r { %(iri)s } ?r ?p1 ?s . FILTER(isBlank(?s)) ?s ?p ?o }
-  UNION { VALUES ?r { %(iri)s } ?r ?p1 ?b . FILTER(isBlank(?b)) ?b ?p2 ?s . FILTER(isBlank(?s)) ?s ?p ?o }
-  UNION {
-    VALUES ?r { %(iri)s }
-    { ?r ?n ?x } UNION { ?r ?x ?n } UNION { ?n ?x ?r } UNION { ?x ?n ?r }
-    UNION { ?r ?y ?b . FILTER(isBlank(?b)) { ?b ?n ?z } UNION { ?b ?z ?n } }
+CONSTRUCT {{ ?s ?p ?o . ?n ?lp ?label }}
+WHERE {{
+  {{ VALUES ?s {{ %(iri)s }} ?s ?p ?o }}{points_at}
+  UNION {{ VALUES ?r {{ %(iri)s }} ?r ?p1 ?s . FILTER(isBlank(?s)) ?s ?p ?o }}
+  UNION {{ VALUES ?r {{ %(iri)s }} ?r ?p1 ?b . FILTER(isBlank(?b)) ?b ?p2 ?s . FILTER(isBlank(?s)) ?s ?p ?o }}
+  UNION {{
+    VALUES ?r {{ %(iri)s }}
+    {{ ?r ?n ?x }} UNION {{ ?r ?x ?n }}{named_from}
+    UNION {{ ?r ?y ?b . FILTER(isBlank(?b)) {{ ?b ?n ?z }} UNION {{ ?b ?z ?n }} }}
     FILTER(isIRI(?n))
-    VALUES ?lp { rdfs:label skos:prefLabel }
+    VALUES ?lp {{ rdfs:label skos:prefLabel }}
     ?n ?lp ?label
-  }
-}
+  }}
+}}
 """
+
+
+DOCUMENT_QUERY = _document_query(incoming=True)
 
 #: The part of the document a page reads whole: the resource's own statements, its blank nodes and
 #: the names of what those mention. What points at the resource is left out, because for a hub
 #: (a city every figure is about) it grows with the data; a page asks for it per property, bounded
 #: (``bolekg.pages.entity.Document.fetch``).
-OWN_DOCUMENT_QUERY = """
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-CONSTRUCT { ?s ?p ?o . ?n ?lp ?label }
-WHERE {
-  { VALUES ?s { %(iri)s } ?s ?p ?o }
-  UNION { VALUES ?r { %(iri)s } ?r ?p1 ?s . FILTER(isBlank(?s)) ?s ?p ?o }
-  UNION { VALUES ?r { %(iri)s } ?r ?p1 ?b . FILTER(isBlank(?b)) ?b ?p2 ?s . FILTER(isBlank(?s)) ?s ?p ?o }
-  UNION {
-    VALUES ?r { %(iri)s }
-    { ?r ?n ?x } UNION { ?r ?x ?n }
-    UNION { ?r ?y ?b . FILTER(isBlank(?b)) { ?b ?n ?z } UNION { ?b ?z ?n } }
-    FILTER(isIRI(?n))
-    VALUES ?lp { rdfs:label skos:prefLabel }
-    ?n ?lp ?label
-  }
-}
-"""
+OWN_DOCUMENT_QUERY = _document_query(incoming=False)
 
 
 def resource_document(store: GraphStore, iri: str) -> list[ox.Triple]:
