@@ -133,3 +133,14 @@ def test_the_cache_can_be_turned_off(real_dataset: Dataset, monkeypatch: pytest.
             store.run_query(COUNT, 1)  # asked again, it goes to the (stopped) worker again
     finally:
         store.close()
+
+
+def test_a_cache_that_reads_the_version_follows_it() -> None:
+    cache = AnswerCache("v1", total_bytes=1000)
+    cache.put("v1", job("ASK {}"), body(10))
+    cache.follow("v1")  # the same version: kept
+    assert cache.get(job("ASK {}")) == body(10)
+    cache.follow("v2")  # another: forgotten, and only answers computed on v2 are kept from now on
+    assert cache.get(job("ASK {}")) is None and cache.version == "v2"
+    cache.put("v1", job("ASK {}"), body(10))
+    assert len(cache) == 0

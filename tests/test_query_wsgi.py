@@ -134,3 +134,91 @@ def test_the_cases_cover_answers_and_errors(app: Flask) -> None:
     assert {statuses[n].status_code for n in ("graph-not-acceptable", "results-not-acceptable")} == {406}
     assert statuses["html-page"].mimetype == "text/html"
     assert statuses["update-by-post"].status_code == 400  # writes are off on this app
+
+
+# --- replies kept for repeated GETs ------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_app(real_dataset: Dataset) -> Iterator[Flask]:
+    """An app of its own: these tests write, and count what the front parses."""
+    store = EmbeddedStore(validator=small_validator, workers=1)
+    store.load(real_dataset)
+    yield create_app({"STORE": store})
+    store.close()
+
+
+def parses(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The query strings the front parsed from here on (a kept reply is replayed unparsed)."""
+    front = app.wsgi_app
+    assert isinstance(front, QueryEndpoint)
+    parsed: list[str] = []
+    original = front._params
+
+    def counting(environ: dict[str, Any]) -> Any:
+        parsed.append(environ.get("QUERY_STRING", ""))
+        return original(environ)
+
+    monkeypatch.setattr(front, "_params", counting)
+    return parsed
+
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def test_a_repeated_get_is_replayed_unparsed_with_the_same_reply(fresh_app: Flask,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = parses(fresh_app, monkeypatch)
+    client = Client(fresh_app, Response)
+    first = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": JSON})
+    again = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": JSON})
+    assert first.status_code == again.status_code == 200
+    assert again.get_data() == first.get_data()
+    assert list(again.headers.items()) == list(first.headers.items())
+    assert len(parsed) == 1
+    # another Accept is another request: its own reply, in its own format
+    as_csv = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": CSV})
+    assert as_csv.mimetype == CSV and len(parsed) == 2
+    assert client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": JSON}).mimetype == JSON
+    assert len(parsed) == 2
+
+
+def test_after_a_write_the_reply_is_computed_again(fresh_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = parses(fresh_app, monkeypatch)
+    client = Client(fresh_app, Response)
+
+    def count() -> int:
+        reply = client.get("/sparql", query_string={"query": COUNT}, headers={"Accept": CSV})
+        assert reply.status_code == 200
+        return int(reply.get_data(as_text=True).split()[1])
+
+    before = count()
+    assert count() == before and len(parsed) == 1
+    store = fresh_app.extensions["bolekg"].store
+    store.update(f'INSERT DATA {{ GRAPH <{GRAPH}-notes> {{ <{ITEM}> <urn:x:says> "hello" }} }}')
+    assert count() == before + 1 and len(parsed) == 2
+
+
+def test_errors_and_posts_are_not_replayed(fresh_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = parses(fresh_app, monkeypatch)
+    client = Client(fresh_app, Response)
+    for _ in range(2):
+        assert client.get("/sparql", query_string={"query": "SELECT WHERE {"},
+                          headers={"Accept": JSON}).status_code == 400
+        assert client.post("/sparql", data={"query": SELECT}, headers={"Accept": JSON}).status_code == 200
+    assert len(parsed) == 4
+
+
+def test_without_an_answer_cache_nothing_is_replayed(real_dataset: Dataset, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOLEKG_ANSWER_CACHE_MB", "0")
+    store = EmbeddedStore(validator=small_validator, workers=1)
+    try:
+        store.load(real_dataset)
+        app = create_app({"STORE": store})
+        parsed = parses(app, monkeypatch)
+        client = Client(app, Response)
+        for _ in range(2):
+            assert client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": JSON}).status_code == 200
+        assert len(parsed) == 2
+    finally:
+        store.close()

@@ -110,6 +110,10 @@ class Version:
 class GraphStore(ABC):
     """The interface the web app and the CLI use; subclasses supply reads and the atomic commit."""
 
+    #: Answers to repeated queries, kept per version of the data: only where every change of the
+    #: data goes through this object (:class:`EmbeddedStore`), so that a new version is never missed.
+    answers: AnswerCache | None = None
+
     def __init__(self, validator: Validator | None = None):
         self.validator: Validator = validator or default_validator
         self._lock = threading.RLock()
