@@ -446,16 +446,16 @@ def bench_disk(scale: str, mode: Mode) -> dict[str, Any]:
 STARTUP_PROBE = """
 import json, time
 t0 = time.perf_counter()
-from bolekg.dataset import load_dataset, union_graph
+from bolekg.dataset import knowledge_graph, read_graphs
 from bolekg.store import EmbeddedStore
 from bolekg.validate import validate
 t1 = time.perf_counter()
-dataset = load_dataset()
+graphs = read_graphs()
 t2 = time.perf_counter()
 store = EmbeddedStore()
-store.load(dataset)  # union graph, SHACL validation, then the load: what `bolekg serve` does
+store.load_graphs(graphs)  # union graph, SHACL validation, then the load: what `bolekg serve` does
 t3 = time.perf_counter()
-graph = union_graph(dataset)
+graph = knowledge_graph()
 t4 = time.perf_counter()
 outcome = validate(graph)
 t5 = time.perf_counter()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -9,7 +11,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
 import ld_support
-from bolekg.dataset import union_graph
+from bolekg.dataset import read_graphs, union_graph
+from bolekg.quads import to_rdflib
 from bolekg.sparql import JSON, NQUADS, NTRIPLES, TRIG, TURTLE, SparqlSyntaxError
 from bolekg.store import EmbeddedStore, GraphStore, WriteRejected
 from bolekg.vocab import ONTOLOGY_GRAPH, REPORT_GRAPH
@@ -200,3 +203,52 @@ def test_on_disk_store_survives_a_restart(tmp_path, real_dataset: Dataset, real_
         assert not second.is_empty()
     finally:
         second.close()
+
+
+# --- loading graphs Oxigraph parsed (what `bolekg serve` starts with) ---------------------------------
+
+
+def widget_graphs(label: bool) -> dict[str, list[ox.Triple]]:
+    return {WIDGETS: [ox.Triple(*(ox.NamedNode(str(t)) if isinstance(t, URIRef) else ox.Literal(t, language="en")
+                                  for t in triple)) for triple in widget_dataset(label).graph(URIRef(WIDGETS))]}
+
+
+def test_read_graphs_holds_what_load_dataset_holds(real_dataset: Dataset) -> None:
+    graphs = read_graphs()
+    assert sorted(graphs) == sorted([str(ONTOLOGY_GRAPH), str(REPORT_GRAPH)])
+    for name in (ONTOLOGY_GRAPH, REPORT_GRAPH):  # as parsed: lexical forms not yet canonical
+        assert_isomorphic(real_dataset.graph(name), to_rdflib(graphs[str(name)]))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_load_graphs_stores_what_load_stores(backend: str, oxigraph_scratch: str, real_dataset: Dataset) -> None:
+    store = new_store(backend, oxigraph_scratch)
+    try:
+        store.load_graphs(read_graphs())
+        assert store.graph_names() == sorted([str(ONTOLOGY_GRAPH), str(REPORT_GRAPH)])
+        for name in (ONTOLOGY_GRAPH, REPORT_GRAPH):
+            triples = store.graph_triples(str(name))
+            assert triples is not None
+            assert_stored(real_dataset.graph(name), to_rdflib(triples))
+        before = store.dump(NQUADS)
+        with pytest.raises(WriteRejected, match="does not conform"):
+            store.load_graphs(widget_graphs(label=False))
+        assert WIDGETS not in store.graph_names() and _same_dataset(before, store.dump(NQUADS))
+        store.load_graphs(widget_graphs(label=True))
+        assert WIDGETS in store.graph_names()
+    finally:
+        store.close()
+
+
+def test_read_graphs_names_the_file_of_a_syntax_error(tmp_path: Path) -> None:
+    (tmp_path / "a.ttl").write_text("<urn:x:a> <urn:x:p> <urn:x:b> .\n", encoding="utf-8")
+    (tmp_path / "b.ttl").write_text("<urn:x:a> <urn:x:p> .\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"b\.ttl: .*1"):
+        read_graphs(tmp_path)
+
+
+def test_read_graphs_keeps_blank_nodes_of_different_files_apart(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.ttl").write_text(f'_:n <urn:x:in> "{name}" .\n', encoding="utf-8")
+    report = read_graphs(tmp_path)[str(REPORT_GRAPH)]
+    assert len({triple.subject for triple in report}) == 2

@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
 from bolekg.paths import ONTOLOGY_FILE, TURTLE_DIR
+from bolekg.quads import to_rdflib
 from bolekg.vocab import ONTOLOGY_GRAPH, REPORT_GRAPH, bind_prefixes
+
+#: Named graph IRI → its triples, as Oxigraph parsed them (:func:`read_graphs`).
+ParsedGraphs = dict[str, list[ox.Triple]]
 
 
 def data_files(directory: Path = TURTLE_DIR) -> list[Path]:
@@ -59,13 +64,36 @@ def load_dataset(directory: Path = TURTLE_DIR) -> Dataset:
     return dataset
 
 
-def knowledge_graph(directory: Path = TURTLE_DIR) -> Graph:
-    """Ontology + report parsed straight into one plain graph: what SHACL validates.
+def read_graphs(directory: Path = TURTLE_DIR) -> ParsedGraphs:
+    """Ontology and report, each under its named graph's IRI, read by Oxigraph's Turtle parser.
 
-    Equal to ``union_graph(load_dataset())`` but parsed once, without copying through a Dataset,
-    which halves the time ``bolekg validate`` spends before validating.
+    The same graphs as :func:`load_dataset` without rdflib's parser, nor a Dataset to fill: for the
+    real data 0.02 s against 0.54 s, most of the start-up outside SHACL (bench/results). Blank
+    node labels are made unique per file, as rdflib's parser does. A syntax error names its file.
     """
-    graph = parse_files([ONTOLOGY_FILE, *data_files(directory)])
+    return {str(ONTOLOGY_GRAPH): _parse_turtle([ONTOLOGY_FILE]),
+            str(REPORT_GRAPH): _parse_turtle(data_files(directory))}
+
+
+def _parse_turtle(paths: Iterable[Path]) -> list[ox.Triple]:
+    triples: list[ox.Triple] = []
+    for path in paths:
+        try:
+            triples.extend(quad.triple for quad in ox.parse(path=path, format=ox.RdfFormat.TURTLE,
+                                                            base_iri=path.resolve().as_uri(),
+                                                            rename_blank_nodes=True))
+        except SyntaxError as error:
+            raise ValueError(f"{path}: {error}") from error
+    return triples
+
+
+def knowledge_graph(directory: Path = TURTLE_DIR) -> Graph:
+    """Ontology + report in one plain graph: what SHACL validates.
+
+    Equal to ``union_graph(load_dataset())``, but read with :func:`read_graphs` and converted once,
+    without copying through a Dataset.
+    """
+    graph = to_rdflib(dict.fromkeys(t for triples in read_graphs(directory).values() for t in triples))
     bind_prefixes(graph)
     return graph
 

@@ -41,11 +41,11 @@ def _where(args: argparse.Namespace) -> str:
 
 
 def _load(store, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
-    from bolekg.dataset import load_dataset
+    from bolekg.dataset import read_graphs
     from bolekg.store import WriteRejected
 
     try:
-        store.load(load_dataset())
+        store.load_graphs(read_graphs())
     except WriteRejected as error:
         sys.stdout.write(error.report_text())
         print(f"bolekg: not loaded: the data does not conform; {_where(args)} is unchanged.", file=sys.stderr)

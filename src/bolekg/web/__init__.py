@@ -66,11 +66,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["MAX_CONTENT_LENGTH"] = limits.max_body_bytes
     store = app.config["STORE"]
     if store is None:
-        from bolekg.dataset import load_dataset
+        from bolekg.dataset import read_graphs
         from bolekg.store import EmbeddedStore
 
         store = EmbeddedStore()
-        store.load(load_dataset())
+        store.load_graphs(read_graphs())
     app.extensions["bolekg"] = State(
         store=store,
         base=app.config["BASE"],
