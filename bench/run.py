@@ -104,6 +104,13 @@ MODES = {
 #: are quadratic in the data (ex-15 took 4 s at 200k and over 60 s at 1M), and an in-process query
 #: cannot be interrupted, so a query is only run where even quadratic growth stays under the cap.
 GROWTH = 2.0
+#: An engine whose cost at the next scale is predicted from another engine's time (see _skip_reason).
+PREDICTED_FROM = {"bolekg-http": "bolekg-http-computed"}
+#: BoleKG's query time limit is the cap plus this: a request the bench gave up on is stopped by the
+#: server soon after, and _recover waits that long, so that no query left running in a worker eats
+#: CPU while the next figures are taken (at 1M three queries over the cap, then limited to 5 × the
+#: cap, kept up to three of the two cores busy through the pages and throughput rounds).
+SERVER_GRACE = 5.0
 
 
 def log(message: str) -> None:
@@ -218,7 +225,9 @@ def _skip_reason(engine: str, query: queries.Query, scale: str, triples: int, mo
             return "rdflib is not run at this scale in this mode"
         if query.kind == "example" and scale not in mode.rdflib_example_scales:
             return "examples are not run on rdflib at this scale in this mode"
-    known = history.get((engine, query.name))
+    # the shipped server keeps answers, so its own past time is a kept answer's; its first request
+    # here is evaluated like the computing server's, whose time predicts it
+    known = history.get((PREDICTED_FROM.get(engine, engine), query.name)) or history.get((engine, query.name))
     if known is None:
         return None
     before_triples, before_scale, before_seconds = known
@@ -262,14 +271,18 @@ def bench_queries(engines: Engines, mode: Mode, scale: str, triples: int,
 
 def _recover(engines: Engines, engine: str) -> None:
     """A request overran the cap: the engine may still be computing. rdflib-endpoint's event loop is
-    then stuck and it is restarted; the other servers get a fresh connection."""
+    then stuck and it is restarted; the other servers get a fresh connection, and BoleKG's the time
+    its query limit needs to stop the query."""
     log(f"{engine} overran the cap: {'restarting it' if engine in SLOW_ENGINES else 'reconnecting'}")
     if engine in SLOW_ENGINES and engines.peer is not None:
         engines.clients.pop("rdflib-inproc", None)
         engines.clients.pop("rdflib-endpoint", None)
         engines.peer.restart()
-    elif engine in engines.clients:
+        return
+    if engine in engines.clients:
         engines.clients.pop(engine).close()
+    if engine.startswith("bolekg-http"):
+        time.sleep(SERVER_GRACE + 1)  # until the server's time limit has stopped the query
 
 
 def bench_pages(engines: Engines, mode: Mode) -> dict[str, Any]:
@@ -565,7 +578,7 @@ def main() -> int:
     if mode is None:
         raise SystemExit(f"BENCH_SCALE must be one of {', '.join(MODES)}")
     os.environ.setdefault("BOLEKG_MAX_ROWS", "100000000")  # every engine returns whole answers
-    os.environ.setdefault("BOLEKG_QUERY_TIMEOUT", str(int(mode.cap * 5)))
+    os.environ.setdefault("BOLEKG_QUERY_TIMEOUT", str(mode.cap + SERVER_GRACE))
     began = time.perf_counter()
     stamp = dt.datetime.now(dt.UTC)
     results: dict[str, Any] = {"date": stamp.isoformat(timespec="seconds"), "mode": mode.name,
