@@ -222,3 +222,20 @@ def test_without_an_answer_cache_nothing_is_replayed(real_dataset: Dataset, monk
         assert len(parsed) == 2
     finally:
         store.close()
+
+
+def test_a_server_that_adds_to_the_headers_does_not_change_the_kept_reply(fresh_app: Flask) -> None:
+    """A WSGI server may append its own headers (Date, Server) to the list it is handed."""
+    front = fresh_app.wsgi_app
+    given: list[list[tuple[str, str]]] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
+        given.append(list(headers))
+        headers.append(("Date", "Sun, 29 Nov 2026 00:00:00 GMT"))
+
+    environ = Client(fresh_app, Response).get("/sparql", query_string={"query": SELECT},
+                                              headers={"Accept": JSON}).request.environ
+    for _ in range(3):
+        body = b"".join(front(dict(environ), start_response))
+        assert body.startswith(b"{")
+    assert given[0] == given[1] == given[2] and all(name != "Date" for name, _ in given[2])

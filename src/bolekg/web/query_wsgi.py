@@ -63,7 +63,8 @@ RequestKey = tuple[str, str | None]
 class Reply:
     """A 200 response to a GET query, replayed for the same request while the data stays the same."""
 
-    headers: list[tuple[str, str]]
+    #: A tuple, and a fresh list for each replay: a server may add to the list it is given.
+    headers: tuple[tuple[str, str], ...]
     body: bytes
     #: The body and the request key, in bytes, for the cache's bound.
     weight: int
@@ -88,7 +89,7 @@ class QueryEndpoint:
             key = (environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT"))
             kept = replies.get(key)
             if kept is not None:
-                start_response("200 OK", kept.headers)
+                start_response("200 OK", list(kept.headers))
                 return [kept.body]
             version = replies.version
             keep = lambda reply: replies.put(version, key, reply)  # noqa: E731
@@ -200,7 +201,7 @@ class QueryEndpoint:
         if answer.truncated:
             headers += [(TRUNCATED_HEADER, "true"), (ROW_LIMIT_HEADER, str(limits.max_rows))]
         if keep is not None:
-            keep(Reply(headers, answer.body, len(answer.body) + len(environ.get("QUERY_STRING", ""))))
+            keep(Reply(tuple(headers), answer.body, len(answer.body) + len(environ.get("QUERY_STRING", ""))))
         start_response("200 OK", headers)
         return [answer.body]
 
