@@ -12,7 +12,7 @@ from rdflib.namespace import RDF, RDFS
 
 import ld_support
 from bolekg.dataset import read_graphs, union_graph
-from bolekg.quads import to_rdflib
+from bolekg.quads import dataset_quads, to_rdflib
 from bolekg.sparql import JSON, NQUADS, NTRIPLES, TRIG, TURTLE, SparqlSyntaxError
 from bolekg.store import EmbeddedStore, GraphStore, WriteRejected
 from bolekg.vocab import ONTOLOGY_GRAPH, REPORT_GRAPH
@@ -209,8 +209,7 @@ def test_on_disk_store_survives_a_restart(tmp_path, real_dataset: Dataset, real_
 
 
 def widget_graphs(label: bool) -> dict[str, list[ox.Triple]]:
-    return {WIDGETS: [ox.Triple(*(ox.NamedNode(str(t)) if isinstance(t, URIRef) else ox.Literal(t, language="en")
-                                  for t in triple)) for triple in widget_dataset(label).graph(URIRef(WIDGETS))]}
+    return {WIDGETS: [quad.triple for quad in dataset_quads(widget_dataset(label))]}
 
 
 def test_read_graphs_holds_what_load_dataset_holds(real_dataset: Dataset) -> None:

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
 from bolekg.paths import ONTOLOGY_FILE, TURTLE_DIR
-from bolekg.quads import to_rdflib
+from bolekg.quads import graphs_union_rdflib
 from bolekg.vocab import ONTOLOGY_GRAPH, REPORT_GRAPH, bind_prefixes
 
 #: Named graph IRI → its triples, as Oxigraph parsed them (:func:`read_graphs`).
@@ -93,7 +93,7 @@ def knowledge_graph(directory: Path = TURTLE_DIR) -> Graph:
     Equal to ``union_graph(load_dataset())``, but read with :func:`read_graphs` and converted once,
     without copying through a Dataset.
     """
-    graph = to_rdflib(dict.fromkeys(t for triples in read_graphs(directory).values() for t in triples))
+    graph = graphs_union_rdflib(read_graphs(directory))
     bind_prefixes(graph)
     return graph
 

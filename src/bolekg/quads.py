@@ -7,7 +7,7 @@ store run atomically (pyoxigraph and ``oxigraph serve`` do; so do Fuseki and Vir
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
@@ -65,6 +65,11 @@ def to_rdflib(triples: Iterable[ox.Triple], graph: Graph | None = None) -> Graph
     graph.addN((rdflib_term(t.subject), rdflib_term(t.predicate), rdflib_term(t.object), graph)
                for t in triples)
     return graph
+
+
+def graphs_union_rdflib(graphs: Mapping[str, Iterable[ox.Triple]]) -> Graph:
+    """The distinct triples of parsed graphs (named graph IRI → triples) as one rdflib Graph."""
+    return to_rdflib(dict.fromkeys(triple for triples in graphs.values() for triple in triples))
 
 
 def union_rdflib(store: ox.Store) -> Graph:

@@ -72,7 +72,7 @@ from bolekg.quads import (
     dataset_graphs,
     graph_sets,
     graph_term,
-    to_rdflib,
+    graphs_union_rdflib,
     union_rdflib,
 )
 from bolekg.sparql import SERIALISATION_PREFIXES, Format, QueryResult, SparqlSyntaxError, has_dataset_clause
@@ -199,9 +199,9 @@ class GraphStore(ABC):
         """:meth:`load` for graphs Oxigraph parsed (:func:`bolekg.dataset.read_graphs`): named graph
         IRI → triples. What ``bolekg serve`` starts with: no rdflib Dataset built only to be
         written out again, which took a quarter of the start-up outside SHACL."""
-        union = to_rdflib(dict.fromkeys(t for triples in graphs.values() for t in triples))
-        return self._load(union, {name: ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-                                  for name, triples in graphs.items() if triples})
+        as_ntriples = {name: ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+                       for name, triples in graphs.items() if triples}
+        return self._load(graphs_union_rdflib(graphs), as_ntriples)
 
     def _load(self, union: Graph, graphs: dict[GraphName, bytes]) -> Outcome:
         """Validate ``union`` and, if it conforms, replace each of ``graphs`` (N-Triples by name)."""
