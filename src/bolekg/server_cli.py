@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -77,25 +78,75 @@ def _worker_app(args: argparse.Namespace, app):  # type: ignore[no-untyped-def]
     return create_app({"STORE": _open(args)})
 
 
+def _prepare(store, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    """Load the data if the store needs it (or ``--reload``), else say what it already holds."""
+    from bolekg.store import EmbeddedStore
+
+    if args.reload or (isinstance(store, EmbeddedStore) and store.is_empty()):
+        return _load(store, args)
+    print(f"Serving {store.triple_count()} triples already in {_where(args)}")
+    return EXIT_OK
+
+
+def _prepare_apart(args: argparse.Namespace) -> int:
+    """:func:`_prepare` for an on-disk store, in a throwaway child process.
+
+    RocksDB starts its background threads (flushes, compactions) once per process, on the first
+    database opened. A process forked after that inherits the flag but not the threads, so in
+    Granian's worker, forked from this one, the first write that needed a flush waited forever and
+    took every query with it (issue 13). So this process never opens the database: the child does
+    the loading and counting, its threads die with it, and the server's worker opens the store as
+    the first database of its own life.
+    """
+    import threading
+
+    from bolekg.forked import run_forked
+    from bolekg.store import StoreError
+
+    def prepare() -> int:
+        try:
+            store = _open(args)
+        except (OSError, StoreError) as error:
+            print(f"bolekg serve: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        try:
+            return _prepare(store, args)
+        except StoreError as error:
+            print(f"bolekg serve: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        finally:
+            store.close()
+            sys.stdout.flush()
+            sys.stderr.flush()
+
+    return run_forked(prepare, threading.Lock())
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bolekg.serving import serve_wsgi
-    from bolekg.store import EmbeddedStore, StoreError
+    from bolekg.serving import check_bindable, serve_wsgi
+    from bolekg.store import StoreError
     from bolekg.web import create_app
 
-    store = _open(args)
-    try:
-        needs_load = args.reload or (isinstance(store, EmbeddedStore) and store.is_empty())
-        if needs_load:
-            status = _load(store, args)
+    check_bindable(args.host, args.port)  # a busy port is one line (OSError, exit 2), before any loading
+    app = None
+    if args.store:
+        status = _prepare_apart(args)
+        if status != EXIT_OK:
+            return status
+        writable = bool(os.environ.get("BOLEKG_WRITE_TOKEN"))
+    else:
+        store = _open(args)
+        try:
+            status = _prepare(store, args)
             if status != EXIT_OK:
+                store.close()
                 return status
-        else:
-            print(f"Serving {store.triple_count()} triples already in {_where(args)}")
-        app = create_app({"STORE": store})
-    except StoreError as error:
-        print(f"bolekg serve: {error}", file=sys.stderr)
-        store.close()
-        return EXIT_ERROR
+            app = create_app({"STORE": store})
+        except StoreError as error:
+            print(f"bolekg serve: {error}", file=sys.stderr)
+            store.close()
+            return EXIT_ERROR
+        writable = app.extensions["bolekg"].writable
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
     root = f"http://{shown}:{args.port}"
     print(f"BoleKG is running. Open {root}/\n"
@@ -103,17 +154,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
           f"  the report       {root}/id/report/bole-2021-h1\n"
           f"  dataset (VoID)   {root}/.well-known/void\n"
           f"  dumps            {root}/dumps/bolekg.ttl  {root}/dumps/observations.csv\n"
-          f"  writes           {'enabled (bearer token)' if app.extensions['bolekg'].writable else 'disabled'}\n"
+          f"  writes           {'enabled (bearer token)' if writable else 'disabled'}\n"
           "Press Ctrl+C to stop.", flush=True)
-    if args.store:
-        # RocksDB runs background threads, which a forked copy would lack: the server's worker
-        # opens the directory anew, once this process has let go of it.
-        store.close()
     try:
-        serve_wsgi(functools.partial(_worker_app, args, None if args.store else app),
-                   host=args.host, port=args.port, threads=args.threads)
+        # on disk, the server's worker opens the store (see _prepare_apart)
+        serve_wsgi(functools.partial(_worker_app, args, app), host=args.host, port=args.port,
+                   threads=args.threads)
     finally:
-        store.close()
+        if app is not None:
+            app.extensions["bolekg"].store.close()
     return EXIT_OK
 
 

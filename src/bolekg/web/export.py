@@ -8,6 +8,14 @@ A dump is written to a file in a private temporary directory and sent from there
 memory: at a million triples one dump is 170 MB, and five formats kept as ``bytes`` would have
 outgrown the store itself (bench/run.py measured the server at 1.7 GB after two dumps, 1.1 GB
 without them). Files of an older version are deleted when a newer one is built.
+
+Under ``bolekg serve`` that directory lies in the server's own temporary directory
+(:func:`bolekg.serving.scratch_directory`), which ``bolekg serve`` removes when it stops: Granian's
+worker, where the dumps are made, is killed or leaves without running exit hooks. An app without
+that server (tests) removes its directory when the app goes or the process exits.
+
+Every dump is sent as a download (``Content-Disposition: attachment``, RFC 6266) under a name that
+says what it is (``bolekg.ttl``, ``bolekg-observations.csv``), not the name of its cache file.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from typing import BinaryIO
 from flask import Blueprint, Response, render_template, request, send_file
 
 from bolekg.catalog import CSV_FILE, DUMP_FILES, void_graph
+from bolekg.serving import scratch_directory
 from bolekg.sparql import CSV, DOCUMENT_FORMATS, HTML, SERIALISATION_PREFIXES
 from bolekg.store import StoreError
 from bolekg.tidy import observations_csv
@@ -47,7 +56,7 @@ def _directory(current: State) -> Path:
     with current.cache_lock:
         directory = _DIRECTORIES.get(id(current))
         if directory is None:
-            directory = Path(tempfile.mkdtemp(prefix="bolekg-dumps-"))
+            directory = Path(tempfile.mkdtemp(prefix="bolekg-dumps-", dir=scratch_directory()))
             weakref.finalize(current, _forget, id(current), directory)
             _DIRECTORIES[id(current)] = directory
         return directory
@@ -97,9 +106,17 @@ def _write(path: Path, build: Callable[[BinaryIO], object]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _file_response(path: Path, etag: str, content_type: str) -> Response:
-    response = send_file(path, mimetype=content_type.split(";")[0], conditional=False, etag=False,
-                         max_age=None)
+def _download_name(name: str) -> str:
+    """The name a dump is saved under: its URL's, prefixed with ``bolekg-`` where that does not say it."""
+    return name if name.startswith("bolekg") else f"bolekg-{name}"
+
+
+def _file_response(path: Path, etag: str, content_type: str, name: str) -> Response:
+    # Werkzeug writes the Content-Disposition (RFC 6266: quoting, and filename* for names that are
+    # not ASCII) from as_attachment and download_name; without download_name it would name the
+    # cache file, and say "inline"
+    response = send_file(path, mimetype=content_type.split(";")[0], as_attachment=True,
+                         download_name=_download_name(name), conditional=False, etag=False, max_age=None)
     response.headers["Content-Type"] = content_type
     response.set_etag(etag)
     response.last_modified = state().store.version().last_modified
@@ -112,14 +129,14 @@ def dump(name: str) -> Response:
     try:
         if name == CSV_FILE:
             path, etag = _cached(name, lambda out: out.write(observations_csv(current.store)))
-            return _file_response(path, etag, CSV.content_type)
+            return _file_response(path, etag, CSV.content_type, name)
         fmt = DUMP_FILES.get(name)
         if fmt is None:
             return text_error(404, f"No dump called {name!r}; there are: {', '.join([*DUMP_FILES, CSV_FILE])}")
         path, etag = _cached(name, lambda out: current.store.dump(fmt, out))
     except StoreError as error:
         return store_failure(error)
-    return _file_response(path, etag, fmt.content_type)
+    return _file_response(path, etag, fmt.content_type, name)
 
 
 @bp.route("/.well-known/void")
