@@ -53,7 +53,7 @@ def site(real_dataset: Dataset) -> Iterator[Site]:
             f"<{iri}> <http://www.w3.org/2000/01/rdf-schema#label> {literal(HOSTILE, 'en')}, "
             f"{literal('恶意' + HOSTILE, 'zh')} ; <http://www.w3.org/2000/01/rdf-schema#comment> "
             f"{literal(HOSTILE, 'en')} ." for iri in targets)
-        update = f"INSERT DATA {{ GRAPH <{REPORT_GRAPH}> {{ {triples} }} }}"
+        update = f"INSERT DATA {{ GRAPH <{REPORT_GRAPH}-hostile> {{ {triples} }} }}"
         reply = fetch(f"{running.root}/sparql", "POST", {"Content-Type": "application/sparql-update", **AUTH},
                       update.encode("utf-8"))
         assert reply.status == 204, reply.text

@@ -137,18 +137,19 @@ def test_valid_update_is_applied(store: GraphStore) -> None:
 
 
 def test_invalid_update_changes_nothing(store: GraphStore) -> None:
+    store.update(f'INSERT DATA {{ GRAPH <{WIDGETS}> {{ <{EX}w2> a <{EX}Widget> ; '
+                 f'<http://www.w3.org/2000/01/rdf-schema#label> "two" }} }}')
     before = store.dump(NQUADS)
     version = store.version()
-    # deletes a report triple and adds an unlabelled widget: the widget breaks the shapes, so
-    # neither half may happen
-    report = "https://w3id.org/bolekg/id/report/bole-2021-h1"
-    update = (f"DELETE {{ GRAPH ?g {{ <{report}> ?p ?o }} }} WHERE {{ GRAPH ?g {{ <{report}> ?p ?o }} }} ;\n"
+    # deletes widget 2 (allowed on its own) and adds an unlabelled widget: the widget breaks the
+    # shapes, so neither half may happen
+    update = (f"DELETE WHERE {{ GRAPH <{WIDGETS}> {{ <{EX}w2> ?p ?o }} }} ;\n"
               f"INSERT DATA {{ GRAPH <{WIDGETS}> {{ <{EX}w3> a <{EX}Widget> }} }}")
     with pytest.raises(WriteRejected):
         store.update(update)
     assert _same_dataset(before, store.dump(NQUADS))
     assert store.version().etag == version.etag
-    assert bool(store.query(f"ASK {{ <{report}> ?p ?o }}").value)
+    assert bool(store.query(f"ASK {{ <{EX}w2> a <{EX}Widget> }}").value)
 
 
 def test_update_syntax_error(store: GraphStore) -> None:

@@ -7,7 +7,7 @@ private copy, and stays one. At a million triples, one N-Triples dump left the H
 run here in a fork instead: it writes its file or hands back its (small, picklable) result, exits,
 and the kernel frees everything it copied.
 
-The fork happens under the store's write lock, as the query workers' do (:mod:`bolekg.isolation`):
+The fork happens under the store's commit lock, as the query workers' do (:mod:`bolekg.isolation`):
 no write is half-done in the child's copy. The child keeps only its end of the result pipe and
 the standard streams, dies with its parent, and leaves through ``os._exit`` (no parent finaliser
 runs in it).

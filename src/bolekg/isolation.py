@@ -10,7 +10,7 @@ Two ways to start a worker (both give a process that answers :class:`Job` messag
 
 * :func:`fork_launcher` — for the in-memory store: ``os.fork`` after the data is loaded, so every
   worker shares the parent's pages copy-on-write and starts in a millisecond. Forks happen on one
-  long-lived manager thread while the store's write lock is held, so no write is half-done in the
+  long-lived manager thread while the store's commit lock is held, so no write is half-done in the
   copy; the child closes every inherited descriptor but its own socket, disables the garbage
   collector (no finaliser of a parent object may run in it) and leaves through ``os._exit``.
 * :func:`exec_launcher` — for the on-disk store: a fresh interpreter (``python -m bolekg.isolation``)

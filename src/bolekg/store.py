@@ -4,7 +4,8 @@ Reads go straight to the backend. Every write — a load, a SPARQL Update, a Gra
 PUT/POST/DELETE — follows the same path so that the shapes gate all of them the same way:
 
 1. copy the whole dataset into a private in-memory pyoxigraph store,
-2. apply the change to the copy,
+2. apply the change to the copy, and refuse it (:class:`WriteForbidden`) if it touched one of the
+   report's own graphs, which are read-only to writes (:mod:`bolekg.write_policy`; a load replaces them),
 3. validate the copy's union (ontology + data, one rdflib ``Graph``) with the SHACL shapes,
 4. only if it conforms, send the difference to the backend as one SPARQL Update request, which
    both backends apply atomically (SPARQL 1.1 Update §2.2).
@@ -77,6 +78,8 @@ from bolekg.quads import (
 )
 from bolekg.sparql import SERIALISATION_PREFIXES, Format, QueryResult, SparqlSyntaxError, has_dataset_clause
 from bolekg.validate import Outcome, format_text
+from bolekg.write_policy import REPORT_GRAPHS, check_write
+from bolekg.write_policy import WriteForbidden as WriteForbidden  # re-exported for the web layer
 
 Validator = Callable[[Graph], Outcome]
 T = TypeVar("T")
@@ -115,9 +118,18 @@ class GraphStore(ABC):
     #: data goes through this object (:class:`EmbeddedStore`), so that a new version is never missed.
     answers: AnswerCache | None = None
 
+    #: Graphs that :meth:`update` and the Graph Store methods may not change (:mod:`bolekg.write_policy`);
+    #: :meth:`load` (the operator's command) replaces them.
+    read_only_graphs: frozenset[str] = REPORT_GRAPHS
+
     def __init__(self, validator: Validator | None = None):
         self.validator: Validator = validator or default_validator
+        #: One write at a time, from the snapshot through validation to the commit (seconds).
         self._lock = threading.RLock()
+        #: Held only while the backend changes (milliseconds): what a fork or a checkpoint of the store
+        #: waits for, so that new query workers start while a write is still being validated; a worker
+        #: started then sees the data before that write and is retired when it commits.
+        self._commit_lock = threading.RLock()
         self._touch()
 
     # --- reads ----------------------------------------------------------------------------------
@@ -208,7 +220,7 @@ class GraphStore(ABC):
         outcome = self.validator(union)
         if not outcome.conforms:
             raise WriteRejected(outcome)
-        with self._lock:
+        with self._lock, self._commit_lock:
             self._replace_graphs(graphs)
             self._touch()
             self._changed()
@@ -280,15 +292,18 @@ class GraphStore(ABC):
             scratch = self.snapshot()
             before = graph_sets(scratch)
             result = change(scratch)
-            request = change_update(before, graph_sets(scratch))
+            after = graph_sets(scratch)
+            check_write(before, after, self.read_only_graphs)
+            request = change_update(before, after)
             if not request:
                 return result
             outcome = self.validator(union_rdflib(scratch))
             if not outcome.conforms:
                 raise WriteRejected(outcome)
-            self._commit(request)
-            self._touch()
-            self._changed()
+            with self._commit_lock:
+                self._commit(request)
+                self._touch()
+                self._changed()
             return result
 
     @abstractmethod
@@ -386,7 +401,7 @@ class EmbeddedStore(GraphStore):
                 if self._store is None:
                     raise StoreError("the store is closed")
                 if self._directory is None:
-                    launch = fork_launcher(lambda: self.store, self._lock, self.memory_mb)
+                    launch = fork_launcher(lambda: self.store, self._commit_lock, self.memory_mb)
                     self._pool = Pool(launch, self.workers,
                                       private_limit_mb=env_int("BOLEKG_WORKERS_PRIVATE_MB", DEFAULT_PRIVATE_MB))
                 else:
@@ -398,7 +413,7 @@ class EmbeddedStore(GraphStore):
         """A read-only copy of the on-disk store for the workers of ``generation`` (RocksDB checkpoint:
         hard links, so it costs next to nothing and no writer ever touches it)."""
         assert self._directory is not None
-        with self._lock:
+        with self._commit_lock:
             path = self._checkpoints.get(generation)
             if path is None:
                 path = self._directory.reader_path()
@@ -412,7 +427,7 @@ class EmbeddedStore(GraphStore):
         if pool is None:
             return
         in_use = pool.tags()
-        with self._lock:
+        with self._commit_lock:
             for generation, path in list(self._checkpoints.items()):
                 if generation < pool.generation and str(path) not in in_use:
                     shutil.rmtree(path, ignore_errors=True)
@@ -439,7 +454,7 @@ class EmbeddedStore(GraphStore):
         used across a fork)."""
         if self._directory is not None or self.workers == 0:
             return super().apart(task)
-        return run_forked(task, self._lock)
+        return run_forked(task, self._commit_lock)
 
     def graph_triples(self, name: GraphName) -> list[ox.Triple] | None:
         target = graph_term(name)

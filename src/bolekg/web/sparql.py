@@ -34,7 +34,7 @@ from bolekg.sparql import (
     check_update,
     has_dataset_clause,
 )
-from bolekg.store import StoreError, WriteRejected
+from bolekg.store import StoreError, WriteForbidden, WriteRejected
 from bolekg.web.http import (
     choose,
     mark_truncated,
@@ -222,6 +222,8 @@ def run_update(operation: Operation) -> Response:
         return text_error(413, str(error))
     except (SparqlSyntaxError, PolicyViolation) as error:
         return text_error(400, str(error))
+    except WriteForbidden as error:
+        return text_error(403, str(error))
     except WriteRejected as error:
         return rejected(error)
     except StoreError as error:

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, request
 
 from bolekg.quads import GraphName
 from bolekg.sparql import DOCUMENT_FORMATS, SERIALISATION_PREFIXES
-from bolekg.store import StoreError, WriteRejected
+from bolekg.store import StoreError, WriteForbidden, WriteRejected
 from bolekg.web.http import (
     choose,
     conditional,
@@ -107,6 +107,8 @@ def write() -> Response:
             created = current.store.put_graph(target.name, triples)
         else:
             created = current.store.post_graph(target.name, triples)
+    except WriteForbidden as error:
+        return text_error(403, str(error))
     except WriteRejected as error:
         return rejected(error)
     except StoreError as error:
