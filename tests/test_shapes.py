@@ -164,6 +164,47 @@ CASES: list[tuple[str, str, str, str]] = [
      "give bk:normalisedValue"),
     ("normalised-wrong", put("ex:obs-money", "bk:normalisedValue", "100000.0"), "Normalised-value",
      "is not 100"),
+    # Escape routes (shapes/typing.ttl): a node that loses its class, or half of its triples, is still
+    # checked, because the properties it keeps imply its class. (Removing an observation's evidence is
+    # "no-evidence" above; changing a quote's begin offset alone is "quote-wrong-offsets".)
+    ("escape-observation-untyped", drop("ex:obs-rate", "a"), "ObservationByProperty", "not a bk:Observation"),
+    ("escape-observation-untyped-no-unit", drop("ex:obs-rate", "a") + " ; "
+     + drop("ex:obs-rate", "sdmx-attribute:unitMeasure"), "ObservationByProperty", "not a bk:Observation"),
+    ("escape-half-observation", "DELETE WHERE { ex:obs-rate a ?class ; bk:evidence ?quote }",
+     "ObservationByProperty", "not a bk:Observation"),
+    ("escape-all-evidenced-observations", "DELETE WHERE { ?o a bk:Observation ; bk:evidence ?q }",
+     "ObservationByProperty", "not a bk:Observation"),
+    ("escape-quote-shifted", put("ex:q-rank", "nif:beginIndex", '"53"^^xsd:nonNegativeInteger') + " ; "
+     + put("ex:q-rank", "nif:endIndex", '"57"^^xsd:nonNegativeInteger'), "Quote-verbatim",
+     "is not the source text"),
+    ("escape-quote-untyped", drop("ex:q-rank", "a"), "QuoteByProperty", "not a bk:Quote"),
+    ("escape-quote-untyped-shifted", drop("ex:q-rank", "a") + " ; "
+     + put("ex:q-rank", "nif:beginIndex", '"53"^^xsd:nonNegativeInteger') + " ; "
+     + put("ex:q-rank", "nif:endIndex", '"57"^^xsd:nonNegativeInteger'), "QuoteByProperty", "not a bk:Quote"),
+    ("escape-sentence-untyped", drop("ex:sentence-2", "a"), "SentenceByProperty", "not a nif:Sentence"),
+    ("escape-text-untyped", drop("ex:context", "a"), "ReportTextByProperty", "not a bk:ReportText"),
+    ("escape-report-untyped", drop("ex:report", "a"), "ReportByProperty", "not a bk:Report"),
+    ("escape-dataset-untyped", drop("ex:dataset", "a"), "DataSet", "not a qb:DataSet"),
+    ("escape-dataset-no-structure", drop("ex:dataset", "qb:structure"), "DataSet-structure",
+     "exactly one qb:structure"),
+    ("escape-dsd-untyped", "DELETE DATA { bk:dsd a qb:DataStructureDefinition }", "DataSet-structure",
+     "qb:DataStructureDefinition"),
+    ("escape-theme-untyped", drop("ex:theme", "a"), "Typed", "has no rdf:type"),
+    ("evidence-on-indicator", add("ex:indicator bk:evidence ex:q-name"), "EvidenceBearer", "has bk:evidence"),
+    ("escape-project-untyped", drop("ex:project", "a"), "InitiativeByProperty", "not a bk:Initiative"),
+    ("escape-item-untyped", drop("ex:item", "a"), "ItemByProperty", "not a bk:Item"),
+    ("escape-milestone-untyped", drop("ex:milestone", "a"), "MilestoneByProperty", "not a bk:Milestone"),
+    ("escape-stated-untyped", drop("ex:stated", "a"), "ResponsibilityByProperty", "not a bk:Responsibility"),
+    ("escape-attributed-untyped", drop("ex:attributed", "a"), "AttributedByProperty",
+     "not a bk:AttributedResponsibility"),
+    ("escape-bureau-untyped", drop("ex:bureau", "a"), "OrganisationByProperty", "not an org:Organization"),
+    ("escape-city-untyped", drop("ex:city", "a"), "PlaceByProperty", "not a bk:Place"),
+    ("escape-road-untyped", drop("ex:road", "a"), "LinearFeatureByProperty", "not a bk:LinearFeature"),
+    ("escape-prefecture-untyped", drop("ex:prefecture", "a"), "DivisionByProperty",
+     "not a bk:AdministrativeDivision"),
+    ("escape-chainage-untyped", drop("ex:chainage", "a"), "ChainageByProperty", "not a bk:Chainage"),
+    ("escape-period-untyped", drop("ex:period", "a"), "PeriodByProperty", "not a bk:ReportingPeriod"),
+    ("escape-instant-untyped", drop("ex:start", "a"), "InstantByProperty", "not a time:Instant"),
 ]
 
 
