@@ -210,3 +210,22 @@ def test_writers_own_graphs_can_be_created_replaced_and_dropped(server: Server) 
     assert count_in(server.root, graph) == 1
     assert update(server.root, f"DROP GRAPH <{graph}>").status == 204
     assert count_in(server.root, graph) == 0
+
+
+#: Writes to a graph of the writer's own that would still break the shapes with the report (422).
+OWN_GRAPH_ESCAPES: dict[str, str] = {
+    # a node carrying an observation's properties without being one escaped every shape before
+    "untyped-observation": f"INSERT DATA {{ GRAPH {MINE} {{ <https://example.org/o1> qb:measureType bk:actual ; "
+                           "bk:actual 5 } }",
+    "second-value-for-a-report-observation": f"INSERT DATA {{ GRAPH {MINE} {{ {OBS} bk:actual 501 }} }}",
+    "quote-without-its-text": f'INSERT DATA {{ GRAPH {MINE} {{ <https://example.org/q1> nif:anchorOf "x" }} }}',
+}
+
+
+@pytest.mark.parametrize("route", sorted(OWN_GRAPH_ESCAPES))
+def test_own_graphs_still_answer_to_the_shapes(server: Server, route: str) -> None:
+    before = dump_digest(server.root)
+    reply = update(server.root, PREFIXES + OWN_GRAPH_ESCAPES[route])
+    assert reply.status == 422, reply.text
+    assert "nothing was changed" in reply.text
+    assert dump_digest(server.root) == before
