@@ -75,6 +75,22 @@ CASES: list[tuple[str, dict[str, Any], bool]] = [
     ("too-long", {"query_string": {"query": SELECT + " #" + "x" * 3000}, "headers": {"Accept": JSON}}, False),
     ("other-media-type", {"method": "POST", "data": SELECT.encode(), "content_type": "text/plain"}, False),
     ("head", {"method": "HEAD", "query_string": {"query": SELECT}, "headers": {"Accept": JSON}}, False),
+    # text is read from the bytes sent, the same way on both paths: UTF-8 sent raw is text, bytes that
+    # are not UTF-8 are refused (the view words it), and so is a long form field
+    ("raw-utf8-in-url", {"query_string": 'query=SELECT ("博乐 é" AS ?x) {}', "headers": {"Accept": CSV}}, True),
+    ("utf8-body", {"method": "POST", "data": 'SELECT ("博乐" AS ?x) {}'.encode(),
+                   "content_type": "application/sparql-query", "headers": {"Accept": CSV}}, True),
+    ("not-utf8-query", {"query_string": "query=SELECT%20(%22%FF%22%20AS%20?x)%20%7B%7D", "headers": {"Accept": CSV}},
+     False),
+    ("not-utf8-graph", {"query_string": f"query=ASK%7B%7D&default-graph-uri={GRAPH}%C0", "headers": {"Accept": CSV}},
+     False),
+    ("not-utf8-form", {"method": "POST", "data": b"query=SELECT%20(%22%FF%22%20AS%20?x)%20%7B%7D", "content_type": FORM,
+                       "headers": {"Accept": CSV}}, False),
+    ("not-utf8-body", {"method": "POST", "data": b'SELECT ("\xff" AS ?x) {}',
+                       "content_type": "application/sparql-query", "headers": {"Accept": CSV}}, False),
+    ("other-parameter-not-utf8", {"query_string": "query=ASK%7B%7D&x=%FF", "headers": {"Accept": JSON}}, True),
+    ("long-form-field", {"method": "POST", "data": b"query=ASK%7B%7D&x=" + b"y" * 500_001, "content_type": FORM,
+                         "headers": {"Accept": JSON}}, False),
 ]
 
 
@@ -134,6 +150,11 @@ def test_the_cases_cover_answers_and_errors(app: Flask) -> None:
     assert {statuses[n].status_code for n in ("graph-not-acceptable", "results-not-acceptable")} == {406}
     assert statuses["html-page"].mimetype == "text/html"
     assert statuses["update-by-post"].status_code == 400  # writes are off on this app
+    assert statuses["head"].status_code == 200 and statuses["head"].get_data() == b""
+    assert statuses["raw-utf8-in-url"].get_data() == "x\r\n博乐 é\r\n".encode()
+    assert {statuses[n].status_code for n in ("not-utf8-query", "not-utf8-graph", "not-utf8-form",
+                                              "not-utf8-body")} == {400}
+    assert statuses["long-form-field"].status_code == 413
 
 
 # --- replies kept for repeated GETs ------------------------------------------------------------------

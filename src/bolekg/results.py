@@ -176,6 +176,17 @@ def render(value: Any, media_type: str, max_rows: int | None,
     return ox.serialize([q.triple for q in triples], format=rdf) or b"", truncated
 
 
+def first_lines(data: bytes, count: int) -> bytes:
+    """The first ``count`` lines of ``data`` (all of it when it has no more), without reading the rest:
+    the first rows of a TSV or N-Triples body, one solution or triple a line."""
+    end = -1
+    for _ in range(count):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            return data
+    return data[: end + 1]
+
+
 def _results_format(media_type: str) -> ox.QueryResultsFormat:
     fmt = ox.QueryResultsFormat.from_media_type(media_type)
     if fmt is None:

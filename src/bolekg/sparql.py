@@ -59,13 +59,16 @@ class Limits:
     * ``max_query_bytes`` — ``BOLEKG_MAX_QUERY_BYTES`` (default 100 000): a longer query or update is
       refused with 413;
     * ``max_body_bytes`` — ``BOLEKG_MAX_BODY_BYTES`` (default 32 MiB): any longer request body (a Graph
-      Store upload) is refused with 413 before it is read.
+      Store upload) is refused with 413 before it is read;
+    * ``html_max_rows`` — ``BOLEKG_HTML_MAX_ROWS`` (default 1 000): the HTML results page shows at most
+      this many rows (or triples), says how many there were and links to the whole answer.
     """
 
     timeout: float = 10.0
     max_rows: int = 10_000
     max_query_bytes: int = 100_000
     max_body_bytes: int = 32 * 1024 * 1024
+    html_max_rows: int = 1_000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
@@ -76,6 +79,7 @@ class Limits:
             max_rows=int(_positive(env, "BOLEKG_MAX_ROWS", defaults.max_rows, int)),
             max_query_bytes=int(_positive(env, "BOLEKG_MAX_QUERY_BYTES", defaults.max_query_bytes, int)),
             max_body_bytes=int(_positive(env, "BOLEKG_MAX_BODY_BYTES", defaults.max_body_bytes, int)),
+            html_max_rows=int(_positive(env, "BOLEKG_HTML_MAX_ROWS", defaults.html_max_rows, int)),
         )
 
 

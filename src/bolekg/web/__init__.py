@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 from bolekg.paths import WEB_DIR
 from bolekg.vocab import BASE
@@ -26,9 +26,12 @@ def _cors(response: Response) -> Response:
 
     Preflights allow Content-Type and Accept but not Authorization, so a browser page on another
     origin cannot send the write token.
+
+    Whether a POST is an update is what the view read (``g.sparql_kind``), or else what the URL and the
+    media type say: the body is never read here (a hook that read a body over the limit made the 413 a 500).
     """
-    is_query_post = request.method == "POST" and request.path == "/sparql" and not request.values.get("update") \
-        and request.mimetype != "application/sparql-update"
+    is_query_post = request.method == "POST" and request.path == "/sparql" and "update" not in request.args \
+        and request.mimetype != "application/sparql-update" and g.get("sparql_kind") != "update"
     if request.method in READ_METHODS or is_query_post:
         from bolekg.web.http import CORS_READ_HEADERS
 

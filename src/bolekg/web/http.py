@@ -7,13 +7,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import io
 import logging
 import re
 import uuid
 from collections.abc import Sequence
+from typing import cast
 
-from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bolekg.errors import StoreError, Unavailable
 from bolekg.sparql import TURTLE, Format, UnknownFormat, negotiate
@@ -114,35 +116,92 @@ def _unexpected(error: Exception) -> Response | HTTPException:
     return text_error(500, f"Internal error (reference {reference}); it has been logged.")
 
 
-class _Utf8Gate:
-    """WSGI middleware: a request whose query string is raw bytes that are not UTF-8 gets a 400 here.
+def _too_large(error: RequestEntityTooLarge) -> Response:
+    """413 (RFC 9110 §15.5.14) raised while a view read the body: a body sent without its length
+    (chunked) that grew past the limit, or a multipart part past Werkzeug's form limit. Plain text with
+    the limits, like every other refusal (Werkzeug's own page names neither)."""
+    return text_error(413, f"The request is larger than this server accepts: a body of at most "
+                           f"{current_app.config['MAX_CONTENT_LENGTH']} bytes (BOLEKG_MAX_BODY_BYTES), "
+                           f"a form field of at most {request.max_form_memory_size} bytes.")
+
+
+def _plain(start_response, status: str, message: str) -> list[bytes]:  # type: ignore[no-untyped-def]
+    body = message.encode("utf-8") + b"\n"
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+                            *COMMON_HEADERS.items()])
+    return [body]
+
+
+class _RequestGate:
+    """WSGI middleware, before any route: a request whose query string is raw bytes that are not UTF-8
+    gets a 400, and one whose body is longer than ``max_body`` bytes a 413 (RFC 9110 §15.5.14), on every
+    route, whatever the method and media type, before the body is read.
 
     URLs are UTF-8 (RFC 3986 §2.5, and a query string is percent-encoded UTF-8 by the URL standard);
     Werkzeug decodes ``QUERY_STRING`` strictly when a view first reads ``request.args``, so such bytes
     would otherwise surface as an exception in whatever code touched the parameters first.
-    (Percent-encoded bytes that are not UTF-8 are fine: Werkzeug decodes them with replacement.)
+    (Percent-encoded bytes that are not UTF-8 pass here; ``/sparql`` refuses them in the parameters it
+    reads, :func:`bolekg.web.sparql.form_fields`.) The size is checked here rather than left to Werkzeug,
+    which raises it from whatever first reads the body (once from an ``after_request`` hook, which made
+    it a 500). A chunked body (RFC 9112 §7.1: no ``Content-Length``) is read here, up to the limit, and
+    handed on with its length: Werkzeug reads such a stream only up to the limit and returns what it
+    read without a word (under Granian a query cut short was a 400 for a syntax error, an upload would
+    have been cut).
     """
 
-    def __init__(self, app):  # type: ignore[no-untyped-def]
+    def __init__(self, app, max_body: int | None):  # type: ignore[no-untyped-def]
         self.app = app
+        self.max_body = max_body
 
     def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
         try:
             environ.get("QUERY_STRING", "").encode("latin-1").decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
-            body = b"The query string is not UTF-8; percent-encode it (RFC 3986).\n"
-            start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
-                                               ("Content-Length", str(len(body))),
-                                               *COMMON_HEADERS.items()])
-            return [body]
+            return _plain(start_response, "400 Bad Request",
+                          "The query string is not UTF-8; percent-encode it (RFC 3986).")
+        length = environ.get("CONTENT_LENGTH")
+        if self.max_body is None:
+            pass
+        elif length:
+            try:
+                size = int(length)
+            except ValueError:
+                size = 0  # not a length: the server or Werkzeug deal with it
+            if size > self.max_body:
+                return _plain(start_response, "413 Content Too Large",
+                              f"The request body is {size} bytes; this server accepts at most {self.max_body} "
+                              "(BOLEKG_MAX_BODY_BYTES).")
+        elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            body = _read_at_most(environ["wsgi.input"], self.max_body + 1)
+            if len(body) > self.max_body:
+                return _plain(start_response, "413 Content Too Large",
+                              f"The request body is longer than this server accepts: at most {self.max_body} "
+                              "bytes (BOLEKG_MAX_BODY_BYTES).")
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
         return self.app(environ, start_response)
 
 
+def _read_at_most(stream, limit: int) -> bytes:  # type: ignore[no-untyped-def]
+    """Up to ``limit`` bytes of ``stream``, fewer if it ends first."""
+    parts: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = stream.read(min(limit - size, 1 << 20))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)
+
+
 def install(app: Flask) -> None:
-    """Security headers on every response, the error handlers above, and the UTF-8 gate."""
+    """Security headers on every response, the error handlers above, and the request gate (UTF-8 query
+    strings, the body limit ``MAX_CONTENT_LENGTH``)."""
     app.after_request(_secure)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(Exception, _unexpected)
-    app.wsgi_app = _Utf8Gate(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = _RequestGate(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]
 
 
 def write_refusal(state: State) -> Response | None:
@@ -186,9 +245,15 @@ def negotiated(offers: tuple[Format, ...], accept: str | None, requested: str | 
         return str(error)
 
 
-def choose(offers: Sequence[Format]) -> Format | Response:
-    """The format for this request (``format=`` or Accept), or the 400/406 response to send."""
-    fmt = negotiated(tuple(offers), request.headers.get("Accept"), request.values.get("format"))
+#: ``choose``'s default: read ``format=`` from the request's parameters.
+_FROM_REQUEST = object()
+
+
+def choose(offers: Sequence[Format], requested: str | object | None = _FROM_REQUEST) -> Format | Response:
+    """The format for this request (``format=`` — ``requested`` when the caller has read it — or
+    Accept), or the 400/406 response to send."""
+    wanted = request.values.get("format") if requested is _FROM_REQUEST else cast("str | None", requested)
+    fmt = negotiated(tuple(offers), request.headers.get("Accept"), wanted)
     if isinstance(fmt, str):
         return text_error(400, fmt)
     if fmt is None:

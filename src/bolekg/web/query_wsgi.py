@@ -8,11 +8,13 @@ header bookkeeping — cost more than the query itself: about 0.45 ms against 0.
 * ``GET /sparql?query=…``, ``POST`` form-encoded with ``query=``, ``POST application/sparql-query``;
 * whose negotiated format (``format=`` or Accept) is a results or RDF format, not an HTML page.
 
-It uses the same pieces as the Flask view (:mod:`bolekg.web.sparql`): the operation, the policy
-checks, the memoised negotiation, the job for the query workers and the same headers. Everything
-else — the HTML results page, the service description, updates, HEAD, any request that breaks
-the protocol or the policy (whose error the view words) — is passed to Flask untouched, before any
-query has run. A POST body read here is handed on intact.
+It uses the same pieces as the Flask view (:mod:`bolekg.web.sparql`): the parameters read from the
+raw bytes (:func:`~bolekg.web.sparql.form_fields`: text that is not UTF-8, a form field too long), the
+operation, the policy checks, the memoised negotiation, the job for the query workers and the same
+headers. Everything else — the HTML results page, the service description, updates, HEAD (which the
+view answers as GET), a body over the limit (the request gate's 413), any request that breaks the
+protocol or the policy (whose error the view words) — is passed to Flask untouched, before any query
+has run. A POST body read here is handed on intact.
 
 A GET asked again on the same data gets the reply it got before, headers and body, looked up by its
 query string and Accept header — all of the request its reply depends on (the reply varies on
@@ -27,7 +29,6 @@ every change of its data), with the same version rule: a write empties both.
 from __future__ import annotations
 
 import io
-import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -113,32 +114,35 @@ class QueryEndpoint:
         """The query text, the parameters that carry its dataset, and ``format=``, read where §2.1
         places them (the URL for GET and ``application/sparql-query``, the body for a form); or
         ``None`` to let Flask answer: not a plain query, or an error its view words."""
-        query_string = environ.get("QUERY_STRING", "")
+        from bolekg.web.sparql import ProtocolError, body_text, form_fields, requested_format
+
         try:
-            query_string.encode("latin-1").decode("utf-8")
+            raw = environ.get("QUERY_STRING", "").encode("latin-1")
+            raw.decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
-            return None  # the UTF-8 gate answers
-        args = urllib.parse.parse_qs(query_string, keep_blank_values=True, errors="replace")
-        requested = (args.get("format") or [None])[0]
-        if environ["REQUEST_METHOD"] == "GET":
-            operation, texts = args, args.get("query", [])
-        else:
-            mimetype = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
-            if mimetype not in (FORM, QUERY_MEDIA):
-                return None
-            body = self._body(environ)
-            if body is None:
-                return None
-            if mimetype == QUERY_MEDIA:
-                operation, texts = args, [body.decode("utf-8", "replace")]
+            return None  # the request gate answers
+        body: dict[str, list[str]] = {}
+        try:
+            args = form_fields(raw, "in the URL")
+            if environ["REQUEST_METHOD"] == "GET":
+                operation, texts = args, args.get("query", [])
             else:
-                operation = urllib.parse.parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True,
-                                                  errors="replace")
-                texts = operation.get("query", [])
-                requested = requested or (operation.get("format") or [None])[0]
+                mimetype = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
+                if mimetype not in (FORM, QUERY_MEDIA):
+                    return None
+                data = self._body(environ)
+                if data is None:
+                    return None
+                if mimetype == QUERY_MEDIA:
+                    operation, texts = args, [body_text(data)]
+                else:
+                    operation = body = form_fields(data, "in the body")
+                    texts = operation.get("query", [])
+        except ProtocolError:
+            return None  # the view words it
         if len(texts) != 1 or "update" in operation:
             return None
-        return texts[0], operation, requested
+        return texts[0], operation, requested_format(args, body)
 
     def _body(self, environ: dict[str, Any]) -> bytes | None:
         """Read the POST body and put it back for Flask; ``None`` when its size is missing or over the limit."""
