@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from bolekg.recovery_cli import register_recovery
 from bolekg.server_cli import register_linked_data
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
@@ -106,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 EXTRA_COMMANDS.append(register_audit)
 EXTRA_COMMANDS.append(register_linked_data)  # load, serve, export
+EXTRA_COMMANDS.append(register_recovery)  # store check, backup, restore
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,6 +27,7 @@ timeout. The on-disk store keeps every load crash-safe by switching whole genera
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import shutil
@@ -65,7 +66,7 @@ from bolekg.isolation import (
     fork_launcher,
 )
 from bolekg.memory import release_freed_memory
-from bolekg.ondisk import StoreDirectory
+from bolekg.ondisk import StoreDirectory, open_database, record_digests, update_digests
 from bolekg.quads import (
     GraphName,
     change_update,
@@ -345,15 +346,21 @@ class EmbeddedStore(GraphStore):
         self.path = Path(path) if path is not None else None
         self._directory: StoreDirectory | None = None
         if self.path is not None:
+            # refuse rather than repair (bolekg.ondisk): a bad pointer or damaged files raise
+            # StoreRefused, an OSError, before anything is opened for writing or deleted
             self._directory = StoreDirectory(self.path)
             try:
-                self._store: ox.Store | None = ox.Store(str(self._directory.live()))
-            except OSError:
+                live = self._directory.live()
+                self._directory.verify(live)
+                self._store: ox.Store | None = open_database(live)
+            except BaseException:
                 self._directory.release()
                 raise
-            self._directory.collect()
+            self._live: Path | None = live
+            self._directory.collect(live)  # older generations go only once the live one is open
         else:
             self._store = ox.Store()
+            self._live = None
         self._pool: Pool | None = None
         self._pool_lock = threading.Lock()
         self._checkpoints: dict[int, Path] = {}
@@ -481,22 +488,34 @@ class EmbeddedStore(GraphStore):
         # compact what the bulk load left in many small files: at 10M triples a join read the
         # uncompacted store 2× slower than `oxigraph load`'s output (5.3 s against 2.5 s, bench/)
         fresh.optimize()
+        fresh.flush()
+        del fresh
+        gc.collect()  # closed, so that no file changes while its digests are taken
+        record_digests(staged)
+        fresh = open_database(staged)  # opens: the new generation is sound before it goes live
         self._directory.publish(staged)
+        self._live = staged
         old, self._store = self._store, fresh
         del old
         gc.collect()  # the old generation's database closes with its last reference
-        self._directory.collect_generations()
+        self._directory.collect_generations(staged)
 
     def close(self) -> None:
         with self._pool_lock:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.close()
+        live = self._live if self._store is not None else None
         if self._store is not None:
             self._store.flush()
         self._store = None
         gc.collect()  # RocksDB's lock goes with the last reference
         if self._directory is not None:
+            if live is not None:
+                # record the .sst files RocksDB wrote meanwhile, so the next opening checks them by
+                # digest instead of reading them (skipped if the database is somehow still open)
+                with contextlib.suppress(OSError):
+                    update_digests(live)
             shutil.rmtree(self._directory.readers, ignore_errors=True)
             self._directory.release()
             self._directory = None
