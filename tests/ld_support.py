@@ -226,3 +226,20 @@ def serving(kind: str, oxigraph_root: str | None, dataset: Dataset, token: str |
             yield Site(root, store, kind, app)
     finally:
         store.close()
+
+
+def make_home(root: Path, dataset: Dataset) -> Path:
+    """A copy of the project (``BOLEKG_HOME``) whose data is ``dataset``'s report graph in one file and
+    whose shapes are the small test shapes, so a test can make the data invalid without touching the
+    real tree."""
+    from bolekg.paths import ONTOLOGY_FILE, WEB_DIR
+    from bolekg.vocab import REPORT_GRAPH
+
+    (root / "ontology").mkdir(parents=True)
+    (root / "ontology" / ONTOLOGY_FILE.name).write_bytes(ONTOLOGY_FILE.read_bytes())
+    (root / "data" / "turtle").mkdir(parents=True)
+    dataset.graph(REPORT_GRAPH).serialize(root / "data" / "turtle" / "all.ttl", format="turtle")
+    (root / "shapes").mkdir()
+    (root / "shapes" / "small.ttl").write_text(SMALL_SHAPES_TTL, encoding="utf-8")
+    (root / "web").symlink_to(WEB_DIR)
+    return root

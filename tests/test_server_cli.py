@@ -21,9 +21,8 @@ from rdflib.compare import isomorphic
 
 import ld_support
 from bolekg.cli import main
-from bolekg.paths import ONTOLOGY_FILE, WEB_DIR
-from bolekg.vocab import BASE, REPORT_GRAPH
-from ld_support import SMALL_SHAPES_TTL, fetch, free_port, query_url, stop, wait_until_up
+from bolekg.vocab import BASE
+from ld_support import fetch, free_port, query_url, stop, wait_until_up
 
 real_dataset = ld_support.real_dataset
 real_union = ld_support.real_union
@@ -73,15 +72,7 @@ def test_export_refuses_a_bad_base(tmp_path: Path) -> None:
 
 @pytest.fixture
 def home(tmp_path: Path, real_dataset: Dataset) -> Path:
-    root = tmp_path / "home"
-    (root / "ontology").mkdir(parents=True)
-    (root / "ontology" / ONTOLOGY_FILE.name).write_bytes(ONTOLOGY_FILE.read_bytes())
-    (root / "data" / "turtle").mkdir(parents=True)
-    real_dataset.graph(REPORT_GRAPH).serialize(root / "data" / "turtle" / "all.ttl", format="turtle")
-    (root / "shapes").mkdir()
-    (root / "shapes" / "small.ttl").write_text(SMALL_SHAPES_TTL, encoding="utf-8")
-    (root / "web").symlink_to(WEB_DIR)
-    return root
+    return ld_support.make_home(tmp_path / "home", real_dataset)
 
 
 def break_data(home: Path) -> None:

@@ -28,10 +28,8 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 import ld_support
 from bolekg.ondisk import DIGESTS, POINTER, NotAStore, StoreDamaged, StoreRefused, generations
-from bolekg.paths import ONTOLOGY_FILE, WEB_DIR
 from bolekg.store import EmbeddedStore
-from bolekg.vocab import REPORT_GRAPH
-from ld_support import EX, SMALL_SHAPES_TTL, fetch, free_port, small_validator, stop, wait_until_up
+from ld_support import EX, fetch, free_port, small_validator, stop, wait_until_up
 
 real_dataset = ld_support.real_dataset
 
@@ -48,15 +46,7 @@ ADDRESS_SPACE_CAP = 2 << 30
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory, real_dataset: Dataset) -> Path:
     """A copy of the project whose data is the real report and whose shapes are the small test shapes."""
-    root = tmp_path_factory.mktemp("home")
-    (root / "ontology").mkdir(parents=True)
-    (root / "ontology" / ONTOLOGY_FILE.name).write_bytes(ONTOLOGY_FILE.read_bytes())
-    (root / "data" / "turtle").mkdir(parents=True)
-    real_dataset.graph(REPORT_GRAPH).serialize(root / "data" / "turtle" / "all.ttl", format="turtle")
-    (root / "shapes").mkdir()
-    (root / "shapes" / "small.ttl").write_text(SMALL_SHAPES_TTL, encoding="utf-8")
-    (root / "web").symlink_to(WEB_DIR)
-    return root
+    return ld_support.make_home(tmp_path_factory.mktemp("home"), real_dataset)
 
 
 def environment(home: Path, **extra: str) -> dict[str, str]:

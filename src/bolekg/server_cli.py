@@ -10,7 +10,12 @@ import argparse
 import functools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bolekg.store import GraphStore
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
@@ -55,17 +60,27 @@ def _load(store, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-de
     return EXIT_OK
 
 
-def cmd_load(args: argparse.Namespace) -> int:
+def _on_store(args: argparse.Namespace, command: str, action: Callable[[GraphStore], int]) -> int:
+    """``action(store)`` on the store the options name, closed afterwards; a store that cannot be
+    opened (a refused on-disk store among them) or that fails is one line on stderr and exit 2."""
     from bolekg.store import StoreError
 
-    store = _open(args)
     try:
-        return _load(store, args)
+        store = _open(args)
+    except (OSError, StoreError) as error:
+        print(f"bolekg {command}: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        return action(store)
     except StoreError as error:
-        print(f"bolekg load: {error}", file=sys.stderr)
+        print(f"bolekg {command}: {error}", file=sys.stderr)
         return EXIT_ERROR
     finally:
         store.close()
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    return _on_store(args, "load", lambda store: _load(store, args))
 
 
 def _worker_app(args: argparse.Namespace, app):  # type: ignore[no-untyped-def]
@@ -101,22 +116,12 @@ def _prepare_apart(args: argparse.Namespace) -> int:
     import threading
 
     from bolekg.forked import run_forked
-    from bolekg.store import StoreError
 
     def prepare() -> int:
         try:
-            store = _open(args)
-        except (OSError, StoreError) as error:
-            print(f"bolekg serve: {error}", file=sys.stderr)
-            return EXIT_ERROR
-        try:
-            return _prepare(store, args)
-        except StoreError as error:
-            print(f"bolekg serve: {error}", file=sys.stderr)
-            return EXIT_ERROR
+            return _on_store(args, "serve", lambda store: _prepare(store, args))
         finally:
-            store.close()
-            sys.stdout.flush()
+            sys.stdout.flush()  # the child leaves through os._exit, which flushes nothing
             sys.stderr.flush()
 
     return run_forked(prepare, threading.Lock())
