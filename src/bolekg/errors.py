@@ -7,6 +7,8 @@ to status codes in one place (:func:`bolekg.web.http.store_failure`):
 * :class:`Unavailable` and its subclasses → 503 with ``Retry-After`` (RFC 9110 §15.6.4): the
   request may succeed later — the remote server is down, the query ran out of time or memory, every
   query worker is busy;
+* :class:`TooManyRequests` → 429 with ``Retry-After`` (RFC 6585 §4): this client already has its
+  share of the endpoint (:mod:`bolekg.admission`);
 * any other :class:`StoreError` → 502: the backend answered something we cannot use.
 """
 
@@ -22,7 +24,30 @@ class StoreError(RuntimeError):
 
 
 class Unavailable(StoreError):
-    """The backend cannot answer now; trying again later may work (503)."""
+    """The backend cannot answer now; trying again later may work (503).
+
+    ``retry_after``: whole seconds for the ``Retry-After`` header, or ``None`` for the default."""
+
+    retry_after: int | None = None
+
+
+class QueueFull(Unavailable):
+    """Every query worker is busy and the line for them is full (``BOLEKG_QUERY_QUEUE``): answered
+    at once (503), instead of holding a request thread until the time limit."""
+
+    def __init__(self, queue: int, retry_after: int):
+        super().__init__(f"The server is busy: every query worker is busy and {queue} queries are already "
+                         f"waiting for one (BOLEKG_QUERY_QUEUE). Try again in {retry_after} s.")
+        self.retry_after = retry_after
+
+
+class TooManyRequests(StoreError):
+    """This client has as many public queries running or waiting as it may (``BOLEKG_CLIENT_QUERIES``),
+    or has used its query time for the current window (``BOLEKG_CLIENT_QUERY_SECONDS``) (429)."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class QueryTimeout(Unavailable):

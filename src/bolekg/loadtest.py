@@ -112,8 +112,11 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 class Connection:
     """One keep-alive connection; reopened after the server closes it."""
 
-    def __init__(self, host: str, port: int):
+    def __init__(self, host: str, port: int, source: str | None = None):
         self.host, self.port = host, port
+        #: The local address to send from: each simulated client has its own, as real clients do, so
+        #: that the server's per-client limits (BOLEKG_CLIENT_QUERIES) see many clients, not one.
+        self.source = source
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -129,7 +132,8 @@ class Connection:
 
     async def _exchange(self, request: Request, body: bytes) -> tuple[int, bytes]:
         if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            local = (self.source, 0) if self.source else None
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port, local_addr=local)
         assert self.reader is not None
         lines = [f"{request.method} {request.path} HTTP/1.1", f"Host: {self.host}:{self.port}",
                  *(f"{k}: {v}" for k, v in request.headers)]
@@ -221,6 +225,16 @@ def build_mix(root: str) -> list[Request]:
 # --- the run ----------------------------------------------------------------------------------------
 
 
+def client_address(host: str, number: int) -> str | None:
+    """A source address of its own for client ``number``: on IPv4 the whole 127.0.0.0/8 is loopback
+    (Linux answers every address of it), so clients 0, 1, … send from 127.0.1.1, 127.0.1.2, …;
+    elsewhere the system chooses."""
+    if ipaddress.ip_address(socket.gethostbyname(host)).version != 4:
+        return None
+    number %= 254 * 250
+    return f"127.0.{1 + number // 254}.{1 + number % 254}"
+
+
 def _loopback(root: str) -> tuple[str, int]:
     parsed = urllib.parse.urlsplit(root)
     host = parsed.hostname or ""
@@ -233,7 +247,7 @@ def _loopback(root: str) -> tuple[str, int]:
 async def _client(host: str, port: int, mix: list[Request], until: float, think: float, report: Report,
                   seed: int) -> None:
     rng = random.Random(seed)
-    connection = Connection(host, port)
+    connection = Connection(host, port, client_address(host, seed))
     try:
         while time.monotonic() < until:
             request = rng.choice(mix)
@@ -266,9 +280,11 @@ async def _runaways(host: str, port: int, every: float, until: float, timeout: f
                                                      ("Accept", "application/sparql-results+json")),
                       expected=frozenset({503}))
     tasks = []
+    sent = 0
 
-    async def one() -> None:
-        connection = Connection(host, port)
+    async def one(number: int) -> None:
+        # each runaway from a client of its own: the limit under test here is the time limit
+        connection = Connection(host, port, client_address(host, 10_000 + number))
         started = time.monotonic()
         try:
             status, _ = await connection.request(request, body, timeout=timeout + 30)
@@ -290,7 +306,8 @@ async def _runaways(host: str, port: int, every: float, until: float, timeout: f
             report.failures.append(f"runaway answered after {elapsed:.1f} s (limit {timeout} s + 1 s)")
 
     while time.monotonic() < until:
-        tasks.append(asyncio.ensure_future(one()))
+        tasks.append(asyncio.ensure_future(one(sent)))
+        sent += 1
         await asyncio.sleep(every)
     await asyncio.gather(*tasks)
 

@@ -61,7 +61,16 @@ class Limits:
     * ``max_body_bytes`` — ``BOLEKG_MAX_BODY_BYTES`` (default 32 MiB): any longer request body (a Graph
       Store upload) is refused with 413 before it is read;
     * ``html_max_rows`` — ``BOLEKG_HTML_MAX_ROWS`` (default 1 000): the HTML results page shows at most
-      this many rows (or triples), says how many there were and links to the whole answer.
+      this many rows (or triples), says how many there were and links to the whole answer;
+    * ``client_queries`` — ``BOLEKG_CLIENT_QUERIES`` (default 2): public queries one client (remote
+      address) may have running or waiting at once; one more is refused with 429 at once;
+    * ``query_queue`` — ``BOLEKG_QUERY_QUEUE`` (default ``None``: as many as there are query workers):
+      public queries that may wait for a busy worker; one more is refused with 503 at once;
+    * ``client_query_seconds`` — ``BOLEKG_CLIENT_QUERY_SECONDS`` (default 60): seconds of query time one
+      client may use per 60 s (:data:`bolekg.admission.WINDOW`); past it, 429 until the window frees up;
+    * ``forwarded_for`` — ``BOLEKG_FORWARDED_FOR`` (default 0): how many proxies in front append to
+      ``X-Forwarded-For``; the client is the address the outermost one saw. 0: the header is ignored
+      (anyone can send it) and the client is the connection's remote address.
     """
 
     timeout: float = 10.0
@@ -69,6 +78,10 @@ class Limits:
     max_query_bytes: int = 100_000
     max_body_bytes: int = 32 * 1024 * 1024
     html_max_rows: int = 1_000
+    client_queries: int = 2
+    query_queue: int | None = None
+    client_query_seconds: float = 60.0
+    forwarded_for: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
@@ -80,6 +93,11 @@ class Limits:
             max_query_bytes=int(_positive(env, "BOLEKG_MAX_QUERY_BYTES", defaults.max_query_bytes, int)),
             max_body_bytes=int(_positive(env, "BOLEKG_MAX_BODY_BYTES", defaults.max_body_bytes, int)),
             html_max_rows=int(_positive(env, "BOLEKG_HTML_MAX_ROWS", defaults.html_max_rows, int)),
+            client_queries=int(_positive(env, "BOLEKG_CLIENT_QUERIES", defaults.client_queries, int)),
+            query_queue=_count(env, "BOLEKG_QUERY_QUEUE", defaults.query_queue),
+            client_query_seconds=_positive(env, "BOLEKG_CLIENT_QUERY_SECONDS", defaults.client_query_seconds,
+                                           float),
+            forwarded_for=_count(env, "BOLEKG_FORWARDED_FOR", defaults.forwarded_for) or 0,
         )
 
 
@@ -95,6 +113,20 @@ def _positive(env: Mapping[str, str], name: str, default: float, kind: type) -> 
     if value <= 0:
         raise ValueError(f"{name} must be positive, not {raw!r}")
     return value  # type: ignore[no-any-return]
+
+
+def _count(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+    """A whole number ≥ 0 from the environment (0 is meaningful: none may wait); a bad value is an error."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from error
+    if value < 0:
+        raise ValueError(f"{name} must be 0 or more, not {raw!r}")
+    return value
 
 
 def check_size(text: str, limits: Limits) -> None:

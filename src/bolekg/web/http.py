@@ -17,7 +17,7 @@ from typing import cast
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from bolekg.errors import StoreError, Unavailable
+from bolekg.errors import StoreError, TooManyRequests, Unavailable
 from bolekg.sparql import TURTLE, Format, UnknownFormat, negotiate
 from bolekg.store import WriteRejected
 from bolekg.web.state import State
@@ -64,10 +64,12 @@ def text_error(status: int, message: str) -> Response:
 
 
 def store_failure(error: StoreError) -> Response:
-    """503 with ``Retry-After`` when the backend may answer later (down, timed out, busy); else 502."""
-    if isinstance(error, Unavailable):
-        response = text_error(503, str(error))
-        response.headers["Retry-After"] = RETRY_AFTER
+    """503 with ``Retry-After`` when the backend may answer later (down, timed out, busy); 429 with
+    ``Retry-After`` (RFC 6585 §4) when this client already has its share (:mod:`bolekg.admission`);
+    else 502."""
+    if isinstance(error, (Unavailable, TooManyRequests)):
+        response = text_error(429 if isinstance(error, TooManyRequests) else 503, str(error))
+        response.headers["Retry-After"] = str(error.retry_after) if error.retry_after else RETRY_AFTER
         return response
     log.warning("backend failure: %s", error)
     return text_error(502, f"The store failed to answer: {error}")

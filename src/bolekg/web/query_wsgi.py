@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from bolekg.admission import client_address
 from bolekg.answers import AnswerCache, VersionedCache
 from bolekg.errors import SparqlSyntaxError, StoreError
 from bolekg.sparql import HTML, Format, PolicyViolation, QueryTooLarge, check_query, check_size
@@ -187,7 +188,8 @@ class QueryEndpoint:
         operation = Operation("query", text, params.get("default-graph-uri", []), params.get("named-graph-uri", []))
         media = {kind: choice.media_type if isinstance(choice, Format) else None for kind, choice in choices.items()}
         try:
-            answer = self.state.store.run_query(query_job(operation, limits, media), limits.timeout)
+            answer = self.state.run_query(query_job(operation, limits, media),
+                                          client_address(environ, limits.forwarded_for))
         except SparqlSyntaxError as error:
             return _finish(text_error(400, str(error)), environ, start_response)
         except ValueError as error:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, g, render_template, request, url_for
 
+from bolekg.admission import client_address
 from bolekg.catalog import service_description
 from bolekg.isolation import Answer, Job
 from bolekg.results import NTRIPLES_MEDIA, TSV_MEDIA, first_lines
@@ -226,7 +227,8 @@ def run_query(operation: Operation) -> Response | str:
     choices = {kind: choose((*offers, HTML), operation.format) for kind, offers in OFFERS.items()}
     media = {kind: _wire(kind, choice) for kind, choice in choices.items()}
     try:
-        answer = current.store.run_query(query_job(operation, limits, media), limits.timeout)
+        answer = current.run_query(query_job(operation, limits, media),
+                                   client_address(request.environ, limits.forwarded_for))
     except SparqlSyntaxError as error:
         return text_error(400, str(error))
     except ValueError as error:  # a graph parameter that is not an IRI

@@ -1,0 +1,153 @@
+"""Admission of public queries: no client may take the endpoint from the others.
+
+The query workers (:mod:`bolekg.isolation`) make a runaway query killable, but a handful of clients
+sending runaways at once still took every worker, and every other client's query — even ``ASK {}`` —
+waited for the time limit in a request thread and got 503. Before a public query runs, it is
+admitted here, by three rules, checked in this order and answered at once:
+
+* **per client, at once** — a client (its remote address) may have ``BOLEKG_CLIENT_QUERIES``
+  queries running or waiting; one more is :class:`~bolekg.errors.TooManyRequests` (429, RFC 6585 §4)
+  with ``Retry-After``: when its oldest query will have ended, at the latest;
+* **per client, over time** — a client may use ``BOLEKG_CLIENT_QUERY_SECONDS`` seconds of query
+  time (waiting for a worker included) per :data:`WINDOW` seconds, as the Wikidata Query Service
+  does; past it, 429 with ``Retry-After`` until enough of its time has left the window;
+* **all clients** — with every worker busy, ``BOLEKG_QUERY_QUEUE`` queries may wait for one; one more
+  is :class:`~bolekg.errors.QueueFull` (503 with ``Retry-After``), instead of holding a request thread
+  until the time limit. Counted as queries in flight (running or waiting) against workers + queue.
+
+Framework-free: both query paths, the plain-WSGI front (:mod:`bolekg.web.query_wsgi`) and the Flask
+view (:mod:`bolekg.web.sparql`), call :meth:`Admission.run` around the store's ``run_query``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from bolekg.errors import QueueFull, TooManyRequests
+
+#: Seconds over which a client's query time is added up (``BOLEKG_CLIENT_QUERY_SECONDS`` per window).
+WINDOW = 60.0
+#: Seconds a client is told to wait when the line for the workers is full.
+BUSY_RETRY_AFTER = 5
+
+T = TypeVar("T")
+
+
+def client_address(environ: Mapping[str, Any], forwarded_for: int = 0) -> str:
+    """Who is asking: the connection's remote address (``REMOTE_ADDR``). With ``forwarded_for`` proxies
+    in front, each appending the address it saw to ``X-Forwarded-For``, the address the outermost one
+    saw; the header is never read otherwise (any client can send one)."""
+    if forwarded_for > 0:
+        hops = [hop.strip() for hop in str(environ.get("HTTP_X_FORWARDED_FOR", "")).split(",") if hop.strip()]
+        if len(hops) >= forwarded_for:
+            return hops[-forwarded_for]
+    return str(environ.get("REMOTE_ADDR") or "")
+
+
+class Admission:
+    """The three rules above, for one endpoint; thread-safe."""
+
+    def __init__(self, client_queries: int, timeout: float, workers: int | None = None,
+                 queue: int | None = None, client_seconds: float | None = None, window: float = WINDOW,
+                 clock: Callable[[], float] = time.monotonic):
+        self.client_queries = client_queries
+        self.timeout = timeout
+        #: Queries that may wait for a worker (``None`` with no workers: no bound).
+        self.queue = None if workers is None else (workers if queue is None else queue)
+        self.capacity = None if workers is None or self.queue is None else workers + self.queue
+        self.client_seconds = client_seconds
+        self.window = window
+        self._clock = clock
+        self._lock = threading.Lock()
+        #: client → start times of its queries in flight
+        self._flying: dict[str, list[float]] = {}
+        self._in_flight = 0
+        #: client → (end, seconds) of its queries that ended within the window, oldest first
+        self._used: dict[str, deque[tuple[float, float]]] = {}
+        self._swept = clock()
+
+    @classmethod
+    def for_store(cls, limits: Any, store: Any) -> Admission:
+        """The rules of ``limits`` (:class:`bolekg.sparql.Limits`) for ``store``: the line for workers
+        applies to a store with a worker pool (an embedded store's ``workers``; none in-process)."""
+        workers = getattr(store, "workers", None) or None
+        return cls(limits.client_queries, limits.timeout, workers, limits.query_queue, limits.client_query_seconds)
+
+    def in_flight(self, client: str | None = None) -> int:
+        """Queries running or waiting: of ``client``, or of everyone."""
+        with self._lock:
+            return self._in_flight if client is None else len(self._flying.get(client, ()))
+
+    def run(self, client: str, call: Callable[[], T]) -> T:
+        """``call()`` if ``client`` is admitted; else :class:`TooManyRequests` or :class:`QueueFull`, at once."""
+        started = self._enter(client)
+        try:
+            return call()
+        finally:
+            self._leave(client, started)
+
+    def _enter(self, client: str) -> float:
+        now = self._clock()
+        with self._lock:
+            flying = self._flying.get(client, [])
+            if len(flying) >= self.client_queries:
+                wait = _seconds(min(flying) + self.timeout + 1 - now)
+                raise TooManyRequests(
+                    f"Too many queries at once: this client already has {len(flying)} queries running or "
+                    f"waiting, as many as one client may (BOLEKG_CLIENT_QUERIES={self.client_queries}). "
+                    f"Try again in {wait} s, or when one of them has been answered.", wait)
+            if self.client_seconds is not None:
+                self._check_budget(client, flying, now)
+            if self.capacity is not None and self._in_flight >= self.capacity:
+                raise QueueFull(self.queue or 0, BUSY_RETRY_AFTER)
+            self._flying.setdefault(client, []).append(now)
+            self._in_flight += 1
+        return now
+
+    def _check_budget(self, client: str, flying: list[float], now: float) -> None:
+        assert self.client_seconds is not None
+        used = self._used.get(client)
+        if used is not None:
+            while used and used[0][0] <= now - self.window:
+                used.popleft()
+        spent = sum(seconds for _, seconds in used or ()) + sum(now - start for start in flying)
+        if spent < self.client_seconds:
+            return
+        wait, left = self.window, spent
+        for end, seconds in used or ():  # the window frees up as the oldest queries leave it
+            left -= seconds
+            if left < self.client_seconds:
+                wait = end + self.window - now
+                break
+        wait_s = _seconds(wait)
+        raise TooManyRequests(
+            f"Too much query time: this client's queries took {spent:.0f} s in the last {self.window:g} s, "
+            f"as much as one client may (BOLEKG_CLIENT_QUERY_SECONDS={self.client_seconds:g}). "
+            f"Try again in {wait_s} s.", wait_s)
+
+    def _leave(self, client: str, started: float) -> None:
+        now = self._clock()
+        with self._lock:
+            self._in_flight -= 1
+            flying = self._flying.get(client, [])
+            if started in flying:
+                flying.remove(started)
+            if not flying:
+                self._flying.pop(client, None)
+            if self.client_seconds is not None:
+                self._used.setdefault(client, deque()).append((now, now - started))
+            if now - self._swept > self.window:  # forget the clients that have not come back
+                self._swept = now
+                for name in [name for name, used in self._used.items()
+                             if not used or used[-1][0] <= now - self.window]:
+                    del self._used[name]
+
+
+def _seconds(value: float) -> int:
+    """Whole seconds for ``Retry-After`` (RFC 9110 §10.2.3), at least 1."""
+    return max(1, math.ceil(value))
