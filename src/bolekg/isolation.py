@@ -185,7 +185,7 @@ def die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _limit_memory(megabytes: int) -> None:
+def limit_memory(megabytes: int) -> None:
     """Cap this process's address space at its current size plus ``megabytes``."""
     import resource
 
@@ -486,7 +486,7 @@ def fork_launcher(store: Callable[[], ox.Store], lock: Any, memory_mb: int) -> L
                 gc.disable()
                 fd = child_end.fileno()
                 child_setup(fd, parent)
-                _limit_memory(memory_mb)
+                limit_memory(memory_mb)
                 serve(Connection(fd), target)
             finally:
                 os._exit(0)
@@ -551,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     # the allowance is on top of the open store: RocksDB maps its files and reads their indexes at
     # open, which on 10M triples took enough of a limit set before it to fail a 36 MB answer
-    _limit_memory(args.memory_mb)
+    limit_memory(args.memory_mb)
     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         conn.send_bytes(pickle.dumps(("ready", os.getpid())))
         serve(conn, store)

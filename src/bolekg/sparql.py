@@ -88,20 +88,20 @@ class Limits:
         env = os.environ if environ is None else environ
         defaults = cls()
         return cls(
-            timeout=_positive(env, "BOLEKG_QUERY_TIMEOUT", defaults.timeout, float),
-            max_rows=int(_positive(env, "BOLEKG_MAX_ROWS", defaults.max_rows, int)),
-            max_query_bytes=int(_positive(env, "BOLEKG_MAX_QUERY_BYTES", defaults.max_query_bytes, int)),
-            max_body_bytes=int(_positive(env, "BOLEKG_MAX_BODY_BYTES", defaults.max_body_bytes, int)),
-            html_max_rows=int(_positive(env, "BOLEKG_HTML_MAX_ROWS", defaults.html_max_rows, int)),
-            client_queries=int(_positive(env, "BOLEKG_CLIENT_QUERIES", defaults.client_queries, int)),
+            timeout=positive_setting(env, "BOLEKG_QUERY_TIMEOUT", defaults.timeout, float),
+            max_rows=int(positive_setting(env, "BOLEKG_MAX_ROWS", defaults.max_rows, int)),
+            max_query_bytes=int(positive_setting(env, "BOLEKG_MAX_QUERY_BYTES", defaults.max_query_bytes, int)),
+            max_body_bytes=int(positive_setting(env, "BOLEKG_MAX_BODY_BYTES", defaults.max_body_bytes, int)),
+            html_max_rows=int(positive_setting(env, "BOLEKG_HTML_MAX_ROWS", defaults.html_max_rows, int)),
+            client_queries=int(positive_setting(env, "BOLEKG_CLIENT_QUERIES", defaults.client_queries, int)),
             query_queue=_count(env, "BOLEKG_QUERY_QUEUE", defaults.query_queue),
-            client_query_seconds=_positive(env, "BOLEKG_CLIENT_QUERY_SECONDS", defaults.client_query_seconds,
+            client_query_seconds=positive_setting(env, "BOLEKG_CLIENT_QUERY_SECONDS", defaults.client_query_seconds,
                                            float),
             forwarded_for=_count(env, "BOLEKG_FORWARDED_FOR", defaults.forwarded_for) or 0,
         )
 
 
-def _positive(env: Mapping[str, str], name: str, default: float, kind: type) -> float:
+def positive_setting(env: Mapping[str, str], name: str, default: float, kind: type) -> float:
     """A positive number from the environment; a bad value stops the server instead of being ignored."""
     raw = env.get(name, "").strip()
     if not raw:

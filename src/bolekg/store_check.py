@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bolekg.isolation import limit_memory
 from bolekg.ondisk import (
     POINTER,
     StoreRefused,
@@ -53,6 +54,7 @@ from bolekg.ondisk import (
     lock_holder,
     sst_files,
 )
+from bolekg.sparql import positive_setting
 
 #: Memory (MB) the reading child may take on top of its size once the database is open.
 DEFAULT_MEMORY_MB = 400
@@ -81,25 +83,13 @@ class Scan:
     thorough: bool = False
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError as error:
-        raise ValueError(f"{name} must be a number, not {raw!r}") from error
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, not {raw!r}")
-    return value
-
-
 def limits(generation: Path, thorough: bool = False) -> tuple[float, int]:
     """(seconds, MB) the reading child gets for ``generation``."""
     megabytes = sum(p.stat().st_size for p in sst_files(generation)) / 1e6
     per_mb = SECONDS_PER_MB * (THOROUGH_FACTOR if thorough else 1)
-    timeout = _env_float("BOLEKG_STORE_CHECK_TIMEOUT", BASE_SECONDS + per_mb * megabytes)
-    memory = int(_env_float("BOLEKG_STORE_CHECK_MEMORY_MB", DEFAULT_MEMORY_MB * (4 if thorough else 1)))
+    timeout = positive_setting(os.environ, "BOLEKG_STORE_CHECK_TIMEOUT", BASE_SECONDS + per_mb * megabytes, float)
+    memory = int(positive_setting(os.environ, "BOLEKG_STORE_CHECK_MEMORY_MB",
+                                  DEFAULT_MEMORY_MB * (4 if thorough else 1), float))
     return timeout, memory
 
 
@@ -162,20 +152,6 @@ def scan_generation(generation: Path, unverified: list[str] | None = None, thoro
 
 
 # --- the child -------------------------------------------------------------------------------------
-
-
-def _limit_memory(megabytes: int) -> None:
-    """Cap this process's address space at its current size plus ``megabytes``."""
-    import resource
-
-    size = 0
-    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmSize:"):
-                size = int(line.split()[1]) * 1024
-    limit = size + megabytes * 1024 * 1024
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _die_with_parent(parent: int) -> None:
@@ -295,7 +271,7 @@ def child_main(argv: list[str] | None = None) -> int:
     except (OSError, RuntimeError) as error:
         emit({"ok": False, "stage": "open", "error": str(error)})
         return 1
-    _limit_memory(args.memory_mb)  # on top of the open database (its indexes are read at opening)
+    limit_memory(args.memory_mb)  # on top of the open database (its indexes are read at opening)
     try:
         found = read_everything(store, args.thorough)
     except (OSError, RuntimeError) as error:
