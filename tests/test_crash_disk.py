@@ -160,7 +160,7 @@ def test_kill_9_during_writes_and_queries_loses_no_acknowledged_write(tmp_path: 
             deadline = time.monotonic() + 120
             while len(acknowledged) == first and time.monotonic() < deadline:
                 time.sleep(0.05)
-            time.sleep(rng.uniform(0.0, 3.0))
+            time.sleep(rng.uniform(0.0, 1.5))
             kill_tree(process)
             stop.set()
             for client in clients:

@@ -178,29 +178,24 @@ ESCAPE_ROUTES: dict[str, str] = {
 }
 
 
-@pytest.mark.parametrize("route", sorted(ESCAPE_ROUTES))
-def test_every_route_around_the_gate_is_refused_and_changes_nothing(server: Server, route: str) -> None:
-    assert_refused(server, ESCAPE_ROUTES[route], 403, "read-only over HTTP")
-
-
-def assert_refused(server: Server, text: str, status: int, reason: str) -> None:
-    """The update ``text`` is answered ``status`` with ``reason`` in its text, and the dataset is as it was."""
+def test_every_route_around_the_gate_is_refused_and_changes_nothing(server: Server) -> None:
+    """Each route, as an update or through the Graph Store, answers 403 with the reason, and the whole
+    dataset (its dump) is the same after all of them as before."""
     before = dump_digest(server.root)
-    reply = update(server.root, PREFIXES + text)
-    assert reply.status == status, reply.text
-    assert reason in reply.text
-    assert dump_digest(server.root) == before
-
-
-@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
-def test_the_graph_store_refuses_to_change_the_report(server: Server, method: str) -> None:
-    before = dump_digest(server.root)
+    wrong = []
+    for route, text in ESCAPE_ROUTES.items():
+        reply = update(server.root, PREFIXES + text)
+        if reply.status != 403 or "read-only over HTTP" not in reply.text:
+            wrong.append(f"{route}: {reply.status} {reply.text[:300]}")
     body = b'<https://example.org/a> <https://example.org/b> "c" .\n'
-    for graph in (REPORT_GRAPH, ONTOLOGY_GRAPH):
-        url = f"{server.root}/store?graph={urllib.parse.quote(str(graph), safe='')}"
-        reply = fetch(url, method, {"Content-Type": "application/n-triples", **AUTH},
-                      body if method != "DELETE" else None)
-        assert reply.status == 403, reply.text
+    for method in ("PUT", "POST", "DELETE"):
+        for graph in (REPORT_GRAPH, ONTOLOGY_GRAPH):
+            url = f"{server.root}/store?graph={urllib.parse.quote(str(graph), safe='')}"
+            reply = fetch(url, method, {"Content-Type": "application/n-triples", **AUTH},
+                          body if method != "DELETE" else None)
+            if reply.status != 403 or "read-only over HTTP" not in reply.text:
+                wrong.append(f"Graph Store {method} {graph}: {reply.status} {reply.text[:300]}")
+    assert not wrong, wrong
     assert dump_digest(server.root) == before
 
 
@@ -227,6 +222,14 @@ OWN_GRAPH_ESCAPES: dict[str, str] = {
 }
 
 
-@pytest.mark.parametrize("route", sorted(OWN_GRAPH_ESCAPES))
-def test_own_graphs_still_answer_to_the_shapes(server: Server, route: str) -> None:
-    assert_refused(server, OWN_GRAPH_ESCAPES[route], 422, "nothing was changed")
+def test_own_graphs_still_answer_to_the_shapes(server: Server) -> None:
+    """Each write to a graph of the writer's own that breaks the shapes with the report answers 422,
+    and the dataset is as it was."""
+    before = dump_digest(server.root)
+    wrong = []
+    for route, text in OWN_GRAPH_ESCAPES.items():
+        reply = update(server.root, PREFIXES + text)
+        if reply.status != 422 or "nothing was changed" not in reply.text:
+            wrong.append(f"{route}: {reply.status} {reply.text[:300]}")
+    assert not wrong, wrong
+    assert dump_digest(server.root) == before
