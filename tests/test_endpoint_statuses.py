@@ -21,12 +21,11 @@ import pytest
 from rdflib import Dataset, Graph
 
 import ld_support
-from bolekg.paths import ONTOLOGY_FILE, WEB_DIR
 from bolekg.processes import free_port, stop
 from bolekg.sparql import Limits
 from bolekg.vocab import REPORT_GRAPH
 from hardening_support import RawReply, limited_site, raw_request
-from ld_support import SMALL_SHAPES_TTL, VENV_BIN, Reply, Site, fetch, query_url, wait_until_up
+from ld_support import VENV_BIN, Reply, Site, fetch, query_url, wait_until_up
 
 oxigraph_server = ld_support.oxigraph_server
 real_dataset = ld_support.real_dataset
@@ -83,14 +82,7 @@ def test_a_body_over_the_limit_is_413_with_the_reason(site: Site, caplog: pytest
 def granian(tmp_path_factory: pytest.TempPathFactory, real_dataset: Dataset) -> Iterator[str]:
     """A real ``bolekg serve`` (Granian, which hands a chunked body to the app as a stream without a
     length, where waitress buffers it and sets one) with the body limit; yields its root URL."""
-    home = tmp_path_factory.mktemp("granian-home")
-    (home / "ontology").mkdir()
-    (home / "ontology" / ONTOLOGY_FILE.name).write_bytes(ONTOLOGY_FILE.read_bytes())
-    (home / "data" / "turtle").mkdir(parents=True)
-    real_dataset.graph(REPORT_GRAPH).serialize(home / "data" / "turtle" / "all.ttl", format="turtle")
-    (home / "shapes").mkdir()
-    (home / "shapes" / "small.ttl").write_text(SMALL_SHAPES_TTL, encoding="utf-8")
-    (home / "web").symlink_to(WEB_DIR)
+    home = ld_support.make_home(tmp_path_factory.mktemp("granian-home"), real_dataset)
     env = {**os.environ, "BOLEKG_HOME": str(home), "BOLEKG_MAX_BODY_BYTES": str(BODY_LIMIT),
            "BOLEKG_QUERY_WORKERS": "1", "TMPDIR": str(tmp_path_factory.mktemp("granian-tmp"))}
     env.pop("BOLEKG_WRITE_TOKEN", None)

@@ -178,15 +178,21 @@ ESCAPE_ROUTES: dict[str, str] = {
 }
 
 
+def wrong_answers(server: Server, routes: dict[str, str], status: int, reason: str) -> list[str]:
+    """Send each update of ``routes``; the ones not answered ``status`` with ``reason`` in the text."""
+    wrong = []
+    for route, text in routes.items():
+        reply = update(server.root, PREFIXES + text)
+        if reply.status != status or reason not in reply.text:
+            wrong.append(f"{route}: {reply.status} {reply.text[:300]}")
+    return wrong
+
+
 def test_every_route_around_the_gate_is_refused_and_changes_nothing(server: Server) -> None:
     """Each route, as an update or through the Graph Store, answers 403 with the reason, and the whole
     dataset (its dump) is the same after all of them as before."""
     before = dump_digest(server.root)
-    wrong = []
-    for route, text in ESCAPE_ROUTES.items():
-        reply = update(server.root, PREFIXES + text)
-        if reply.status != 403 or "read-only over HTTP" not in reply.text:
-            wrong.append(f"{route}: {reply.status} {reply.text[:300]}")
+    wrong = wrong_answers(server, ESCAPE_ROUTES, 403, "read-only over HTTP")
     body = b'<https://example.org/a> <https://example.org/b> "c" .\n'
     for method in ("PUT", "POST", "DELETE"):
         for graph in (REPORT_GRAPH, ONTOLOGY_GRAPH):
@@ -226,10 +232,6 @@ def test_own_graphs_still_answer_to_the_shapes(server: Server) -> None:
     """Each write to a graph of the writer's own that breaks the shapes with the report answers 422,
     and the dataset is as it was."""
     before = dump_digest(server.root)
-    wrong = []
-    for route, text in OWN_GRAPH_ESCAPES.items():
-        reply = update(server.root, PREFIXES + text)
-        if reply.status != 422 or "nothing was changed" not in reply.text:
-            wrong.append(f"{route}: {reply.status} {reply.text[:300]}")
+    wrong = wrong_answers(server, OWN_GRAPH_ESCAPES, 422, "nothing was changed")
     assert not wrong, wrong
     assert dump_digest(server.root) == before
