@@ -75,7 +75,10 @@ def _alive(pid: int) -> bool:
 
 def start(db: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "BOLEKG_WRITE_TOKEN": TOKEN}
+    # a server killed with SIGKILL cannot remove its temporary folder: keep it beside the store
+    scratch = db.parent / "tmp"
+    scratch.mkdir(exist_ok=True)
+    env = {**os.environ, "BOLEKG_WRITE_TOKEN": TOKEN, "TMPDIR": str(scratch)}
     env.pop("BOLEKG_HOME", None)
     process = subprocess.Popen([BOLEKG, "serve", "--store", str(db), "--port", str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
