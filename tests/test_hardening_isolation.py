@@ -106,8 +106,9 @@ def test_closing_the_store_stops_its_workers(real_dataset: Dataset) -> None:
     store = EmbeddedStore(validator=small_validator, workers=3)
     store.load(real_dataset)
     assert count(store) > 10_000
+    # the pool starts its workers in the background and answers as soon as the first is up
+    assert wait_for(lambda: len(store.query_pool().pids()) == 3)
     pids = store.query_pool().pids()
-    assert len(pids) == 3
     store.close()
     assert not any(alive(pid) for pid in pids)
 
