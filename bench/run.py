@@ -5,7 +5,7 @@ disk; ``disk``: only the 10M on-disk comparison) the same N-Quads file (``bench/
 loaded into every engine and the same queries are timed against each, median and p95 after warm-up:
 
 * ``bolekg-http`` — BoleKG's ``/sparql`` over HTTP (Granian, embedded store, as ``bolekg serve``);
-  repeats of a query are answered from its answer cache (``bolekg.answers``), so also
+  repeats of a query are answered from its answer cache (``bolekg.query.service``), so also
 * ``bolekg-http-computed`` — the same server with the cache off: every request evaluated again;
 * ``bolekg-http-inline`` — … and also without query worker processes (default and full modes);
 * ``bolekg-inproc`` — the same kind of store queried in this process (``EmbeddedStore.query`` and

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rdflib import Dataset
 
+from bolekg.isolation import Pool
 from bolekg.sparql import Limits
 from bolekg.store import EmbeddedStore, GraphStore, RemoteStore
 from ld_support import Site, empty_remote, running, small_validator
@@ -173,9 +174,13 @@ def wait_for(condition, timeout: float = 30.0, interval: float = 0.05) -> bool: 
     return bool(condition())
 
 
-def pool_pids(store: GraphStore) -> list[int]:
-    assert isinstance(store, EmbeddedStore)
-    return store.query_pool().pids()
+def pool(site: Site) -> Pool:
+    """The query workers of the site's app (its query service's, :mod:`bolekg.query.service`)."""
+    return site.app.extensions["bolekg"].queries.pool()  # type: ignore[attr-defined, no-any-return]
+
+
+def pool_pids(site: Site) -> list[int]:
+    return pool(site).pids()
 
 
 def own_pid() -> int:

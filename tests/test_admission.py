@@ -73,7 +73,7 @@ def retry_after(reply: Reply) -> int:
 
 
 def in_flight(site: ld_support.Site, client: str | None = None) -> Callable[[], int]:
-    admission = site.app.extensions["bolekg"].admission
+    admission = site.app.extensions["bolekg"].queries.admission
     return lambda: admission.in_flight(client)
 
 

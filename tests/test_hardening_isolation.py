@@ -1,6 +1,6 @@
-"""The query workers as processes: they are killed at the limit and give their memory back, they see
-every completed write, the on-disk store's workers read their own checkpoint, and none outlives the
-server."""
+"""The query workers as processes (the query service's, :mod:`bolekg.query.service`): they are killed
+at the limit and give their memory back, they see every completed write, the on-disk store's workers
+read their own checkpoint, and none outlives the store or the server."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ import pytest
 from rdflib import Dataset
 
 import ld_support
-from bolekg.errors import QueryTimeout
+from bolekg.errors import QueryTimeout, StoreError
 from bolekg.isolation import Job
+from bolekg.query.service import QueryService
 from bolekg.sparql import Limits
 from bolekg.store import EmbeddedStore
 from hardening_support import RUNAWAY, alive, children, limited_site, rss_mb, wait_for
@@ -34,8 +35,13 @@ TOKEN = "isolation-token"
 NOTE = f'INSERT DATA {{ GRAPH <{EX}notes> {{ <{EX}n1> <{EX}says> "hello" }} }}'
 
 
-def count(store: EmbeddedStore, pattern: str = "?s ?p ?o") -> int:
-    answer = store.run_query(Job(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", media=MEDIA), 10)
+def service(store: EmbeddedStore, timeout: float = 10) -> QueryService:
+    """The store's query service (no answers kept: every query goes to a worker)."""
+    return QueryService(store, Limits(timeout=timeout, client_queries=10), cache_mb=0)
+
+
+def count(queries: QueryService, pattern: str = "?s ?p ?o") -> int:
+    answer = queries.run(Job(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", media=MEDIA), "127.0.0.1")
     result = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
     return int(next(iter(result))["n"].value)
 
@@ -105,12 +111,15 @@ def test_workers_do_not_outlive_the_server(serve_process: tuple[str, subprocess.
 def test_closing_the_store_stops_its_workers(real_dataset: Dataset) -> None:
     store = EmbeddedStore(validator=small_validator, workers=3)
     store.load(real_dataset)
-    assert count(store) > 10_000
+    queries = service(store)
+    assert count(queries) > 10_000
     # the pool starts its workers in the background and answers as soon as the first is up
-    assert wait_for(lambda: len(store.query_pool().pids()) == 3)
-    pids = store.query_pool().pids()
+    assert wait_for(lambda: len(queries.pool().pids()) == 3)
+    pids = queries.pool().pids()
     store.close()
     assert not any(alive(pid) for pid in pids)
+    with pytest.raises(StoreError, match="closed"):
+        queries.pool()
 
 
 @pytest.mark.parametrize("on_disk", [False, True], ids=["memory", "disk"])
@@ -118,12 +127,13 @@ def test_workers_see_every_completed_write(tmp_path: Path, real_dataset: Dataset
     store = EmbeddedStore(tmp_path / "db" if on_disk else None, validator=small_validator, workers=2)
     try:
         store.load(real_dataset)
-        before = count(store)
+        queries = service(store)
+        before = count(queries)
         store.update(NOTE)
-        assert count(store) == before + 1
-        assert count(store, f'GRAPH <{EX}notes> {{ ?s ?p "hello" }}') == 1
+        assert count(queries) == before + 1
+        assert count(queries, f'GRAPH <{EX}notes> {{ ?s ?p "hello" }}') == 1
         store.delete_graph(f"{EX}notes")
-        assert count(store) == before
+        assert count(queries) == before
     finally:
         store.close()
 
@@ -132,18 +142,19 @@ def test_on_disk_workers_are_stopped_at_the_limit_too(tmp_path: Path, real_datas
     store = EmbeddedStore(tmp_path / "db", validator=small_validator, workers=2)
     try:
         store.load(real_dataset)
-        first = store.query_pool()
-        assert count(store) > 10_000
+        queries = service(store, timeout=1.5)
+        first = queries.pool()
+        assert count(queries) > 10_000
         pids = first.pids()
         with pytest.raises(QueryTimeout):
-            store.run_query(Job(RUNAWAY, media=MEDIA), 1.5)
+            queries.run(Job(RUNAWAY, media=MEDIA), "127.0.0.1")
         assert wait_for(lambda: len(first.pids()) == 2)
         assert set(first.pids()) != set(pids)
-        assert count(store) > 10_000
+        assert count(queries) > 10_000
         # the workers read checkpoints, never the live database; old ones are removed
         readers = tmp_path / "db" / "readers"
         store.update(NOTE)
-        assert count(store, f'GRAPH <{EX}notes> {{ ?s ?p "hello" }}') == 1
+        assert count(queries, f'GRAPH <{EX}notes> {{ ?s ?p "hello" }}') == 1
         assert wait_for(lambda: len(list(readers.iterdir())) == 1)
     finally:
         store.close()
@@ -181,20 +192,21 @@ def test_a_worker_that_took_memory_of_its_own_is_replaced(real_dataset: Dataset)
     store = EmbeddedStore(validator=small_validator, workers=1)
     try:
         store.load(real_dataset)
-        pool = store.query_pool()
-        count(store, "<https://w3id.org/bolekg/id/item/1-01> ?p ?o")  # starts the worker
+        queries = service(store)
+        pool = queries.pool()
+        count(queries, "<https://w3id.org/bolekg/id/item/1-01> ?p ?o")  # starts the worker
         first = pool.pids()
         pool.private_limit_mb = 100_000  # within the budget: a worker keeps its pages after a long job
         checks = pool.memory_checks
-        count(store, "?s ?p ?o . ?s ?q ?r . FILTER(?p != ?q)")
+        count(queries, "?s ?p ?o . ?s ?q ?r . FILTER(?p != ?q)")
         assert wait_for(lambda: pool.memory_checks > checks)  # measured after the answer, off its path
         assert pool.pids() == first
         pool.private_limit_mb = 0  # the pool is over its budget, and the worker over its share
         checks = pool.memory_checks
-        count(store, "?s ?p <https://w3id.org/bolekg/id/item/1-01>")  # quick (and not a kept answer): kept
+        count(queries, "?s ?p <https://w3id.org/bolekg/id/item/1-01>")  # quick: kept
         assert pool.memory_checks == checks and pool.pids() == first
-        count(store, "?s ?p ?o . ?s ?q ?r")  # tens of milliseconds: replaced
+        count(queries, "?s ?p ?o . ?s ?q ?r")  # tens of milliseconds: replaced
         assert wait_for(lambda: len(pool.pids()) == 1 and pool.pids() != first)
-        assert count(store) > 10_000
+        assert count(queries) > 10_000
     finally:
         store.close()

@@ -16,7 +16,7 @@ from rdflib import Dataset
 
 import ld_support
 from bolekg.sparql import Limits
-from hardening_support import RUNAWAY, SLOW, limited_site, listener, pool_pids, wait_for
+from hardening_support import RUNAWAY, SLOW, limited_site, listener, pool, pool_pids, wait_for
 from ld_support import EX, Site, fetch, oxigraph_process, query_url
 
 oxigraph_server = ld_support.oxigraph_server
@@ -53,7 +53,7 @@ def rows(reply: ld_support.Reply) -> list[dict[str, str]]:
 def test_a_runaway_query_is_stopped_and_others_are_served_meanwhile(embedded: Site) -> None:
     """503 with a clear message within the limit + 1 s; the worker that ran it is killed and replaced;
     requests sent while it runs are answered normally, before it is."""
-    before = set(pool_pids(embedded.store))
+    before = set(pool_pids(embedded))
     outcome: dict[str, ld_support.Reply] = {}
 
     def runaway() -> None:
@@ -77,15 +77,15 @@ def test_a_runaway_query_is_stopped_and_others_are_served_meanwhile(embedded: Si
     assert "stopped after 2 s" in reply.text and "BOLEKG_QUERY_TIMEOUT" in reply.text
     assert reply.header("Retry-After")
     # the worker that ran it is gone (its memory with it), and the pool is whole again
-    assert wait_for(lambda: len(pool_pids(embedded.store)) == 2)
-    assert set(pool_pids(embedded.store)) != before
+    assert wait_for(lambda: len(pool_pids(embedded)) == 2)
+    assert set(pool_pids(embedded)) != before
     assert fetch(query_url(embedded.root, "ASK { ?s ?p ?o }"), headers={"Accept": JSON_RESULTS}).status == 200
 
 
 def _busy_worker(site: Site) -> bool:
-    pool = site.store.query_pool()  # type: ignore[attr-defined]
-    with pool._cond:
-        return len(pool._idle) < len(pool._workers)
+    workers = pool(site)
+    with workers._cond:
+        return len(workers._idle) < len(workers._workers)
 
 
 def _fetch_within(url: str, seconds: float) -> ld_support.Reply:
@@ -126,7 +126,7 @@ def test_a_query_beyond_its_memory_allowance_is_stopped(real_dataset: Dataset) -
         reply = fetch(query_url(site.root, sort_all), headers={"Accept": JSON_RESULTS})
         assert reply.status == 503, reply.text
         assert "memory" in reply.text and "BOLEKG_QUERY_MEMORY_MB" in reply.text
-        assert wait_for(lambda: len(pool_pids(site.store)) == 1)
+        assert wait_for(lambda: len(pool_pids(site)) == 1)
         again = fetch(query_url(site.root, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
                       headers={"Accept": JSON_RESULTS})
         assert again.status == 200

@@ -15,8 +15,8 @@ admitted here, by three rules, checked in this order and answered at once:
   is :class:`~bolekg.errors.QueueFull` (503 with ``Retry-After``), instead of holding a request thread
   until the time limit. Counted as queries in flight (running or waiting) against workers + queue.
 
-Framework-free: both query paths, the plain-WSGI front (:mod:`bolekg.web.query_wsgi`) and the Flask
-view (:mod:`bolekg.web.sparql`), call :meth:`Admission.run` around the store's ``run_query``.
+Framework-free: the query service (:mod:`bolekg.query.service`) calls :meth:`Admission.run` around
+every public query, whichever front the request came through.
 """
 
 from __future__ import annotations
@@ -69,13 +69,15 @@ class Admission:
         self._in_flight = 0
         #: client → (end, seconds) of its queries that ended within the window, oldest first
         self._used: dict[str, deque[tuple[float, float]]] = {}
+        #: client → the seconds in ``_used``, kept as they come and go: a client asking thousands of
+        #: times a minute (a cached lookup) made summing them the costliest step of a request
+        self._spent: dict[str, float] = {}
         self._swept = clock()
 
     @classmethod
-    def for_store(cls, limits: Any, store: Any) -> Admission:
-        """The rules of ``limits`` (:class:`bolekg.sparql.Limits`) for ``store``: the line for workers
-        applies to a store with a worker pool (an embedded store's ``workers``; none in-process)."""
-        workers = getattr(store, "workers", None) or None
+    def from_limits(cls, limits: Any, workers: int | None) -> Admission:
+        """The rules of ``limits`` (:class:`bolekg.sparql.Limits`); the line for workers applies where
+        queries run in ``workers`` worker processes (``None``: in-process, or on a remote server)."""
         return cls(limits.client_queries, limits.timeout, workers, limits.query_queue, limits.client_query_seconds)
 
     def in_flight(self, client: str | None = None) -> int:
@@ -114,8 +116,10 @@ class Admission:
         used = self._used.get(client)
         if used is not None:
             while used and used[0][0] <= now - self.window:
-                used.popleft()
-        spent = sum(seconds for _, seconds in used or ()) + sum(now - start for start in flying)
+                self._spent[client] -= used.popleft()[1]
+            if not used:
+                self._spent[client] = 0.0  # exactly, whatever the rounding of the additions
+        spent = self._spent.get(client, 0.0) + sum(now - start for start in flying)
         if spent < self.client_seconds:
             return
         wait, left = self.window, spent
@@ -141,11 +145,13 @@ class Admission:
                 self._flying.pop(client, None)
             if self.client_seconds is not None:
                 self._used.setdefault(client, deque()).append((now, now - started))
+                self._spent[client] = self._spent.get(client, 0.0) + (now - started)
             if now - self._swept > self.window:  # forget the clients that have not come back
                 self._swept = now
                 for name in [name for name, used in self._used.items()
                              if not used or used[-1][0] <= now - self.window]:
                     del self._used[name]
+                    self._spent.pop(name, None)
 
 
 def _seconds(value: float) -> int:

@@ -11,15 +11,14 @@
 URLs of this deployment (endpoint, dumps) are built from the address the client used; the data's
 own IRIs stay under the canonical base whatever the host.
 
-The statistics are whole-dataset scans (distinct triples, class and property partitions): they are
-computed once per version of the store (:func:`statistics`), not once per request — at a million
-triples a scan takes seconds, and the numbers only change with a write.
+The statistics are whole-dataset scans (distinct triples, class and property partitions): the caller
+computes them (:func:`statistics`) once per version of the store and keeps them, not once per request
+— at a million triples a scan takes seconds, and the numbers only change with a write. The web app
+keeps them in its versioned cache (:meth:`bolekg.web.state.State.statistics`).
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -75,25 +74,10 @@ class Statistics:
     graphs: tuple[tuple[str, int], ...]
 
 
-#: store → (version etag, base, statistics); weak so that a closed store is not kept alive.
-_STATISTICS: weakref.WeakKeyDictionary[GraphStore, tuple[str, str, Statistics]] = weakref.WeakKeyDictionary()
-_STATISTICS_LOCK = threading.Lock()
-
-
 def statistics(store: GraphStore, base: str) -> Statistics:
-    """The dataset's statistics at the store's current version, computed at most once per version.
-
-    The lock is held while computing, so that concurrent first requests wait for one scan instead
-    of each running their own.
-    """
-    with _STATISTICS_LOCK:
-        version = store.version().etag
-        hit = _STATISTICS.get(store)
-        if hit is not None and hit[0] == version and hit[1] == base:
-            return hit[2]
-        computed = store.apart(lambda: _compute_statistics(store, base))
-        _STATISTICS[store] = (version, base, computed)
-        return computed
+    """The dataset's statistics, from scans of the whole data run apart (``GraphStore.apart``): the
+    server keeps the numbers, not the store pages the scans went through."""
+    return store.apart(lambda: _compute_statistics(store, base))
 
 
 def _compute_statistics(store: GraphStore, base: str) -> Statistics:
@@ -119,8 +103,9 @@ def _vocabulary(iri: str) -> str | None:
     return next((ns for ns in VOCABULARIES if iri.startswith(ns)), None)
 
 
-def void_graph(store: GraphStore, site: Site) -> Graph:
-    """The VoID + DCAT description of the dataset as this deployment serves it."""
+def void_graph(store: GraphStore, site: Site, stats: Statistics) -> Graph:
+    """The VoID + DCAT description of the dataset as this deployment serves it (``stats``: its
+    :func:`statistics` at the store's current version)."""
     g = Graph()
     bind_prefixes(g)
     g.bind("sd", SD)
@@ -141,7 +126,6 @@ def void_graph(store: GraphStore, site: Site) -> Graph:
     g.add((dataset, DCAT.keyword, Literal("我为群众办实事", lang="zh")))
     g.add((dataset, DCAT.keyword, Literal("local government", lang="en")))
 
-    stats = statistics(store, site.base)
     for licence in stats.licences:
         g.add((dataset, DCT.license, URIRef(licence)))
     for report in stats.reports:
@@ -201,8 +185,9 @@ def void_graph(store: GraphStore, site: Site) -> Graph:
     return g
 
 
-def service_description(store: GraphStore, site: Site) -> Graph:
-    """SPARQL 1.1 Service Description (§3) of ``/sparql``: languages, formats, the default dataset."""
+def service_description(site: Site, stats: Statistics) -> Graph:
+    """SPARQL 1.1 Service Description (§3) of ``/sparql``: languages, formats, the default dataset
+    (``stats``: the dataset's :func:`statistics`)."""
     g = Graph()
     bind_prefixes(g)
     g.bind("sd", SD)
@@ -223,7 +208,6 @@ def service_description(store: GraphStore, site: Site) -> Graph:
     default = BNode()
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, RDF.type, SD.Graph))
-    stats = statistics(store, site.base)
     g.add((default, VOID.triples, Literal(stats.triples)))
     for name, count in stats.graphs:
         named, graph = BNode(), BNode()

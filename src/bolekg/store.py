@@ -18,11 +18,14 @@ graphs (SPARQL 1.1 Protocol §2.1.4): pyoxigraph's ``use_default_graph_as_union`
 server the list of its named graphs sent as ``default-graph-uri``/``named-graph-uri``.
 
 Queries come two ways. The application's own (entity documents, VoID, pages) are trusted and run
-in-process through :meth:`GraphStore.query`. Queries from the public endpoint go through
-:meth:`GraphStore.run_query`, which enforces the time limit and the row cap: the embedded store
-runs them in worker processes it can kill (:mod:`bolekg.isolation`), a remote store with a client
-timeout. The on-disk store keeps every load crash-safe by switching whole generations
-(:mod:`bolekg.ondisk`).
+in-process through :meth:`GraphStore.query`. Queries from the public endpoint are the query
+service's (:mod:`bolekg.query.service`): it admits them, runs them in worker processes it can kill
+and keeps their answers. A store stores: it knows nothing of workers or caches, and offers what they
+need — :meth:`GraphStore.run_query` (a job serialised as asked, in this process; a remote store
+under a client timeout), the commit lock a fork or a checkpoint waits for, read-only checkpoints of
+an on-disk store (:meth:`EmbeddedStore.checkpoint`), and word of every committed change and of its
+closing (:meth:`GraphStore.watch`). The on-disk store keeps every load crash-safe by switching
+whole generations (:mod:`bolekg.ondisk`).
 """
 
 from __future__ import annotations
@@ -43,28 +46,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, Protocol, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
-from bolekg.answers import DEFAULT_TOTAL_MB, AnswerCache
 from bolekg.errors import QueryTimeout, Unavailable
 from bolekg.errors import StoreError as StoreError  # re-exported: the web layer imports it from here
 from bolekg.forked import run_forked
-from bolekg.isolation import (
-    DEFAULT_MEMORY_MB,
-    DEFAULT_PRIVATE_MB,
-    DEFAULT_WORKERS,
-    Answer,
-    Job,
-    Pool,
-    answer,
-    env_int,
-    exec_launcher,
-    execute,
-    fork_launcher,
-)
+from bolekg.isolation import DEFAULT_MEMORY_MB, DEFAULT_WORKERS, Answer, Job, answer, env_int, execute
 from bolekg.memory import release_freed_memory
 from bolekg.ondisk import StoreDirectory, open_database, record_digests, update_digests
 from bolekg.quads import (
@@ -112,12 +102,19 @@ class Version:
     last_modified: datetime
 
 
+class Watcher(Protocol):
+    """Who keeps something made from a store's data (the query service: its workers, its answers)."""
+
+    def changed(self) -> None:
+        """The data changed: called after the commit, with the commit lock still held, before the
+        write returns — so that nothing made from the old data serves a request sent after it."""
+
+    def closing(self) -> None:
+        """The store is about to close (its database, its checkpoints)."""
+
+
 class GraphStore(ABC):
     """The interface the web app and the CLI use; subclasses supply reads and the atomic commit."""
-
-    #: Answers to repeated queries, kept per version of the data: only where every change of the
-    #: data goes through this object (:class:`EmbeddedStore`), so that a new version is never missed.
-    answers: AnswerCache | None = None
 
     #: Graphs that :meth:`update` and the Graph Store methods may not change (:mod:`bolekg.write_policy`);
     #: :meth:`load` (the operator's command) replaces them.
@@ -131,7 +128,18 @@ class GraphStore(ABC):
         #: waits for, so that new query workers start while a write is still being validated; a worker
         #: started then sees the data before that write and is retired when it commits.
         self._commit_lock = threading.RLock()
+        self._watchers: list[Watcher] = []
         self._touch()
+
+    @property
+    def commit_lock(self) -> threading.RLock:
+        """Held while the data changes: a process forked or a checkpoint taken under it holds whole writes."""
+        return self._commit_lock
+
+    def watch(self, watcher: Watcher) -> None:
+        """Tell ``watcher`` of every committed change and of the store's closing (:class:`Watcher`)."""
+        with self._commit_lock:
+            self._watchers.append(watcher)
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -153,8 +161,9 @@ class GraphStore(ABC):
         """One graph's triples, or ``None`` if there is no such named graph."""
 
     def run_query(self, job: Job, timeout: float) -> Answer:
-        """A query from the public endpoint: stopped after ``timeout`` seconds (:class:`QueryTimeout`),
-        serialised as ``job.media`` asks, at most ``job.max_rows`` rows. Subclasses make the limit hold."""
+        """A query from the public endpoint, in this process: serialised as ``job.media`` asks, at most
+        ``job.max_rows`` rows. ``timeout`` holds only where the backend can stop a query (a remote
+        server: the client's timeout); the query service runs the embedded store's in killable workers."""
         result = self.query(job.query, job.default_graphs, job.named_graphs)
         return answer(result.value, job)
 
@@ -320,22 +329,30 @@ class GraphStore(ABC):
         self._modified = datetime.now(UTC).replace(microsecond=0)
 
     def _changed(self) -> None:
-        """Called (with the write lock held) after every committed change."""
-        return None
+        """Called (with the commit lock held) after every committed change: the watchers hear of it."""
+        for watcher in list(self._watchers):
+            watcher.changed()
+
+    def _closing(self) -> None:
+        with self._commit_lock:
+            watchers, self._watchers = self._watchers, []
+        for watcher in watchers:
+            watcher.closing()
 
     def close(self) -> None:
         """Release the backend (an on-disk store's lock, so another process can open it)."""
-        return None
+        self._closing()
 
 
 class EmbeddedStore(GraphStore):
     """pyoxigraph in this process: in memory, or on disk under ``path`` (survives restarts).
 
-    Public queries (:meth:`run_query`) run in a pool of ``workers`` processes (default
-    ``BOLEKG_QUERY_WORKERS``, 4), each allowed ``memory_mb`` MB (``BOLEKG_QUERY_MEMORY_MB``, 1024)
-    beyond its size at start; ``workers=0`` runs them in-process, with no time limit. The pool starts
-    on the first public query and is recycled after every write. Answers to repeated queries are
-    kept until the next write (:mod:`bolekg.answers`, ``BOLEKG_ANSWER_CACHE_MB``, 64; 0: off).
+    ``workers`` and ``memory_mb`` say how this store may be read in parallel, and the query service
+    (:mod:`bolekg.query.service`) reads them: ``workers`` processes (default ``BOLEKG_QUERY_WORKERS``,
+    4) forked from it or opening its checkpoints, each allowed ``memory_mb`` MB
+    (``BOLEKG_QUERY_MEMORY_MB``, 1024) beyond its size at start. ``workers=0``: nothing is read in
+    another process — public queries run here, with no time limit, and so do whole-data passes
+    (:meth:`apart`). The store itself starts no worker.
     """
 
     def __init__(self, path: Path | str | None = None, validator: Validator | None = None,
@@ -361,12 +378,7 @@ class EmbeddedStore(GraphStore):
         else:
             self._store = ox.Store()
             self._live = None
-        self._pool: Pool | None = None
-        self._pool_lock = threading.Lock()
-        self._checkpoints: dict[int, Path] = {}
         super().__init__(validator)
-        cache_mb = env_int("BOLEKG_ANSWER_CACHE_MB", DEFAULT_TOTAL_MB, 0)
-        self.answers = AnswerCache(self._generation, cache_mb << 20) if cache_mb else None
 
     @property
     def store(self) -> ox.Store:
@@ -389,62 +401,28 @@ class EmbeddedStore(GraphStore):
             raise SparqlSyntaxError(str(error)) from error
 
     def run_query(self, job: Job, timeout: float) -> Answer:
-        if self.workers == 0:
-            return execute(self.store, job)
-        if self.answers is None:
-            return self.query_pool().run(job, timeout)
-        version = self.answers.version
-        found = self.answers.get(job)
-        if found is not None:
-            return found
-        answer = self.query_pool().run(job, timeout)
-        self.answers.put(version, job, answer)
-        return answer
+        """In this process, with no time limit (:func:`bolekg.isolation.execute`, as a worker runs it)."""
+        return execute(self.store, job)
 
-    def query_pool(self) -> Pool:
-        """The worker processes for public queries (started on first use)."""
-        with self._pool_lock:
-            if self._pool is None:
-                if self._store is None:
-                    raise StoreError("the store is closed")
-                if self._directory is None:
-                    launch = fork_launcher(lambda: self.store, self._commit_lock, self.memory_mb)
-                    self._pool = Pool(launch, self.workers,
-                                      private_limit_mb=env_int("BOLEKG_WORKERS_PRIVATE_MB", DEFAULT_PRIVATE_MB))
-                else:
-                    launch = exec_launcher(self._checkpoint, self.memory_mb)
-                    self._pool = Pool(launch, self.workers, on_reaped=lambda _: self._drop_checkpoints())
-            return self._pool
+    @property
+    def on_disk(self) -> bool:
+        return self._directory is not None
 
-    def _checkpoint(self, generation: int) -> Path:
-        """A read-only copy of the on-disk store for the workers of ``generation`` (RocksDB checkpoint:
-        hard links, so it costs next to nothing and no writer ever touches it)."""
-        assert self._directory is not None
+    def checkpoint(self) -> Path:
+        """A read-only copy of the on-disk store's current data, for a process that only reads it: a
+        RocksDB checkpoint (hard links, so it costs next to nothing, and no writer ever touches it)
+        taken under the commit lock (whole writes only), in the store's ``readers`` directory, which
+        :meth:`close` removes. Remove it with :meth:`drop_checkpoint` when its readers are gone."""
+        if self._directory is None:
+            raise StoreError("an in-memory store has no checkpoints")
         with self._commit_lock:
-            path = self._checkpoints.get(generation)
-            if path is None:
-                path = self._directory.reader_path()
-                self.store.backup(str(path))
-                self._checkpoints[generation] = path
-        self._drop_checkpoints()
+            path = self._directory.reader_path()
+            self.store.backup(str(path))
         return path
 
-    def _drop_checkpoints(self) -> None:
-        pool = self._pool
-        if pool is None:
-            return
-        in_use = pool.tags()
+    def drop_checkpoint(self, path: Path) -> None:
         with self._commit_lock:
-            for generation, path in list(self._checkpoints.items()):
-                if generation < pool.generation and str(path) not in in_use:
-                    shutil.rmtree(path, ignore_errors=True)
-                    del self._checkpoints[generation]
-
-    def _changed(self) -> None:
-        if self.answers is not None:
-            self.answers.renew(self._generation)
-        if self._pool is not None:
-            self._pool.recycle()
+            shutil.rmtree(path, ignore_errors=True)
 
     def graph_names(self) -> list[str]:
         return sorted(str(g.value) for g in self.store.named_graphs())
@@ -501,10 +479,7 @@ class EmbeddedStore(GraphStore):
         self._directory.collect_generations(staged)
 
     def close(self) -> None:
-        with self._pool_lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.close()
+        self._closing()  # the readers of its data (query workers, checkpoints) go first
         live = self._live if self._store is not None else None
         if self._store is not None:
             self._store.flush()

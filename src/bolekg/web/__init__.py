@@ -33,7 +33,7 @@ def _cors(response: Response) -> Response:
     is_query_post = request.method == "POST" and request.path == "/sparql" and "update" not in request.args \
         and request.mimetype != "application/sparql-update" and g.get("sparql_kind") != "update"
     if request.method in READ_METHODS or is_query_post:
-        from bolekg.web.http import CORS_READ_HEADERS
+        from bolekg.query.protocol import CORS_READ_HEADERS
 
         response.headers.update(CORS_READ_HEADERS)
         if request.method == "OPTIONS":
@@ -74,13 +74,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         store = EmbeddedStore()
         store.load_graphs(read_graphs())
-    app.extensions["bolekg"] = State(
-        store=store,
-        base=app.config["BASE"],
-        write_token=app.config["WRITE_TOKEN"],
-        allow_service=bool(app.config["ALLOW_SERVICE"]),
-        limits=limits,
-    )
+    from bolekg.query.service import QueryService
+
+    # the public queries' service: admission, workers, limits, the answers kept (bolekg.query.service)
+    queries = QueryService(store, limits, allow_service=bool(app.config["ALLOW_SERVICE"]))
+    app.extensions["bolekg"] = State(queries=queries, base=app.config["BASE"], write_token=app.config["WRITE_TOKEN"])
 
     from bolekg.web import export, openapi, pages, resources, sparql, store_api
 
@@ -93,5 +91,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bolekg.web.query_wsgi import QueryEndpoint
 
     # machine clients' queries skip Flask's per-request machinery (see bolekg.web.query_wsgi)
-    app.wsgi_app = QueryEndpoint(app.wsgi_app, app.extensions["bolekg"])  # type: ignore[method-assign]
+    app.wsgi_app = QueryEndpoint(app.wsgi_app, queries)  # type: ignore[method-assign]
     return app

@@ -7,12 +7,14 @@ store and served with a strong ETag and Last-Modified, so mirrors re-download on
 A dump is written to a file in a private temporary directory and sent from there, never held in
 memory: at a million triples one dump is 170 MB, and five formats kept as ``bytes`` would have
 outgrown the store itself (bench/run.py measured the server at 1.7 GB after two dumps, 1.1 GB
-without them). Files of an older version are deleted when a newer one is built.
+without them). The files are kept in the app's versioned cache (``State.dumps``, a
+:class:`~bolekg.query.cache.VersionedCache`), which deletes a file when its entry goes: those of an
+older version as soon as a request sees the new one.
 
 Under ``bolekg serve`` that directory lies in the server's own temporary directory
 (:func:`bolekg.serving.scratch_directory`), which ``bolekg serve`` removes when it stops: Granian's
 worker, where the dumps are made, is killed or leaves without running exit hooks. An app without
-that server (tests) removes its directory when the app goes or the process exits.
+that server (tests) removes its directory when its state goes or the process exits.
 
 Every dump is sent as a download (``Content-Disposition: attachment``, RFC 6266) under a name that
 says what it is (``bolekg.ttl``, ``bolekg-observations.csv``), not the name of its cache file.
@@ -43,38 +45,30 @@ from bolekg.web.views import page
 bp = Blueprint("export", __name__)
 
 
-#: Each app's dump directory (by the id of its state), removed with the state or at exit.
-_DIRECTORIES: dict[int, Path] = {}
-
-
-def _forget(key: int, directory: Path) -> None:
-    _DIRECTORIES.pop(key, None)
-    shutil.rmtree(directory, ignore_errors=True)
-
-
 def _directory(current: State) -> Path:
-    with current.cache_lock:
-        directory = _DIRECTORIES.get(id(current))
-        if directory is None:
+    """The state's dump directory, made on first use; removed with the state, or at exit."""
+    with current.lock:
+        if current.dump_directory is None:
             directory = Path(tempfile.mkdtemp(prefix="bolekg-dumps-", dir=scratch_directory()))
-            weakref.finalize(current, _forget, id(current), directory)
-            _DIRECTORIES[id(current)] = directory
-        return directory
+            weakref.finalize(current, shutil.rmtree, directory, ignore_errors=True)
+            current.dump_directory = directory
+        return current.dump_directory
 
 
 def _cached(name: str, build: Callable[[BinaryIO], object]) -> tuple[Path, str]:
-    """The file for ``name`` at the store's current version, built at most once per version.
-
-    ``build`` writes the body into the open file it is given. Two requests that race build two
-    private files; the last rename wins and both are whole.
-    """
+    """The file for ``name`` at the store's current version, built at most once per version (a
+    request that asks while it is being built waits for it). ``build`` writes the body into the open
+    file it is given."""
     current = state()
     version = current.store.version().etag
-    key = (version, name)
-    with current.cache_lock:
-        hit = current.cache.get(key)
-    if hit is not None and Path(hit[0]).exists():  # type: ignore[arg-type]
-        return hit  # type: ignore[return-value]
+    entry = current.dumps.get_or_build(version, name, lambda: _built(current, version, name, build))
+    if not entry[0].exists():  # removed under us (the directory cleared by hand): build it again
+        current.dumps.discard(name)
+        entry = current.dumps.get_or_build(version, name, lambda: _built(current, version, name, build))
+    return entry
+
+
+def _built(current: State, version: str, name: str, build: Callable[[BinaryIO], object]) -> tuple[Path, str]:
     directory = _directory(current)
     final = directory / f"{version}-{name}"
     partial = directory / f".{uuid.uuid4().hex}.part"
@@ -85,14 +79,13 @@ def _cached(name: str, build: Callable[[BinaryIO], object]) -> tuple[Path, str]:
         partial.replace(final)
     finally:
         partial.unlink(missing_ok=True)
-    entry = (final, digest)
-    with current.cache_lock:
-        for stale in [k for k in current.cache if k[0] != version]:
-            old = current.cache.pop(stale)[0]
-            if isinstance(old, Path):
-                old.unlink(missing_ok=True)
-        current.cache[key] = entry  # type: ignore[assignment]
-    return entry
+    # a file built while a write changed the data is never kept (its version is gone), so nothing
+    # would delete it: files of versions other than this one and the cache's go now
+    current_files = (f"{version}-", f"{current.dumps.version}-")
+    for path in directory.iterdir():
+        if not path.name.startswith((".", *current_files)):
+            path.unlink(missing_ok=True)
+    return final, digest
 
 
 def _write(path: Path, build: Callable[[BinaryIO], object]) -> str:
@@ -148,7 +141,7 @@ def void() -> Response | str:
         return fmt
     site = current.site()
     try:
-        graph = void_graph(current.store, site)
+        graph = void_graph(current.store, site, current.statistics())
     except StoreError as error:
         return store_failure(error)
     if fmt is HTML:

@@ -4,7 +4,6 @@ as 503/502 with a clear message, and no stack trace ever sent to a client."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import io
@@ -17,7 +16,16 @@ from typing import cast
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from bolekg.errors import StoreError, TooManyRequests, Unavailable
+from bolekg.errors import StoreError
+from bolekg.query.protocol import (
+    COMMON_HEADERS,
+    NOT_UTF8_QUERY_STRING,
+    Reply,
+    failure_reply,
+    negotiated,
+    not_acceptable_reply,
+    text_reply,
+)
 from bolekg.sparql import TURTLE, Format, UnknownFormat, negotiate
 from bolekg.store import WriteRejected
 from bolekg.web.state import State
@@ -39,47 +47,19 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
-#: Sent with every response (Fetch §3.6 nosniff; Referrer Policy §3).
-COMMON_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-#: Response headers that announce a truncated result (``BOLEKG_MAX_ROWS``).
-TRUNCATED_HEADER = "X-BoleKG-Truncated"
-ROW_LIMIT_HEADER = "X-BoleKG-Row-Limit"
-#: CORS headers (Fetch standard §3.2) on reads and query POSTs: any origin may read the answer and
-#: the headers a client needs from it.
-CORS_READ_HEADERS = (
-    ("Access-Control-Allow-Origin", "*"),
-    ("Access-Control-Expose-Headers", "ETag, Last-Modified, Content-Location, Link, "
-                                      f"{TRUNCATED_HEADER}, {ROW_LIMIT_HEADER}"),
-)
-#: Seconds a client should wait before retrying after a 503 (RFC 9110 §10.2.3).
-RETRY_AFTER = "5"
+def as_response(reply: Reply) -> Response:
+    """A framework-free reply (:mod:`bolekg.query.protocol`) as Flask's response."""
+    return Response(reply.body, status=reply.status, headers=list(reply.headers))
 
 
 def text_error(status: int, message: str) -> Response:
     """A plain-text error body: what a person or a script most easily reads."""
-    return Response(message.rstrip() + "\n", status=status, content_type="text/plain; charset=utf-8")
+    return as_response(text_reply(status, message))
 
 
 def store_failure(error: StoreError) -> Response:
-    """503 with ``Retry-After`` when the backend may answer later (down, timed out, busy); 429 with
-    ``Retry-After`` (RFC 6585 §4) when this client already has its share (:mod:`bolekg.admission`);
-    else 502."""
-    if isinstance(error, (Unavailable, TooManyRequests)):
-        response = text_error(429 if isinstance(error, TooManyRequests) else 503, str(error))
-        response.headers["Retry-After"] = str(error.retry_after) if error.retry_after else RETRY_AFTER
-        return response
-    log.warning("backend failure: %s", error)
-    return text_error(502, f"The store failed to answer: {error}")
-
-
-def mark_truncated(response: Response, limit: int) -> Response:
-    """Say in the headers that the result was cut at ``limit`` rows (never a silent cap)."""
-    response.headers[TRUNCATED_HEADER] = "true"
-    response.headers[ROW_LIMIT_HEADER] = str(limit)
-    return response
+    """503 or 429 with ``Retry-After``, or 502 (:func:`bolekg.query.protocol.failure_reply`)."""
+    return as_response(failure_reply(error))
 
 
 #: Unicode bidirectional controls (UAX #9 §2: embeddings, overrides, isolates, marks) in UTF-8. Data
@@ -143,7 +123,7 @@ class _RequestGate:
     Werkzeug decodes ``QUERY_STRING`` strictly when a view first reads ``request.args``, so such bytes
     would otherwise surface as an exception in whatever code touched the parameters first.
     (Percent-encoded bytes that are not UTF-8 pass here; ``/sparql`` refuses them in the parameters it
-    reads, :func:`bolekg.web.sparql.form_fields`.) The size is checked here rather than left to Werkzeug,
+    reads, :func:`bolekg.query.protocol.form_fields`.) The size is checked here rather than left to Werkzeug,
     which raises it from whatever first reads the body (once from an ``after_request`` hook, which made
     it a 500). A chunked body (RFC 9112 §7.1: no ``Content-Length``) is read here, up to the limit, and
     handed on with its length: Werkzeug reads such a stream only up to the limit and returns what it
@@ -159,8 +139,7 @@ class _RequestGate:
         try:
             environ.get("QUERY_STRING", "").encode("latin-1").decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
-            return _plain(start_response, "400 Bad Request",
-                          "The query string is not UTF-8; percent-encode it (RFC 3986).")
+            return _plain(start_response, "400 Bad Request", NOT_UTF8_QUERY_STRING)
         length = environ.get("CONTENT_LENGTH")
         if self.max_body is None:
             pass
@@ -236,17 +215,6 @@ def rejected(error: WriteRejected) -> Response:
                       + error.report_text())
 
 
-@functools.lru_cache(maxsize=1024)
-def negotiated(offers: tuple[Format, ...], accept: str | None, requested: str | None) -> Format | str | None:
-    """:func:`negotiate`, memoised (an unknown ``format=`` comes back as its message). Parsing an Accept
-    header and matching it against every offer cost about 0.1 ms, several times per request; clients
-    send few distinct headers, and the cache is bounded, so a client inventing headers only misses."""
-    try:
-        return negotiate(offers, accept, requested)
-    except UnknownFormat as error:
-        return str(error)
-
-
 #: ``choose``'s default: read ``format=`` from the request's parameters.
 _FROM_REQUEST = object()
 
@@ -265,8 +233,7 @@ def choose(offers: Sequence[Format], requested: str | object | None = _FROM_REQU
 
 def not_acceptable(offers: Sequence[Format]) -> Response:
     """406 (RFC 9110 §15.5.7), naming what is offered."""
-    offered = ", ".join(offer.media_type for offer in offers)
-    return text_error(406, f"None of the accepted media types is offered here; offered: {offered}")
+    return as_response(not_acceptable_reply(tuple(offers)))
 
 
 def conditional(response: Response, last_modified=None, negotiated: bool = True) -> Response:  # type: ignore[no-untyped-def]

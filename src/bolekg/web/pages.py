@@ -12,7 +12,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, g, render_template, request
+from flask import Blueprint, Response, g, render_template, request
 
 from bolekg.i18n import COOKIE, LANGS, choose_lang, translate
 from bolekg.pages import browse as browse_pages
@@ -22,7 +22,6 @@ from bolekg.pages import home as home_pages
 from bolekg.pages import ontology as ontology_pages
 from bolekg.pages import quality as quality_pages
 from bolekg.pages import reader as reader_pages
-from bolekg.pages.cache import VersionCache
 from bolekg.pages.common import Context
 from bolekg.pages.examples import examples
 from bolekg.search import SearchIndex, types_of
@@ -39,13 +38,6 @@ SEARCH_LIMIT = 50
 #: What the workbench's editor starts with: the prefixes a query of this data needs.
 WORKBENCH_PREFIXES = ("bk", "rdfs", "skos", "qb", "org", "geo", "prov", "nif", "sdmx-dimension",
                       "sdmx-attribute", "unit", "item", "place", "agency", "obs", "ind")
-
-
-def cache() -> VersionCache:
-    found = current_app.extensions.get("bolekg_pages")
-    if found is None:
-        found = current_app.extensions["bolekg_pages"] = VersionCache()
-    return found  # type: ignore[no-any-return]
 
 
 def lang() -> str:
@@ -119,7 +111,7 @@ def home() -> Response:
             board = dashboard_pages.build(context)
             return found, board
 
-        found, board = cache().get(state().store, f"home:{current_lang}", build)
+        found, board = state().kept(f"home:{current_lang}", build)
     except StoreError as error:
         return store_failure(error)
     return _html(render_template("home.html", home=found, board=board, base=state().base))
@@ -130,7 +122,7 @@ def home() -> Response:
 
 def _index() -> SearchIndex:
     store = state().store
-    return cache().get(store, "search-index", lambda: _built(store))
+    return state().kept("search-index", lambda: _built(store))
 
 
 def _built(store) -> SearchIndex:  # type: ignore[no-untyped-def]
@@ -197,7 +189,7 @@ def search() -> Response:
 def reader() -> Response:
     current_lang = lang()
     try:
-        found = cache().get(state().store, f"reader:{current_lang}", lambda: reader_pages.build(_context()))
+        found = state().kept(f"reader:{current_lang}", lambda: reader_pages.build(_context()))
     except StoreError as error:
         return store_failure(error)
     return _html(render_template("reader.html", reader=found))
@@ -215,7 +207,7 @@ def browse() -> Response:
             return _html(render_template("browse.html", classes=None, listing=None, links=links,
                                          queries=context.queries))
         if not cls:
-            classes = cache().get(state().store, f"classes:{context.lang}", lambda: _classes(context))
+            classes = state().kept(f"classes:{context.lang}", lambda: _classes(context))
             return _html(render_template("browse.html", classes=classes, listing=None))
         chosen = {name: request.args.get(name, "") for name in browse_pages.FACETS}
         listing = browse_pages.listing(context, cls, chosen, _page_number())
@@ -246,7 +238,7 @@ def _classes(context: Context) -> list[browse_pages.ClassCount]:
 def dashboard() -> Response:
     current_lang = lang()
     try:
-        board = cache().get(state().store, f"dashboard:{current_lang}", lambda: dashboard_pages.build(_context()))
+        board = state().kept(f"dashboard:{current_lang}", lambda: dashboard_pages.build(_context()))
     except StoreError as error:
         return store_failure(error)
     return _html(render_template("dashboard.html", board=board))
@@ -256,7 +248,7 @@ def dashboard() -> Response:
 def ontology() -> Response:
     current_lang = lang()
     try:
-        found = cache().get(state().store, f"ontology:{current_lang}", lambda: ontology_pages.build(_context()))
+        found = state().kept(f"ontology:{current_lang}", lambda: ontology_pages.build(_context()))
     except StoreError as error:
         return store_failure(error)
     return _html(render_template("ontology.html", onto=found))
@@ -266,7 +258,7 @@ def ontology() -> Response:
 def quality() -> Response:
     store = state().store
     try:
-        found = cache().get(store, "quality", lambda: quality_pages.build(store))
+        found = state().kept("quality", lambda: quality_pages.build(store))
     except StoreError as error:
         return store_failure(error)
     return _html(render_template("quality.html", quality=found))
