@@ -1,7 +1,8 @@
 """``bolekg serve`` behaves on the edges: a busy port, its temporary files, the names of its downloads.
 
 * A port already taken is one line on stderr and exit status 2, found before the data is loaded —
-  and still one line (no Python traceback, no Rust backtrace) if Granian is the one to find it.
+  and still one line (no Python traceback, no Rust backtrace) if Granian is the one to find it; so is
+  a bad setting of the front (``BOLEKG_BODY_*``).
 * The dumps' temporary folder goes when the server stops, on SIGTERM and on Ctrl+C (SIGINT).
 * Every dump is a download with a readable file name (RFC 6266), still conditional.
 
@@ -100,6 +101,22 @@ def test_a_second_server_on_the_same_port_is_refused(home: Path, serve) -> None:
                              capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2, refused.stderr
     assert refused.stderr == f"bolekg serve: {busy(port)}\n"
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("BOLEKG_BODY_SECONDS", "soon", "BOLEKG_BODY_SECONDS must be a number, not 'soon'"),
+    ("BOLEKG_BODY_SECONDS", "0", "BOLEKG_BODY_SECONDS must be positive, not '0'"),
+    ("BOLEKG_BODY_MIN_BYTES_PER_SECOND", "-1", "BOLEKG_BODY_MIN_BYTES_PER_SECOND must be 0 or more, not '-1'"),
+])
+def test_a_bad_setting_of_the_front_is_one_line_before_loading(home: Path, name: str, value: str,
+                                                                 message: str) -> None:
+    """The front (:mod:`bolekg.web.front`) reads its settings in the server's worker; they are checked
+    first, so that a typo is one line, not a worker dying after the data was loaded."""
+    refused = subprocess.run([BOLEKG, "serve", "--port", str(free_port())], env=environment(home, **{name: value}),
+                             capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr == f"bolekg serve: {message}\n"
+    assert refused.stdout == ""
 
 
 #: ``bolekg serve`` as if the port were taken between the early check and Granian's own bind.

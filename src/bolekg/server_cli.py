@@ -133,6 +133,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bolekg.web import create_app
 
     check_bindable(args.host, args.port)  # a busy port is one line (OSError, exit 2), before any loading
+    from bolekg.sparql import Limits
+    from bolekg.web.front import FrontSettings
+
+    # so is a bad setting of the front (ValueError): the worker reads them again where it builds the front
+    FrontSettings.from_env(Limits.from_env().max_body_bytes)
     app = None
     if args.store:
         status = _prepare_apart(args)
@@ -198,7 +203,9 @@ def register_linked_data(commands: argparse._SubParsersAction) -> None:
     _store_options(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=5000, help="port (default 5000)")
-    serve.add_argument("--threads", type=int, default=8, help="Python threads serving requests at once (default 8)")
+    serve.add_argument("--threads", type=int, default=8,
+                       help="threads answering pages, search and dumps at once (default 8); queries and writes "
+                            "have a pool of their own, sized from BOLEKG_QUERY_WORKERS and BOLEKG_QUERY_QUEUE")
     serve.add_argument("--reload", action="store_true",
                        help="load the data files even into a store that already holds data")
     serve.set_defaults(func=cmd_serve)

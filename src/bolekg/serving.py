@@ -1,10 +1,13 @@
-"""The HTTP server under ``bolekg serve``: Granian, a WSGI server whose HTTP side is written in Rust.
+"""The HTTP server under ``bolekg serve``: Granian (HTTP in Rust) with the app behind our front.
 
-Per request, waitress (pure Python) cost about 0.27 ms before the app ran; Granian about 0.1 ms, and
-it keeps its HTTP parsing and connection handling off the GIL, so with 16 clients the app's threads
-get the interpreter to themselves (see the README's benchmark section). One Granian worker process
-serves the app with ``threads`` Python threads; Granian forks it from this process, so an in-memory
-store loaded here is shared copy-on-write, not loaded twice.
+Granian parses HTTP and holds connections off the GIL. It runs the front (:mod:`bolekg.web.front`) on
+its RSGI interface — Granian's own asyncio interface — in one worker process: the front reads each
+request body on the event loop under deadlines, then runs the WSGI app in one of two thread pools,
+one for queries and writes and one for everything else, each with a bounded line. Under Granian's
+WSGI interface, which this replaced, Granian read bodies inside the app's threads: 8 clients sending
+a byte every 2 s held all 8 threads, and 8 runaway queries made every page wait (issue 14). Granian
+forks the worker from this process, so an in-memory store loaded here is shared copy-on-write, not
+loaded twice.
 
 The worker is made to die with this process (``PR_SET_PDEATHSIG``), so stopping ``bolekg serve`` by
 its PID — even with SIGKILL — never leaves a worker holding the port.
@@ -12,7 +15,7 @@ its PID — even with SIGKILL — never leaves a worker holding the port.
 Two things a user sees at the edges are settled here:
 
 * A busy port is one line and exit status 2 (:func:`check_bindable`, called before the data is
-  loaded), also when Granian is the one to find it (:func:`serve_wsgi` turns its error into
+  loaded), also when Granian is the one to find it (:func:`serve_rsgi` turns its error into
   :class:`AddressUnusable`); never a Python traceback and a Rust backtrace.
 * Temporary files of the app (the dumps, :mod:`bolekg.web.export`) go under one directory per
   server, made by this process and removed by it when Granian has stopped — on SIGTERM and on
@@ -35,7 +38,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-#: Python threads of the worker: requests served at once (queries beyond that wait in Granian's queue).
+#: Threads that answer pages, search, dumps and static files at once (``--threads``); queries and
+#: writes have a pool of their own (:func:`bolekg.web.front.query_threads`).
 DEFAULT_THREADS = 8
 
 #: The running server's temporary directory, in its worker (see :func:`scratch_directory`).
@@ -95,18 +99,78 @@ def _os_error(error: RuntimeError) -> int | None:
 
 
 def serve_wsgi(build: Callable[[], Any], host: str, port: int, threads: int = DEFAULT_THREADS) -> None:
-    """Serve the WSGI app that ``build()`` returns (called in the worker process) until stopped."""
-    import logging
+    """Serve the WSGI app that ``build()`` returns (called in the worker process) behind the front
+    (:mod:`bolekg.web.front`), with ``threads`` threads for pages, until stopped."""
+    serve_rsgi(lambda: front_for(build(), threads), host, port)
+
+
+def front_for(app: Any, threads: int = DEFAULT_THREADS) -> Any:
+    """The front around the WSGI ``app``, with its settings from the environment.
+
+    The query pool is sized from the query workers and their line (see
+    :func:`bolekg.web.front.query_threads`): for the app of :func:`bolekg.web.create_app`, those of
+    its store (``config["STORE"].workers``: none for a remote store) and its limits; for another
+    app, the environment's. The body limit is the app's own ``MAX_CONTENT_LENGTH`` when it has one,
+    so that the front and the app refuse the same bodies."""
+    from bolekg.sparql import Limits
+    from bolekg.web.front import Front, FrontSettings, query_threads
+
+    config = getattr(app, "config", {})
+    limits = config.get("LIMITS") or Limits.from_env()
+    store = config.get("STORE")
+    if store is not None:
+        workers = getattr(store, "workers", None)
+    else:
+        from bolekg.isolation import DEFAULT_WORKERS, env_int
+
+        workers = env_int("BOLEKG_QUERY_WORKERS", DEFAULT_WORKERS, 0)
+    max_body = config.get("MAX_CONTENT_LENGTH") or limits.max_body_bytes
+    return Front(app, FrontSettings.from_env(max_body), page_threads=threads,
+                 query_threads=query_threads(workers, limits.query_queue, threads), replay=_kept_replies(app))
+
+
+def _kept_replies(app: Any) -> Any:
+    """The front's :data:`~bolekg.web.front.Replay` for the app of :func:`bolekg.web.create_app`: a GET
+    of ``/sparql`` whose whole reply the query service keeps, answered on the event loop.
+
+    It is the first step of :func:`bolekg.query.protocol.respond` — which the app's
+    :class:`~bolekg.web.query_wsgi.QueryEndpoint` takes before anything else for a GET of ``/sparql``
+    — taken before the trip to a thread: the same key (the query string as sent, the Accept header as
+    the environ carries it, repeated ones joined), the same reply. ``None`` when the app keeps no
+    replies (``BOLEKG_ANSWER_CACHE_MB=0``, a remote store) or is another app. A lookup in a dict
+    under a lock held only for dict operations: it does not block the loop."""
+    from bolekg.web.front import Reply, checked_headers
+
+    service = getattr(getattr(app, "extensions", {}).get("bolekg"), "queries", None)
+    if getattr(service, "replies", None) is None:
+        return None
+    from bolekg.query.protocol import replayed
+
+    def replay(path: str, query_string: str, headers: Any) -> Reply | None:
+        if path != "/sparql":
+            return None
+        accept = headers.get_all("accept")
+        kept = replayed(service, query_string.encode("utf-8"), ", ".join(accept) if accept else None)
+        return None if kept is None else Reply(kept.status, checked_headers(list(kept.headers)), kept.body)
+
+    return replay
+
+
+def serve_rsgi(build: Callable[[], Any], host: str, port: int) -> None:
+    """Serve the RSGI app that ``build()`` returns (called in the worker process) until stopped."""
+    import importlib.util
 
     from granian import Granian
-    from granian.constants import HTTPModes, Interfaces
+    from granian.constants import HTTPModes, Interfaces, Loops
     from granian.log import LogLevels
 
-    # Granian warns when the threads outnumber 2 × cores + 1; ours mostly wait on query worker
-    # processes or on pyoxigraph (which releases the GIL), so more threads than cores is the intent.
-    logging.getLogger("_granian").addFilter(_QuietThreadAdvice())
-    server = Granian("bolekg:app", address=host, port=port, interface=Interfaces.WSGI, workers=1,
-                     blocking_threads=threads, http=HTTPModes.http1, websockets=False,
+    # RSGI: the app is a coroutine on Granian's event loop; Granian allows one blocking thread (its
+    # loop's), the front has its own pools. Every request crosses from Granian's thread to the loop
+    # (call_soon_threadsafe): uvloop does that for about 15 % less CPU a request than asyncio's own
+    # loop, where it is installed; never rloop, which Granian's "auto" would prefer (experimental)
+    loop = Loops.uvloop if importlib.util.find_spec("uvloop") else Loops.asyncio
+    server = Granian("bolekg:app", address=host, port=port, interface=Interfaces.RSGI, workers=1,
+                     blocking_threads=1, loop=loop, http=HTTPModes.http1, websockets=False,
                      log_level=LogLevels.warning)
     parent = os.getpid()
     scratch = Path(tempfile.mkdtemp(prefix="bolekg-serve-"))
@@ -131,9 +195,3 @@ def serve_wsgi(build: Callable[[], Any], host: str, port: int, threads: int = DE
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
-
-class _QuietThreadAdvice:
-    """Drop Granian's advice about many blocking threads (see :func:`serve_wsgi`); keep the rest."""
-
-    def filter(self, record: Any) -> bool:
-        return "Python threads" not in str(record.getMessage())
