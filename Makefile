@@ -52,11 +52,19 @@ run: install
 audit: install
 	$(BIN)/bolekg audit --format md
 
-# A bounded loopback load on a fresh `bolekg serve` (README "Limits and security"): 50 clients for 60 s
-# mixing pages, searches, lookups and dumps, one runaway query every 5 s; prints served requests,
-# errors by status and p50/p95/p99, and fails on any unexpected answer.
+# Bounded loopback loads, each on a fresh `bolekg serve` (README "Load test"): `default` is 50 clients
+# for 60 s mixing pages, searches, lookups and dumps with a runaway query every 5 s; `runaways` adds 20
+# clients sending runaways back to back, `slow-bodies` 50 connections trickling a POST body, both beside
+# 20 browsing clients; `html` is 8 clients asking for 10 000-row HTML answers (30 s each). Each prints
+# p50/p95/p99 by kind, answers by status and the server tree's peak memory, with the targets beside
+# them, and fails on any unexpected answer. MIX picks mixes, DURATION (seconds) overrides every length.
+MIX      ?= default runaways slow-bodies html
+DURATION ?=
 loadtest: install
-	$(BIN)/python -m bolekg.loadtest --clients 50 --duration 60 --runaway-every 5
+	@failed=; for mix in $(MIX); do \
+	  $(BIN)/python -m bolekg.loadtest --mix $$mix $(if $(DURATION),--duration $(DURATION)) || failed="$$failed $$mix"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "loadtest failed:$$failed"; exit 1; fi
 
 lint: install
 	$(BIN)/ruff check src tests bench
