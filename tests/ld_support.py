@@ -243,3 +243,21 @@ def make_home(root: Path, dataset: Dataset) -> Path:
     (root / "shapes" / "small.ttl").write_text(SMALL_SHAPES_TTL, encoding="utf-8")
     (root / "web").symlink_to(WEB_DIR)
     return root
+
+
+@contextlib.contextmanager
+def serve_home(home: Path, env: dict[str, str], *options: str) -> Iterator[str]:
+    """A real ``bolekg serve`` of ``home`` (:func:`make_home`) on a free loopback port with ``env``
+    and ``options``; yields its root URL, stops it by PID, and fails the test if its log has a traceback."""
+    port = free_port()
+    log_path = home / "serve.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([str(VENV_BIN / "bolekg"), "serve", "--port", str(port), *options],
+                                   env={**env, "BOLEKG_HOME": str(home)}, stdout=log, stderr=subprocess.STDOUT)
+    root = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{root}/openapi.json", process)
+        yield root
+    finally:
+        stop(process)
+    assert b"Traceback" not in log_path.read_bytes(), log_path.read_text(errors="replace")[-3000:]

@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import socket
-import subprocess
 import urllib.parse
 from collections.abc import Iterator
 
@@ -21,11 +20,10 @@ import pytest
 from rdflib import Dataset, Graph
 
 import ld_support
-from bolekg.processes import free_port, stop
 from bolekg.sparql import Limits
 from bolekg.vocab import REPORT_GRAPH
 from hardening_support import RawReply, limited_site, raw_request
-from ld_support import VENV_BIN, Reply, Site, fetch, query_url, wait_until_up
+from ld_support import Reply, Site, fetch, query_url
 
 oxigraph_server = ld_support.oxigraph_server
 real_dataset = ld_support.real_dataset
@@ -83,20 +81,11 @@ def granian(tmp_path_factory: pytest.TempPathFactory, real_dataset: Dataset) -> 
     """A real ``bolekg serve`` (Granian, which hands a chunked body to the app as a stream without a
     length, where waitress buffers it and sets one) with the body limit; yields its root URL."""
     home = ld_support.make_home(tmp_path_factory.mktemp("granian-home"), real_dataset)
-    env = {**os.environ, "BOLEKG_HOME": str(home), "BOLEKG_MAX_BODY_BYTES": str(BODY_LIMIT),
+    env = {**os.environ, "BOLEKG_MAX_BODY_BYTES": str(BODY_LIMIT),
            "BOLEKG_QUERY_WORKERS": "1", "TMPDIR": str(tmp_path_factory.mktemp("granian-tmp"))}
     env.pop("BOLEKG_WRITE_TOKEN", None)
-    port = free_port()
-    with (home / "serve.log").open("wb") as log:
-        process = subprocess.Popen([str(VENV_BIN / "bolekg"), "serve", "--port", str(port)], env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
-    root = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{root}/openapi.json", process)
+    with ld_support.serve_home(home, env) as root:
         yield root
-    finally:
-        stop(process)
-    assert b"Traceback" not in (home / "serve.log").read_bytes()
 
 
 def chunked(root: str, target: str, content_type: str, body: bytes, piece: int = 100_000) -> RawReply:

@@ -39,7 +39,7 @@ from rdflib import Dataset
 import ld_support
 from bolekg.processes import free_port, stop
 from hardening_support import RUNAWAY, wait_for
-from ld_support import VENV_BIN, fetch, wait_until_up
+from ld_support import fetch, wait_until_up
 from test_admission import Runaways, ask
 from test_endpoint_statuses import chunked
 
@@ -59,22 +59,12 @@ def server(tmp_path_factory: pytest.TempPathFactory, real_dataset: Dataset) -> I
     """``bolekg serve --threads 2`` with 2 query workers, one query that may wait for them, one query
     per client, runaways cut after 15 s, bodies of at most 200 kB within 10 s at 40 B/s, writes on."""
     home = ld_support.make_home(tmp_path_factory.mktemp("front-home"), real_dataset)
-    env = {**os.environ, "BOLEKG_HOME": str(home), "BOLEKG_QUERY_WORKERS": "2", "BOLEKG_QUERY_QUEUE": "1",
+    env = {**os.environ, "BOLEKG_QUERY_WORKERS": "2", "BOLEKG_QUERY_QUEUE": "1",
            "BOLEKG_CLIENT_QUERIES": "1", "BOLEKG_QUERY_TIMEOUT": "15", "BOLEKG_MAX_BODY_BYTES": str(BODY_LIMIT),
            "BOLEKG_BODY_SECONDS": str(BODY_SECONDS), "BOLEKG_BODY_MIN_BYTES_PER_SECOND": str(MIN_RATE),
            "BOLEKG_WRITE_TOKEN": TOKEN, "TMPDIR": str(tmp_path_factory.mktemp("front-tmp"))}
-    port = free_port()
-    log_path = home / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([str(VENV_BIN / "bolekg"), "serve", "--port", str(port), "--threads", str(THREADS)],
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
-    root = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{root}/openapi.json", process)
+    with ld_support.serve_home(home, env, "--threads", str(THREADS)) as root:
         yield root
-    finally:
-        stop(process)
-    assert b"Traceback" not in log_path.read_bytes(), log_path.read_text(errors="replace")[-3000:]
 
 
 # --- raw exchanges ------------------------------------------------------------------------------------

@@ -22,11 +22,14 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pyoxigraph as ox
 
 from bolekg.errors import SparqlSyntaxError as SparqlSyntaxError  # re-exported: it was defined here first
 from bolekg.vocab import PREFIXES
+
+T = TypeVar("T")
 
 #: Prefixes for serialisations a person reads (Turtle, TriG): the project's own plus RDF's basics.
 SERIALISATION_PREFIXES: dict[str, str] = {
@@ -94,10 +97,10 @@ class Limits:
             max_body_bytes=int(positive_setting(env, "BOLEKG_MAX_BODY_BYTES", defaults.max_body_bytes, int)),
             html_max_rows=int(positive_setting(env, "BOLEKG_HTML_MAX_ROWS", defaults.html_max_rows, int)),
             client_queries=int(positive_setting(env, "BOLEKG_CLIENT_QUERIES", defaults.client_queries, int)),
-            query_queue=_count(env, "BOLEKG_QUERY_QUEUE", defaults.query_queue),
+            query_queue=non_negative_setting(env, "BOLEKG_QUERY_QUEUE", defaults.query_queue),
             client_query_seconds=positive_setting(env, "BOLEKG_CLIENT_QUERY_SECONDS", defaults.client_query_seconds,
                                            float),
-            forwarded_for=_count(env, "BOLEKG_FORWARDED_FOR", defaults.forwarded_for) or 0,
+            forwarded_for=non_negative_setting(env, "BOLEKG_FORWARDED_FOR", defaults.forwarded_for) or 0,
         )
 
 
@@ -115,18 +118,19 @@ def positive_setting(env: Mapping[str, str], name: str, default: float, kind: ty
     return value  # type: ignore[no-any-return]
 
 
-def _count(env: Mapping[str, str], name: str, default: int | None) -> int | None:
-    """A whole number ≥ 0 from the environment (0 is meaningful: none may wait); a bad value is an error."""
+def non_negative_setting(env: Mapping[str, str], name: str, default: T, kind: type = int) -> T:
+    """A number ≥ 0 from the environment (0 is meaningful: none may wait, a rule turned off); a bad
+    value stops the server instead of being ignored."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError as error:
-        raise ValueError(f"{name} must be a whole number, not {raw!r}") from error
+        raise ValueError(f"{name} must be {'a whole number' if kind is int else 'a number'}, not {raw!r}") from error
     if value < 0:
         raise ValueError(f"{name} must be 0 or more, not {raw!r}")
-    return value
+    return value  # type: ignore[no-any-return]
 
 
 def check_size(text: str, limits: Limits) -> None:

@@ -65,7 +65,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bolekg.admission import BUSY_RETRY_AFTER
-from bolekg.sparql import positive_setting
+from bolekg.sparql import non_negative_setting, positive_setting
 
 log = logging.getLogger("bolekg.front")
 
@@ -118,22 +118,8 @@ class FrontSettings:
         return cls(
             max_body_bytes=max_body_bytes,
             body_seconds=positive_setting(env, "BOLEKG_BODY_SECONDS", defaults.body_seconds, float),
-            min_rate=_non_negative(env, "BOLEKG_BODY_MIN_BYTES_PER_SECOND", defaults.min_rate),
+            min_rate=non_negative_setting(env, "BOLEKG_BODY_MIN_BYTES_PER_SECOND", defaults.min_rate, float),
         )
-
-
-def _non_negative(env: Mapping[str, str], name: str, default: float) -> float:
-    """A number ≥ 0 from the environment (0 turns the rule off); a bad value stops the server."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError as error:
-        raise ValueError(f"{name} must be a number, not {raw!r}") from error
-    if value < 0:
-        raise ValueError(f"{name} must be 0 or more, not {raw!r}")
-    return value
 
 
 def query_threads(workers: int | None, queue_length: int | None, page_threads: int) -> int:
