@@ -479,9 +479,8 @@ def fork_launcher(store: Callable[[], ox.Store], lock: Any, memory_mb: int) -> L
     def launch(generation: int) -> Worker:
         parent_end, child_end = socket.socketpair()
         parent = os.getpid()
-        # A fork inherits every page this process maps, freed-but-held ones too: after a big answer
-        # the server tree once reached 6.9 GB. Give them back first (about 0.3 ms at 1M triples, and
-        # outside the lock, so that no write waits for it).
+        # A fork inherits every page this process maps, freed-but-held ones too (bolekg.memory):
+        # give them back first, outside the lock, so that no write waits for it.
         release_freed_memory()
         with lock:
             target = store()

@@ -2,25 +2,20 @@
 
 A dump, the tidy table or the VoID statistics scan every triple; pyoxigraph's hash sets and
 buffers are freed afterwards, but glibc keeps the pages in its arenas, so the server's resident
-size stayed hundreds of megabytes above what it uses (bench/run.py at a million triples: 533 MB
-after one dump, 339 MB after ``malloc_trim``). ``malloc_trim(0)`` (glibc, malloc(3)) releases
-them. Elsewhere — another C library, another OS — this does nothing.
+size stayed hundreds of megabytes above what it uses. ``malloc_trim(0)`` (glibc, malloc(3))
+releases them. Elsewhere — another C library, another OS — this does nothing.
 
 The query workers are forked from the serving process (:func:`bolekg.isolation.fork_launcher`), and
 a fork inherits every page its parent maps, freed-but-held ones too; when the parent later reuses
-such a page, the child keeps the old copy as its own. After big answers the server tree once
-reached 6.9 GB that way, so the fork path calls :func:`release_freed_memory` first. It is cheap
-there: at a million triples in memory, 0.3 ms (max 0.4 ms) against 7–9 ms for the fork itself; the
-first call after a load, with the loader's garbage to return, took 8 ms (``python -m
-bolekg.loadtest``'s report has the server tree's memory before, during and after a load).
+such a page, the child keeps the old copy as its own. So the fork path calls
+:func:`release_freed_memory` first; on a small heap it costs a small fraction of the fork itself.
+``python -m bolekg.loadtest`` reports the server tree's memory before, during and after a load.
 
 What ``malloc_trim`` cannot return: the free space at the top of a *thread's* arena (glibc trims
-that only on ``free``, above a threshold that grows with the largest block freed, up to 64 MB) and
-free space between live blocks. Request threads allocate in their own arenas: after 8 clients had
-asked for 10 000-row HTML pages for 15 s (``python -m bolekg.loadtest --mix html``, real data), the
-server tree still held about 100 MB (PSS) more than before, and a fork's trim gave back 6–8 MB of
-it; with glibc's thresholds fixed (``GLIBC_TUNABLES=glibc.malloc.trim_threshold=131072:
-glibc.malloc.mmap_threshold=131072``) the tree kept about 50 MB.
+that only on ``free``, above a threshold that grows with the largest block freed) and free space
+between live blocks. Request threads allocate in their own arenas, so after a load of large answers
+the server keeps some of what it took; glibc's tunables (``glibc.malloc.trim_threshold``,
+``glibc.malloc.mmap_threshold``) lower that, at a cost the benchmarks have not yet weighed.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ the workers that read the old data and *then* empties the caches. In that order,
 the caches' new version can only be given a worker of the new data, and a query never sees data
 older than the last completed write. A remote store may be changed by anyone: its queries are
 never kept. Researchers re-run the same query from a notebook, a dashboard polls its few: such a
-query skips the worker round trip (0.1–0.15 ms on a 2-core virtual machine) and the evaluation.
+query skips the worker round trip and the evaluation.
 
 Bounded twice (``BOLEKG_ANSWER_CACHE_MB``, 64; 0 turns it off): answers over
 :data:`ENTRY_BYTES` are not kept, and the least recently used go once the total passes the budget;
