@@ -24,6 +24,9 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 #: The same over two patterns: about 10⁸ rows, long enough for a small time limit, short enough that a
 #: remote server gets through it within the test.
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
+#: Quick, but outside the bounded subset (a FILTER): it takes a query worker like any query that is
+#: not a lookup (bolekg.query.bounded), where ``ASK {}`` is answered in the serving process.
+IN_A_WORKER = "ASK { ?s ?p ?o FILTER(true) }"
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ import ld_support
 from bolekg.admission import Admission, client_address
 from bolekg.errors import QueueFull, TooManyRequests
 from bolekg.sparql import Limits
-from hardening_support import RUNAWAY, limited_site, wait_for
+from hardening_support import IN_A_WORKER, RUNAWAY, limited_site, wait_for
 from ld_support import Reply
 
 real_dataset = ld_support.real_dataset
@@ -111,28 +111,34 @@ def test_a_client_over_its_share_gets_429_while_another_client_is_answered(real_
 
 
 def test_a_full_line_for_the_workers_is_503_at_once(real_dataset: Dataset) -> None:
-    """2 workers, 1 query may wait: a fourth query is refused while the three before it are still in
-    flight, not after waiting for the time limit."""
+    """2 workers, 1 query may wait: a fourth query that needs a worker is refused while the three
+    before it are still in flight, not after waiting for the time limit; a lookup, which needs none
+    (bolekg.query.bounded), is answered meanwhile."""
     limits = Limits(timeout=3.0, client_queries=1, query_queue=1)
     with limited_site("embedded", None, real_dataset, limits, workers=2) as site:
         runaways = Runaways(site.root, ["127.0.0.2", "127.0.0.3", "127.0.0.4"])
         try:
             assert wait_for(lambda: in_flight(site)() == 3)
-            busy = ask(site.root, "127.0.0.5", "ASK {}")
-            busy_page = ask(site.root, "127.0.0.5", "ASK {}", accept="text/html")
+            busy = ask(site.root, "127.0.0.5", IN_A_WORKER)
+            busy_page = ask(site.root, "127.0.0.5", IN_A_WORKER, accept="text/html")
+            lookup = ask(site.root, "127.0.0.5", "ASK {}")
             answered_at_once = runaways.running()
-            # a client at its own share is told so first (BOLEKG_CLIENT_QUERIES=1 honoured)
-            own = ask(site.root, "127.0.0.2", "ASK {}")
+            # a client at its own share is told so first (BOLEKG_CLIENT_QUERIES=1 honoured), whether
+            # its query would take a worker or not
+            own = ask(site.root, "127.0.0.2", IN_A_WORKER)
+            own_lookup = ask(site.root, "127.0.0.2", "ASK { ?s ?p ?s }")
         finally:
             runaways.join()
-        after = ask(site.root, "127.0.0.5", "ASK {}")
+        after = ask(site.root, "127.0.0.5", IN_A_WORKER)
     assert answered_at_once, "the 503 came only after the runaways ended: it waited for a worker"
     for reply in (busy, busy_page):
         assert reply.status == 503, reply.text
         assert "BOLEKG_QUERY_QUEUE" in reply.text and "1 queries are already waiting" in reply.text
         assert retry_after(reply) >= 1
     assert busy.text == busy_page.text
-    assert own.status == 429 and "BOLEKG_CLIENT_QUERIES=1" in own.text, own.text
+    assert lookup.status == 200 and lookup.body == b'{"head":{},"boolean":true}', lookup.text
+    for reply in (own, own_lookup):
+        assert reply.status == 429 and "BOLEKG_CLIENT_QUERIES=1" in reply.text, reply.text
     assert all(reply.status == 503 for reply in runaways.replies.values())
     assert after.status == 200, after.text
 
@@ -144,7 +150,7 @@ def test_with_no_line_a_query_finding_every_worker_busy_is_refused(real_dataset:
         runaways = Runaways(site.root, ["127.0.0.2"])
         try:
             assert wait_for(lambda: in_flight(site)() == 1)
-            busy = ask(site.root, "127.0.0.3", "ASK {}")
+            busy = ask(site.root, "127.0.0.3", IN_A_WORKER)
             answered_at_once = runaways.running()
         finally:
             runaways.join()

@@ -24,7 +24,7 @@ from bolekg.isolation import Job
 from bolekg.query.service import QueryService
 from bolekg.sparql import Limits
 from bolekg.store import EmbeddedStore
-from hardening_support import RUNAWAY, alive, children, limited_site, rss_mb, wait_for
+from hardening_support import IN_A_WORKER, RUNAWAY, alive, children, limited_site, rss_mb, wait_for
 from ld_support import EX, fetch, free_port, query_url, small_validator, wait_until_up
 
 real_dataset = ld_support.real_dataset
@@ -70,7 +70,7 @@ def test_memory_comes_back_after_a_runaway(serve_process: tuple[str, subprocess.
     """A query that grows without end is cut at the limit; its worker is killed, so the memory it took
     returns to the system; the server process itself never held it."""
     root, _, server = serve_process
-    assert fetch(query_url(root, "ASK { ?s ?p ?o }"), headers={"Accept": JSON_RESULTS}).status == 200
+    assert fetch(query_url(root, IN_A_WORKER), headers={"Accept": JSON_RESULTS}).status == 200
     assert wait_for(lambda: len(children(server)) == 2)
     workers = children(server)
     baseline = sum(rss_mb(pid) for pid in workers)
@@ -93,12 +93,12 @@ def test_memory_comes_back_after_a_runaway(serve_process: tuple[str, subprocess.
     after = sum(rss_mb(pid) for pid in children(server))
     assert after < baseline + 50, (baseline, peak["mb"], after)
     assert rss_mb(server) < server_before + 50
-    assert fetch(query_url(root, "ASK { ?s ?p ?o }"), headers={"Accept": JSON_RESULTS}).status == 200
+    assert fetch(query_url(root, IN_A_WORKER), headers={"Accept": JSON_RESULTS}).status == 200
 
 
 def test_workers_do_not_outlive_the_server(serve_process: tuple[str, subprocess.Popen, int]) -> None:
     root, process, server = serve_process
-    assert fetch(query_url(root, "ASK { ?s ?p ?o }"), headers={"Accept": JSON_RESULTS}).status == 200
+    assert fetch(query_url(root, IN_A_WORKER), headers={"Accept": JSON_RESULTS}).status == 200
     assert wait_for(lambda: len(children(server)) == 2)
     workers = children(server)
     os.kill(process.pid, signal.SIGKILL)  # the master: its HTTP worker and their query workers follow

@@ -16,7 +16,7 @@ from rdflib import Dataset
 
 import ld_support
 from bolekg.sparql import Limits
-from hardening_support import RUNAWAY, SLOW, limited_site, listener, pool, pool_pids, wait_for
+from hardening_support import IN_A_WORKER, RUNAWAY, SLOW, limited_site, listener, pool, pool_pids, wait_for
 from ld_support import EX, Site, fetch, oxigraph_process, query_url
 
 oxigraph_server = ld_support.oxigraph_server
@@ -79,7 +79,7 @@ def test_a_runaway_query_is_stopped_and_others_are_served_meanwhile(embedded: Si
     # the worker that ran it is gone (its memory with it), and the pool is whole again
     assert wait_for(lambda: len(pool_pids(embedded)) == 2)
     assert set(pool_pids(embedded)) != before
-    assert fetch(query_url(embedded.root, "ASK { ?s ?p ?o }"), headers={"Accept": JSON_RESULTS}).status == 200
+    assert fetch(query_url(embedded.root, IN_A_WORKER), headers={"Accept": JSON_RESULTS}).status == 200
 
 
 def _busy_worker(site: Site) -> bool:
@@ -109,12 +109,12 @@ def test_a_query_queued_behind_a_runaway_is_answered_in_time(real_dataset: Datas
         thread.start()
         try:
             assert wait_for(lambda: _busy_worker(site), timeout=5)
-            reply = _fetch_within(query_url(site.root, "ASK { ?s ?p ?o }"), LIMITS.timeout + 1.0)
+            reply = _fetch_within(query_url(site.root, IN_A_WORKER), LIMITS.timeout + 1.0)
             assert reply.status == 200 or (reply.status == 503 and "busy" in reply.text), reply.text
             # (the runaway is cut at the limit; the queued query then still gets half a second to run)
         finally:
             thread.join()
-        assert fetch(query_url(site.root, "ASK { ?s ?p ?o }"), headers={"Accept": JSON_RESULTS}).status == 200
+        assert fetch(query_url(site.root, IN_A_WORKER), headers={"Accept": JSON_RESULTS}).status == 200
 
 
 def test_a_query_beyond_its_memory_allowance_is_stopped(real_dataset: Dataset) -> None:

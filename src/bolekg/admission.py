@@ -13,7 +13,8 @@ admitted here, by three rules, checked in this order and answered at once:
   does; past it, 429 with ``Retry-After`` until enough of its time has left the window;
 * **all clients** — with every worker busy, ``BOLEKG_QUERY_QUEUE`` queries may wait for one; one more
   is :class:`~bolekg.errors.QueueFull` (503 with ``Retry-After``), instead of holding a request thread
-  until the time limit. Counted as queries in flight (running or waiting) against workers + queue.
+  until the time limit. Counted as queries in flight (running or waiting) against workers + queue;
+  a query answered in this process (:mod:`bolekg.query.bounded`) takes no worker and is not counted.
 
 Framework-free: the query service (:mod:`bolekg.query.service`) calls :meth:`Admission.run` around
 every public query, whichever front the request came through.
@@ -81,19 +82,21 @@ class Admission:
         return cls(limits.client_queries, limits.timeout, workers, limits.query_queue, limits.client_query_seconds)
 
     def in_flight(self, client: str | None = None) -> int:
-        """Queries running or waiting: of ``client``, or of everyone."""
+        """Queries running or waiting: of ``client``; or of everyone, those that take a worker."""
         with self._lock:
             return self._in_flight if client is None else len(self._flying.get(client, ()))
 
-    def run(self, client: str, call: Callable[[], T]) -> T:
-        """``call()`` if ``client`` is admitted; else :class:`TooManyRequests` or :class:`QueueFull`, at once."""
-        started = self._enter(client)
+    def run(self, client: str, call: Callable[[], T], queued: bool = True) -> T:
+        """``call()`` if ``client`` is admitted; else :class:`TooManyRequests` or :class:`QueueFull`, at once.
+        ``queued=False``: the query does not take a worker (it is answered in this process), so only
+        the client's own two rules apply, and it is not counted against workers + queue."""
+        started = self._enter(client, queued)
         try:
             return call()
         finally:
-            self._leave(client, started)
+            self._leave(client, started, queued)
 
-    def _enter(self, client: str) -> float:
+    def _enter(self, client: str, queued: bool = True) -> float:
         now = self._clock()
         with self._lock:
             flying = self._flying.get(client, [])
@@ -105,10 +108,10 @@ class Admission:
                     f"Try again in {wait} s, or when one of them has been answered.", wait)
             if self.client_seconds is not None:
                 self._check_budget(client, flying, now)
-            if self.capacity is not None and self._in_flight >= self.capacity:
+            if queued and self.capacity is not None and self._in_flight >= self.capacity:
                 raise QueueFull(self.queue or 0, BUSY_RETRY_AFTER)
             self._flying.setdefault(client, []).append(now)
-            self._in_flight += 1
+            self._in_flight += queued
         return now
 
     def _check_budget(self, client: str, flying: list[float], now: float) -> None:
@@ -134,10 +137,10 @@ class Admission:
             f"as much as one client may (BOLEKG_CLIENT_QUERY_SECONDS={self.client_seconds:g}). "
             f"Try again in {wait_s} s.", wait_s)
 
-    def _leave(self, client: str, started: float) -> None:
+    def _leave(self, client: str, started: float, queued: bool = True) -> None:
         now = self._clock()
         with self._lock:
-            self._in_flight -= 1
+            self._in_flight -= queued
             flying = self._flying.get(client, [])
             if started in flying:
                 flying.remove(started)

@@ -7,6 +7,11 @@ It composes the parts, each of which knows one thing:
 * the workers (:mod:`bolekg.query.workers`, :mod:`bolekg.isolation`): an embedded store's queries
   run in processes that are killed at the time limit; a remote store's under the client's timeout;
 * the limits (:class:`bolekg.sparql.Limits`): time, rows, sizes, the shares of each client;
+* the bounded subset (:mod:`bolekg.query.bounded`): a query whose cost the size of the data bounds
+  (a lookup, ``ASK {}``) is answered in this process, without the worker round trip and outside
+  the workers' line, so runaways filling the workers do not delay it — while the data is small
+  enough (:data:`INLINE_MAX_QUADS`) that a scan of it is quick, and at most :data:`INLINE_AT_ONCE`
+  at a time; otherwise, and for every other query, a worker;
 * the versioned cache (:mod:`bolekg.query.cache`): answers to repeated queries, and whole replies
   to repeated GETs for the protocol (:mod:`bolekg.query.protocol`), kept until the data changes.
 
@@ -28,6 +33,7 @@ timeouts are not.
 from __future__ import annotations
 
 import operator
+import os
 import threading
 from collections.abc import Hashable
 from typing import Any
@@ -35,6 +41,7 @@ from typing import Any
 from bolekg.admission import Admission
 from bolekg.errors import StoreError
 from bolekg.isolation import Answer, Job, Pool, env_int
+from bolekg.query.bounded import is_bounded
 from bolekg.query.cache import VersionedCache
 from bolekg.query.workers import start_pool
 from bolekg.sparql import Limits
@@ -46,6 +53,12 @@ ENTRY_BYTES = 1 << 20
 #: The replies kept get this share of the answers' memory; their bodies are mostly the very ``bytes``
 #: objects the answers hold, so what they add is little more than the requests.
 REPLY_SHARE = 4
+#: A bounded query reads each quad at most a few times before each row it writes: up to this many
+#: quads (a scan of them takes well under a second), it is safe without a worker to kill it.
+INLINE_MAX_QUADS = 1_000_000
+#: Bounded queries answered in this process at once; one more goes to a worker. Each takes a core
+#: while it runs (pyoxigraph lets go of the interpreter), and pages need one too.
+INLINE_AT_ONCE = max(2, os.cpu_count() or 1)
 
 
 def job_key(job: Job) -> tuple[Hashable, ...]:
@@ -94,6 +107,9 @@ class QueryService:
                                           version=0)
         self._pool: Pool | None = None
         self._pool_lock = threading.Lock()
+        self._inline = threading.BoundedSemaphore(INLINE_AT_ONCE)
+        #: (version, quads) of the embedded store, counted once per version, for INLINE_MAX_QUADS
+        self._quads: tuple[int, int] | None = None
         self._closed = False
         store.watch(self)
 
@@ -102,24 +118,47 @@ class QueryService:
     def run(self, job: Job, client: str) -> Answer:
         """A public query from ``client`` (its address): admitted by :mod:`bolekg.admission` — else
         :class:`~bolekg.errors.TooManyRequests` or :class:`~bolekg.errors.QueueFull`, at once — then
-        answered from the cache, or run under the time limit and kept."""
+        answered from the cache, or run — in this process if it is bounded (see the module's
+        docstring), else in a worker under the time limit — and kept."""
+        if self._may_inline(job) and self._inline.acquire(blocking=False):
+            try:
+                return self.admission.run(client, lambda: self._answer(job, inline=True), queued=False)
+            finally:
+                self._inline.release()
         return self.admission.run(client, lambda: self._answer(job))
 
-    def _answer(self, job: Job) -> Answer:
+    def _answer(self, job: Job, inline: bool = False) -> Answer:
         timeout = self.limits.timeout
         if not self.workers:  # a remote store (its client timeout), or in-process by request
             return self.store.run_query(job, timeout)
+        run = self.store.run_query if inline else self.pool().run
         answers = self.answers
         if answers is None:
-            return self.pool().run(job, timeout)
+            return run(job, timeout)
         version = answers.version  # before the query runs: an answer that outlives its data is not kept
         key = job_key(job)
         found = answers.get(key)
         if found is not None:
             return found
-        answer = self.pool().run(job, timeout)
+        answer = run(job, timeout)
         answers.put(version, key, answer)
         return answer
+
+    def _may_inline(self, job: Job) -> bool:
+        """Whether ``job`` may run in this process: a query of the bounded subset with a row cap, over
+        an embedded store with workers (without them, every query runs here anyway) that is small
+        enough."""
+        if not self.workers or job.max_rows is None or not is_bounded(job.query):
+            return False
+        return self._quad_count() <= INLINE_MAX_QUADS
+
+    def _quad_count(self) -> int:
+        version, known = self._version, self._quads
+        if known is not None and known[0] == version:
+            return known[1]
+        count = len(self.store.store)  # type: ignore[attr-defined]  # an EmbeddedStore (it has workers)
+        self._quads = (version, count)
+        return count
 
     def pool(self) -> Pool:
         """The worker processes (started on first use)."""
