@@ -12,6 +12,13 @@ queries cannot take the threads that everyone else needs.
 * The WSGI environ the app gets (PEP 3333) and the replies it sends: paths, query strings, headers,
   client addresses, bodies, HEAD, files, streamed iterables, ``close()``, an app that fails.
 
+The body limits (408 for a slow body, naming the setting; pages and ``ASK {}`` answered meanwhile; 413
+for a body over the limit, declared or chunked) are the README's promise "on every backend", so they
+run on each: ``bolekg serve`` on the in-memory store (``memory``), on an on-disk pyoxigraph/RocksDB
+store (``--store DIR``, ``disk``) and in front of a real ``oxigraph serve`` the module starts
+(``--endpoint``, ``remote``) — one server per backend for the module. The runaways and the replies
+kept are tested on ``memory`` only; the environ and the replies on the small WSGI app.
+
 Servers are real ``bolekg serve`` processes (or the front around a small WSGI app, served the same
 way) on free loopback ports, stopped by PID. Clients are told apart by their address: the whole of
 127.0.0.0/8 is loopback on Linux. No assertion is about how long something took; the orderings are
@@ -20,6 +27,7 @@ causal (this was answered while that was still waiting).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -54,16 +62,43 @@ OTHER = "127.0.0.9"  # the well-behaved client
 ITEM = "https://w3id.org/bolekg/id/item/1-01"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, real_dataset: Dataset) -> Iterator[str]:
-    """``bolekg serve --threads 2`` with 2 query workers, one query that may wait for them, one query
-    per client, runaways cut after 15 s, bodies of at most 200 kB within 10 s at 40 B/s, writes on."""
-    home = ld_support.make_home(tmp_path_factory.mktemp("front-home"), real_dataset)
+#: The backends of ``bolekg serve`` (README "Stores"): the embedded store in memory, the embedded store
+#: on disk (``--store DIR``, pyoxigraph over RocksDB) and a remote one (``--endpoint``, here a real
+#: ``oxigraph serve`` the fixture starts). The front is the same in front of each; the tests of the body
+#: limits run on all three, the others on memory only (``on_memory``).
+BACKENDS = ["memory", "disk", "remote"]
+MEMORY = BACKENDS[0]
+on_memory = pytest.mark.parametrize("server", [MEMORY], indirect=True)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+           real_dataset: Dataset) -> Iterator[str]:
+    """``bolekg serve --threads 2`` on the backend ``request.param``, with 2 query workers, one query
+    that may wait for them, one query per client, runaways cut after 15 s, bodies of at most 200 kB
+    within 10 s at 40 B/s, writes on. One server per backend for the whole module."""
+    kind = request.param
+    home = ld_support.make_home(tmp_path_factory.mktemp(f"front-home-{kind}"), real_dataset)
     env = {**os.environ, "BOLEKG_QUERY_WORKERS": "2", "BOLEKG_QUERY_QUEUE": "1",
            "BOLEKG_CLIENT_QUERIES": "1", "BOLEKG_QUERY_TIMEOUT": "15", "BOLEKG_MAX_BODY_BYTES": str(BODY_LIMIT),
            "BOLEKG_BODY_SECONDS": str(BODY_SECONDS), "BOLEKG_BODY_MIN_BYTES_PER_SECOND": str(MIN_RATE),
-           "BOLEKG_WRITE_TOKEN": TOKEN, "TMPDIR": str(tmp_path_factory.mktemp("front-tmp"))}
-    with ld_support.serve_home(home, env, "--threads", str(THREADS)) as root:
+           "BOLEKG_WRITE_TOKEN": TOKEN, "TMPDIR": str(tmp_path_factory.mktemp(f"front-tmp-{kind}"))}
+    with contextlib.ExitStack() as stack:
+        store: list[str] = []
+        if kind == "disk":
+            db = tmp_path_factory.mktemp("front-disk") / "db"
+            store = ["--store", str(db)]  # empty: the server loads the home's data into it
+        elif kind == "remote":
+            oxigraph = stack.enter_context(ld_support.oxigraph_process(tmp_path_factory.mktemp("front-oxigraph")))
+            store = ["--endpoint", f"{oxigraph}/query", "--reload"]
+        root = stack.enter_context(ld_support.serve_home(home, env, "--threads", str(THREADS), *store))
+        # the data is where the backend keeps it, not in the server's memory
+        if kind == "disk":
+            assert db.is_dir() and any(db.iterdir()), db
+        elif kind == "remote":
+            direct = fetch(f"{oxigraph}/query?query=" + urllib.parse.quote("ASK { GRAPH ?g { ?s ?p ?o } }"),
+                           headers={"Accept": "application/sparql-results+json"})
+            assert direct.status == 200 and b"true" in direct.body, direct.text
         yield root
 
 
@@ -192,7 +227,8 @@ def test_slow_bodies_are_cut_with_408_while_other_clients_are_served(server: str
         still_open = [not body.answered() for body in slow]
     finally:
         answers = [body.finish() for body in slow]
-    assert all(still_open), "the slow bodies were over before the other client was served: this proves nothing"
+    assert all(still_open), ("a slow body was over before the other client was served: it waited for them "
+                             "(or they ended too early to prove anything)")
     for reply in (page, home, entity):
         assert reply.status == 200, reply.text[:300]
     assert query.status == 200 and b"true" in query.body, query.text
@@ -242,6 +278,7 @@ def test_a_chunked_body_over_the_limit_is_413(server: str) -> None:
 # --- replies kept ----------------------------------------------------------------------------------------
 
 
+@on_memory
 def test_a_reply_replayed_without_a_thread_is_the_reply_the_app_gave(server: str) -> None:
     """A GET of ``/sparql`` asked again is answered on the event loop from the replies the app keeps:
     the same status, headers and body as the first time, when the app computed it in a thread; and the
@@ -266,6 +303,7 @@ def test_a_reply_replayed_without_a_thread_is_the_reply_the_app_gave(server: str
 # --- runaways -----------------------------------------------------------------------------------------
 
 
+@on_memory
 def test_runaways_filling_the_query_pool_do_not_delay_pages_search_or_dumps(server: str) -> None:
     """Three runaways (two workers and the one place in their line) from three clients: a page, a
     search and a dump from a fourth client are answered 200 while none of the runaways has been."""
