@@ -5,8 +5,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# the translation catalogues (README "Translations"): one messages.mo compiled from each messages.po
+LOCALE     := src/bolekg/locale
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install browser test run validate lint audit bench clean vendor-yasgui loadtest
+.PHONY: install messages browser test run validate lint audit bench clean vendor-yasgui loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +19,24 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(CATALOGUES)
+
+# Translations (README "Translations"): the pages' UI strings are gettext catalogues. `make install`
+# compiles each language's messages.po to the messages.mo the pages read, again whenever the .po changes.
+$(LOCALE)/%/LC_MESSAGES/messages.mo: $(LOCALE)/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel -q compile -l $* -i $< -o $@
+
+# After adding or changing a t('…') in a template, a translate('…', lang) or an N_('…'): extract the
+# ids into messages.pot (each with its English as a comment for translators), add new ids to every
+# language's .po with an empty text for a translator to fill in (tests/test_catalogues.py fails until
+# they are), drop ids no longer used, and compile.
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg --no-default-keywords -k t -k translate -k N_ \
+	  --add-comments TRANSLATORS: --project BoleKG --copyright-holder "the BoleKG authors" \
+	  --version "$$($(BIN)/python -c 'import bolekg; print(bolekg.__version__)')" -o $(LOCALE)/messages.pot .
+	$(BIN)/python -m bolekg.i18n annotate $(LOCALE)/messages.pot $(LOCALE)/en/LC_MESSAGES/messages.po
+	$(BIN)/pybabel -q update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q compile -d $(LOCALE) -D messages
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download cannot work here);
 # a CJK font makes the Chinese render as text, not boxes. Installed only when missing.
