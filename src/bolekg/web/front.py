@@ -38,6 +38,13 @@ returned, as PEP 3333 requires, in the pool. HEAD replies carry no body. A reply
 runs — a repeated GET of ``/sparql`` whose reply the query service keeps — can be sent from the loop
 without a thread (:data:`Replay`).
 
+Memory: after a reply of at least :data:`bolekg.memory.LARGE_REPLY` bytes built by the app (a
+streamed one always is), the front asks its :class:`bolekg.memory.Releaser` to give freed memory
+back — in a thread of its own, at most once a second, never on the loop nor in a request's thread.
+A large answer is built in a request thread's malloc arena, and glibc keeps those pages when it is
+freed; without the release, the serving process stayed that much larger after a load of big answers.
+Replies sent from a file or replayed from the cache take no such memory and ask for nothing.
+
 The environ is built from Granian's scope as PEP 3333 says: ``PATH_INFO`` percent-decoded and
 carried as latin-1 (Granian decodes the path as UTF-8, replacing bytes that are not: the app never
 sees those bytes, as Werkzeug would have replaced them too), ``QUERY_STRING`` as sent, each header as
@@ -65,6 +72,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bolekg.admission import BUSY_RETRY_AFTER
+from bolekg.memory import LARGE_REPLY, Releaser
 from bolekg.sparql import non_negative_setting, positive_setting
 
 log = logging.getLogger("bolekg.front")
@@ -566,14 +574,19 @@ class Front:
 
     ``replay`` (see :data:`Replay`) answers repeated GETs without a thread: the trip to a pool and
     back costs more than the app takes to replay a reply it kept (about 30 µs against 10 µs), and
-    with 16 clients asking a lookup again and again that trip is the whole difference."""
+    with 16 clients asking a lookup again and again that trip is the whole difference.
+
+    ``memory`` gives freed memory back after large replies (see the module's docstring); started and
+    stopped with the pools."""
 
     def __init__(self, app: WSGIApp, settings: FrontSettings, page_threads: int, query_threads: int,
-                 route: Callable[[str, str], bool] = is_query, replay: Replay | None = None):
+                 route: Callable[[str, str], bool] = is_query, replay: Replay | None = None,
+                 memory: Releaser | None = None):
         self.app = app
         self.settings = settings
         self.route = route
         self.replay = replay
+        self.memory = Releaser() if memory is None else memory
         self.pages = Pool("pages", page_threads, LINE_PER_THREAD * page_threads)
         self.queries = Pool("queries", query_threads, LINE_PER_THREAD * query_threads)
 
@@ -581,10 +594,12 @@ class Front:
         results = Results(loop)
         self.pages.start(results)
         self.queries.start(results)
+        self.memory.start()
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.pages.stop()
         self.queries.stop()
+        self.memory.stop()
 
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":  # websockets are off
@@ -620,6 +635,8 @@ class Front:
             pool.in_flight -= 1
         if reply.rest is None:
             self._send(proto, method, reply)
+            if len(reply.body) >= LARGE_REPLY:  # sent: give back what building it took
+                self.memory.ask()
         else:
             await self._stream(proto, method, reply, pool, context)
 
@@ -716,3 +733,4 @@ class Front:
             log.info("a streamed reply was cut", exc_info=True)
         finally:
             await pool.call(context, _close, reply.result)
+            self.memory.ask()  # its first piece alone was PIECE bytes, over LARGE_REPLY
