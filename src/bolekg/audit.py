@@ -27,14 +27,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF
 
 from bolekg.corpus import Corpus
 from bolekg.corpus import load as load_corpus
 from bolekg.dataset import load_dataset, union_graph
 from bolekg.mentions import Mention, chinese_value, find_mentions
 from bolekg.paths import DATA_DIR
-from bolekg.vocab import BK, NIF, PERIOD, PREFIXES, QB, TIME
+from bolekg.vocab import BK, NIF, PERIOD, PREFIXES, QB, RDF, TIME, XSD
 
 AUDIT_DIR = DATA_DIR / "audit"
 LEDGER_HEADER = ("begin", "end", "text", "disposition", "reason")
@@ -43,7 +42,7 @@ HEADER_LINE = "\t".join(LEDGER_HEADER)
 PARTS = {"intro": "intro", "s1": "一", "s2": "二", "s3": "三"}
 DATE_PROPERTIES = (TIME.inXSDDate, TIME.inXSDgYearMonth, TIME.inXSDgYear)
 DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
-NUMERIC_TYPES = {f"http://www.w3.org/2001/XMLSchema#{name}" for name in (
+NUMERIC_TYPES = {f"{XSD}{name}" for name in (
     "integer", "decimal", "double", "float", "int", "long", "short", "byte", "nonNegativeInteger",
     "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
     "unsignedShort", "unsignedByte")}

@@ -22,11 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
 
 from bolekg.sparql import GRAPH_FORMATS, RESULT_FORMATS, SERIALISATION_PREFIXES, Format
 from bolekg.store import GraphStore
-from bolekg.vocab import BK, DCAT, DCT, SD, VOID, bind_prefixes
+from bolekg.vocab import BK, DCAT, DCT, ENTAILMENT, RDF, SD, VOID, XSD, bind_prefixes
 
 #: Dumps at stable URLs under ``/dumps/``: file name → format.
 DUMP_FILES: dict[str, Format] = {f"bolekg.{fmt.extension}": fmt for fmt in GRAPH_FORMATS
@@ -81,7 +80,7 @@ def statistics(store: GraphStore, base: str) -> Statistics:
 
 
 def _compute_statistics(store: GraphStore, base: str) -> Statistics:
-    licences = _rows(store, "PREFIX dct: <http://purl.org/dc/terms/> SELECT DISTINCT ?l WHERE { ?x dct:license ?l }")
+    licences = _rows(store, f"PREFIX dct: <{DCT}> SELECT DISTINCT ?l WHERE {{ ?x dct:license ?l }}")
     reports = _rows(store, f"SELECT DISTINCT ?r WHERE {{ ?r a <{BK.Report}> }}")
     entities = _rows(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), "
                             f'"{base}")) }}')
@@ -198,7 +197,7 @@ def service_description(site: Site, stats: Statistics) -> Graph:
     if site.writable:
         g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
-    g.add((service, SD.defaultEntailmentRegime, URIRef("http://www.w3.org/ns/entailment/Simple")))
+    g.add((service, SD.defaultEntailmentRegime, ENTAILMENT.Simple))
     for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
         g.add((service, SD.resultFormat, URIRef(fmt.iri)))
 

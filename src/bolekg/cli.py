@@ -9,10 +9,9 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from bolekg.exit_codes import EXIT_ERROR, EXIT_INVALID, EXIT_OK
 from bolekg.recovery_cli import register_recovery
 from bolekg.server_cli import register_linked_data
-
-EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

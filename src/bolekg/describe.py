@@ -12,6 +12,7 @@ import pyoxigraph as ox
 
 from bolekg.sparql import BY_EXTENSION, Format
 from bolekg.store import GraphStore
+from bolekg.vocab import sparql_prefixes
 
 
 def _document_query(incoming: bool) -> str:
@@ -20,9 +21,7 @@ def _document_query(incoming: bool) -> str:
     points_at = "\n  UNION { VALUES ?o { %(iri)s } ?s ?p ?o }" if incoming else ""
     named_from = " UNION { ?n ?x ?r } UNION { ?x ?n ?r }" if incoming else ""
     return f"""
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-CONSTRUCT {{ ?s ?p ?o . ?n ?lp ?label }}
+{sparql_prefixes("rdfs", "skos")}CONSTRUCT {{ ?s ?p ?o . ?n ?lp ?label }}
 WHERE {{
   {{ VALUES ?s {{ %(iri)s }} ?s ?p ?o }}{points_at}
   UNION {{ VALUES ?r {{ %(iri)s }} ?r ?p1 ?s . FILTER(isBlank(?s)) ?s ?p ?o }}

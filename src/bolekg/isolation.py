@@ -65,20 +65,6 @@ DEFAULT_PRIVATE_MB = 512
 DEFAULT_MEMORY_MB = 1024
 
 
-def env_int(name: str, default: int, minimum: int = 1) -> int:
-    """A positive integer setting from the environment; a bad value is an error, not a silent default."""
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = int(raw)
-    except ValueError as error:
-        raise ValueError(f"{name} must be an integer, not {raw!r}") from error
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, not {value}")
-    return value
-
-
 @dataclass(frozen=True)
 class Job:
     """One query for a worker: the text, its dataset, and what to write for each kind of result."""

@@ -52,16 +52,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bolekg.exit_codes import EXIT_INVALID, EXIT_OK
 from bolekg.processes import free_port, stop
+from bolekg.query.protocol import FORM
+from bolekg.vocab import BASE, ID_BASE
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 ENTITIES = ("SELECT DISTINCT ?s WHERE { ?s ?p ?o . FILTER(isIRI(?s) && STRSTARTS(STR(?s), "
-            "\"https://w3id.org/bolekg/id/\")) } ORDER BY ?s")
+            f"\"{ID_BASE}\")) }} ORDER BY ?s")
 LOOKUP = "SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"
 #: The answer of the ``html`` mix: every triple, up to ``rows`` of them (the real data has 10 915).
 BIG_ANSWER = "SELECT * WHERE {{ ?s ?p ?o }} LIMIT {rows}"
 SEARCH_TERMS = ("博乐", "道路", "water", "road", "school", "bole", "shuili", "改造", "health", "xinjiang")
-BASE = "https://w3id.org/bolekg/"
 
 MIXES = ("default", "runaways", "slow-bodies", "html")
 
@@ -470,7 +472,7 @@ async def _client(host: str, port: int, choose: Callable[[random.Random], Reques
 
 def _runaway_request(number: int, sent: int) -> tuple[Request, bytes]:
     body = urllib.parse.urlencode({"query": f"{RUNAWAY}\n# runaway {number}-{sent}"}).encode()
-    request = Request("runaway", "POST", "/sparql", (("Content-Type", "application/x-www-form-urlencoded"),
+    request = Request("runaway", "POST", "/sparql", (("Content-Type", FORM),
                                                      ("Accept", "application/sparql-results+json")),
                       expected=frozenset({503}))
     return request, body
@@ -558,7 +560,7 @@ async def _slow_body(host: str, port: int, number: int, until: float, interval: 
     """A connection that announces a big ``POST /sparql`` body and sends one byte of it every
     ``interval`` seconds; reopened whenever the server cuts it. Counts how each one ended."""
     source = client_address(host, SLOW_ADDRESSES + number)
-    head = (f"POST /sparql HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    head = (f"POST /sparql HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: {FORM}\r\n"
             f"Accept: application/sparql-results+json\r\nContent-Length: {SLOW_BODY_BYTES}\r\n\r\n").encode()
     while time.monotonic() < until:
         opened = time.monotonic()
@@ -938,7 +940,7 @@ def main(argv: list[str] | None = None) -> int:
     print(render_text(report), flush=True)
     if args.json:
         args.json.write_text(json.dumps(report.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return 1 if report.failed else 0
+    return EXIT_INVALID if report.failed else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -15,23 +15,10 @@ import pyoxigraph as ox
 
 from bolekg.i18n import pick
 from bolekg.store import GraphStore
+from bolekg.vocab import sparql_prefixes
 
-PREFIXES = """PREFIX bk: <https://w3id.org/bolekg/def/>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX qb: <http://purl.org/linked-data/cube#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX geo: <http://www.opengis.net/ont/geosparql#>
-PREFIX schema: <https://schema.org/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
-PREFIX time: <http://www.w3.org/2006/time#>
-PREFIX qudt: <http://qudt.org/schema/qudt/>
-PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
-PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
-"""
+PREFIXES = sparql_prefixes("bk", "rdf", "rdfs", "skos", "owl", "qb", "org", "geo", "schema", "prov", "nif", "time",
+                           "qudt", "sdmx-dimension", "sdmx-attribute")
 
 #: One branch per property, not ``VALUES ?p { … } ?s ?p ?l``: Oxigraph joins two VALUES blocks before
 #: the triple pattern and then scans every triple, so that form grew with the data (57 ms at 200k

@@ -14,6 +14,8 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
+from bolekg.vocab import XSD
+
 #: A graph's name: an IRI string, or ``None`` for the default graph.
 GraphName = str | None
 TripleSet = set[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]]
@@ -42,7 +44,7 @@ def dataset_quads(dataset: Dataset) -> Iterator[ox.Quad]:
             yield ox.Quad(triple.subject, triple.predicate, triple.object, target)
 
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_STRING = str(XSD.string)
 
 
 def rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:

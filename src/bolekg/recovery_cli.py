@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
+from bolekg.exit_codes import EXIT_ERROR, EXIT_INVALID, EXIT_OK
 
 
 def cmd_store_check(args: argparse.Namespace) -> int:

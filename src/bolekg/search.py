@@ -33,16 +33,12 @@ from pypinyin import Style, lazy_pinyin
 
 from bolekg.i18n import pick
 from bolekg.store import GraphStore
+from bolekg.vocab import RDFS, SKOS, sparql_prefixes
 
 LABEL_PREDICATES = ("rdfs:label", "skos:prefLabel", "skos:altLabel", "skos:notation")
 TEXT_PREDICATES = ("skos:definition", "rdfs:comment")
 
-INDEX_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
-PREFIX bk: <https://w3id.org/bolekg/def/>
-PREFIX geo: <http://www.opengis.net/ont/geosparql#>
-SELECT DISTINCT ?s ?p ?o WHERE {
+INDEX_QUERY = sparql_prefixes("rdfs", "skos", "nif", "bk", "geo") + """SELECT DISTINCT ?s ?p ?o WHERE {
   VALUES ?p { PREDICATES }
   ?s ?p ?o .
   FILTER(isIRI(?s) && isLiteral(?o))
@@ -53,11 +49,8 @@ SELECT DISTINCT ?s ?p ?o WHERE {
 #: they took 25 MB at a million triples for the fifty a search shows.
 TYPES_QUERY = """SELECT DISTINCT ?s ?t WHERE { VALUES ?s { %s } ?s a ?t . FILTER(isIRI(?t)) }"""
 
-LABEL_PROPERTIES = frozenset({
-    "http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
-    "http://www.w3.org/2004/02/skos/core#altLabel", "http://www.w3.org/2004/02/skos/core#notation",
-})
-NOTATION = "http://www.w3.org/2004/02/skos/core#notation"
+LABEL_PROPERTIES = frozenset({str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel), str(SKOS.notation)})
+NOTATION = str(SKOS.notation)
 
 #: Scores: (label, other text) for each way of matching.
 SCORES = {"exact": (100, 30), "prefix": (80, 25), "word": (70, 20), "substring": (50, 10),

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bolekg.exit_codes import EXIT_ERROR, EXIT_INVALID, EXIT_OK
+
 if TYPE_CHECKING:
     from bolekg.store import GraphStore
-
-EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
 
 def _store_options(parser: argparse.ArgumentParser) -> None:

@@ -121,9 +121,10 @@ def front_for(app: Any, threads: int = DEFAULT_THREADS) -> Any:
     if store is not None:
         workers = getattr(store, "workers", None)
     else:
-        from bolekg.isolation import DEFAULT_WORKERS, env_int
+        from bolekg.isolation import DEFAULT_WORKERS
+        from bolekg.settings import non_negative_setting
 
-        workers = env_int("BOLEKG_QUERY_WORKERS", DEFAULT_WORKERS, 0)
+        workers = non_negative_setting(os.environ, "BOLEKG_QUERY_WORKERS", DEFAULT_WORKERS)
     max_body = config.get("MAX_CONTENT_LENGTH") or limits.max_body_bytes
     return Front(app, FrontSettings.from_env(max_body), page_threads=threads,
                  query_threads=query_threads(workers, limits.query_queue, threads), replay=_kept_replies(app))

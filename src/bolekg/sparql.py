@@ -22,25 +22,15 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import pyoxigraph as ox
 
 from bolekg.errors import SparqlSyntaxError as SparqlSyntaxError  # re-exported: it was defined here first
-from bolekg.vocab import PREFIXES
-
-T = TypeVar("T")
+from bolekg.settings import non_negative_setting, positive_setting
+from bolekg.vocab import FORMATS, PREFIXES, STANDARD_PREFIXES
 
 #: Prefixes for serialisations a person reads (Turtle, TriG): the project's own plus RDF's basics.
-SERIALISATION_PREFIXES: dict[str, str] = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-    "vann": "http://purl.org/vocab/vann/",
-    **PREFIXES,
-}
+SERIALISATION_PREFIXES: dict[str, str] = {**STANDARD_PREFIXES, **PREFIXES}
 
 
 class PolicyViolation(ValueError):
@@ -104,35 +94,6 @@ class Limits:
         )
 
 
-def positive_setting(env: Mapping[str, str], name: str, default: float, kind: type) -> float:
-    """A positive number from the environment; a bad value stops the server instead of being ignored."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError as error:
-        raise ValueError(f"{name} must be a number, not {raw!r}") from error
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, not {raw!r}")
-    return value  # type: ignore[no-any-return]
-
-
-def non_negative_setting(env: Mapping[str, str], name: str, default: T, kind: type = int) -> T:
-    """A number ≥ 0 from the environment (0 is meaningful: none may wait, a rule turned off); a bad
-    value stops the server instead of being ignored."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError as error:
-        raise ValueError(f"{name} must be {'a whole number' if kind is int else 'a number'}, not {raw!r}") from error
-    if value < 0:
-        raise ValueError(f"{name} must be 0 or more, not {raw!r}")
-    return value  # type: ignore[no-any-return]
-
-
 def check_size(text: str, limits: Limits) -> None:
     """Refuse a query or update text longer than the limit (counted in UTF-8 bytes)."""
     size = len(text.encode("utf-8", "surrogatepass"))
@@ -164,28 +125,26 @@ class Format:
         return (self.key, self.extension, self.media_type, *self.aliases)
 
 
-_W3C = "http://www.w3.org/ns/formats/"
-
 JSON = Format("json", "application/sparql-results+json", "srj", ("application/json",),
-              results=ox.QueryResultsFormat.JSON, iri=_W3C + "SPARQL_Results_JSON")
+              results=ox.QueryResultsFormat.JSON, iri=FORMATS + "SPARQL_Results_JSON")
 XML = Format("xml", "application/sparql-results+xml", "srx", ("application/xml", "text/xml"),
-             results=ox.QueryResultsFormat.XML, iri=_W3C + "SPARQL_Results_XML")
+             results=ox.QueryResultsFormat.XML, iri=FORMATS + "SPARQL_Results_XML")
 CSV = Format("csv", "text/csv", "csv", (), results=ox.QueryResultsFormat.CSV,
-             iri=_W3C + "SPARQL_Results_CSV")
+             iri=FORMATS + "SPARQL_Results_CSV")
 TSV = Format("tsv", "text/tab-separated-values", "tsv", (), results=ox.QueryResultsFormat.TSV,
-             iri=_W3C + "SPARQL_Results_TSV")
+             iri=FORMATS + "SPARQL_Results_TSV")
 
 TURTLE = Format("turtle", "text/turtle", "ttl", ("application/x-turtle",), rdf=ox.RdfFormat.TURTLE,
-                iri=_W3C + "Turtle")
+                iri=FORMATS + "Turtle")
 NTRIPLES = Format("ntriples", "application/n-triples", "nt", ("text/plain",),
-                  rdf=ox.RdfFormat.N_TRIPLES, iri=_W3C + "N-Triples")
+                  rdf=ox.RdfFormat.N_TRIPLES, iri=FORMATS + "N-Triples")
 JSONLD = Format("jsonld", "application/ld+json", "jsonld", ("application/json",),
-                rdf=ox.RdfFormat.JSON_LD, iri=_W3C + "JSON-LD")
+                rdf=ox.RdfFormat.JSON_LD, iri=FORMATS + "JSON-LD")
 RDFXML = Format("rdfxml", "application/rdf+xml", "rdf", ("application/xml", "text/xml"),
-                rdf=ox.RdfFormat.RDF_XML, iri=_W3C + "RDF_XML")
-TRIG = Format("trig", "application/trig", "trig", (), rdf=ox.RdfFormat.TRIG, iri=_W3C + "TriG")
+                rdf=ox.RdfFormat.RDF_XML, iri=FORMATS + "RDF_XML")
+TRIG = Format("trig", "application/trig", "trig", (), rdf=ox.RdfFormat.TRIG, iri=FORMATS + "TriG")
 NQUADS = Format("nquads", "application/n-quads", "nq", (), rdf=ox.RdfFormat.N_QUADS,
-                iri=_W3C + "N-Quads")
+                iri=FORMATS + "N-Quads")
 HTML = Format("html", "text/html", "html", ("application/xhtml+xml",))
 
 #: Offers in order of preference: the first is what a client that accepts anything gets.

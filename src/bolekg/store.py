@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import os
 import shutil
 import threading
 import time
@@ -54,7 +55,7 @@ from rdflib import Dataset, Graph
 from bolekg.errors import QueryTimeout, Unavailable
 from bolekg.errors import StoreError as StoreError  # re-exported: the web layer imports it from here
 from bolekg.forked import run_forked
-from bolekg.isolation import DEFAULT_MEMORY_MB, DEFAULT_WORKERS, Answer, Job, answer, env_int, execute
+from bolekg.isolation import DEFAULT_MEMORY_MB, DEFAULT_WORKERS, Answer, Job, answer, execute
 from bolekg.memory import release_freed_memory
 from bolekg.ondisk import StoreDirectory, open_database, record_digests, update_digests
 from bolekg.quads import (
@@ -67,6 +68,7 @@ from bolekg.quads import (
     graphs_union_rdflib,
     union_rdflib,
 )
+from bolekg.settings import non_negative_setting, positive_setting
 from bolekg.sparql import SERIALISATION_PREFIXES, Format, QueryResult, SparqlSyntaxError, has_dataset_clause
 from bolekg.validate import Outcome, format_text
 from bolekg.write_policy import REPORT_GRAPHS, check_write
@@ -357,9 +359,10 @@ class EmbeddedStore(GraphStore):
 
     def __init__(self, path: Path | str | None = None, validator: Validator | None = None,
                  workers: int | None = None, memory_mb: int | None = None):
-        self.workers = workers if workers is not None else env_int("BOLEKG_QUERY_WORKERS", DEFAULT_WORKERS, 0)
-        self.memory_mb = memory_mb if memory_mb is not None else env_int("BOLEKG_QUERY_MEMORY_MB",
-                                                                         DEFAULT_MEMORY_MB)
+        self.workers = workers if workers is not None else \
+            non_negative_setting(os.environ, "BOLEKG_QUERY_WORKERS", DEFAULT_WORKERS)
+        self.memory_mb = memory_mb if memory_mb is not None else \
+            int(positive_setting(os.environ, "BOLEKG_QUERY_MEMORY_MB", DEFAULT_MEMORY_MB, int))
         self.path = Path(path) if path is not None else None
         self._directory: StoreDirectory | None = None
         if self.path is not None:

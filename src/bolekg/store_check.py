@@ -54,7 +54,7 @@ from bolekg.ondisk import (
     lock_holder,
     sst_files,
 )
-from bolekg.sparql import positive_setting
+from bolekg.settings import positive_setting
 
 #: Memory (MB) the reading child may take on top of its size once the database is open.
 DEFAULT_MEMORY_MB = 400

@@ -11,12 +11,10 @@ NIF core: http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core/nif-cor
 from __future__ import annotations
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
 
 from bolekg.corpus import Corpus, Paragraph, Sentence
-from bolekg.vocab import BK, DCT, ITEM, NIF, PROGRAMME, QUOTE, REPORT, SKOS, TEXT, bind_prefixes
+from bolekg.vocab import BK, DCT, ITEM, NIF, PROGRAMME, QUOTE, RDF, RDFS, REPORT_IRI, SKOS, TEXT, XSD, bind_prefixes
 
-REPORT_IRI = REPORT["bole-2021-h1"]
 CONTEXT_IRI = TEXT["report"]
 SECTION_NAMES_EN = {1: "Section 1", 2: "Section 2", 3: "Section 3"}
 SECTION_NAMES_ZH = {1: "第一部分", 2: "第二部分", 3: "第三部分"}

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from bolekg.sparql import CSV
 from bolekg.store import GraphStore
+from bolekg.vocab import sparql_prefixes
 
 COLUMNS = (
     "observation", "item", "project", "indicator", "measure_type", "value", "as_written", "qualifier",
@@ -27,13 +28,7 @@ COLUMNS = (
     "source_quote",
 )
 
-OBSERVATIONS_QUERY = """
-PREFIX bk: <https://w3id.org/bolekg/def/>
-PREFIX qb: <http://purl.org/linked-data/cube#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
-PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
-PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
+OBSERVATIONS_QUERY = "\n" + sparql_prefixes("bk", "qb", "prov", "nif", "sdmx-attribute", "sdmx-dimension") + """\
 SELECT ?observation
   (SAMPLE(?item_) AS ?item) (SAMPLE(?project_) AS ?project) (SAMPLE(?indicator_) AS ?indicator)
   (SAMPLE(?measure_) AS ?measure_type) (SAMPLE(?value_) AS ?value) (SAMPLE(?written) AS ?as_written)

@@ -1,12 +1,19 @@
 """Namespaces: the project's own, closed so that a typo in a term fails at import, and the reused ones.
 
 ``BK`` lists exactly the terms declared in ``ontology/bolekg.ttl`` (a test keeps the two equal).
-The data's base IRI is defined here once; every other module derives its IRIs from ``BASE``.
+The data's base IRI is defined here once; every other module derives its IRIs from ``BASE``, and
+takes every namespace from here: as rdflib terms (``BK.Item``), as plain strings where IRIs are
+handled as text (``str(BK.Item)``, e.g. with pyoxigraph), or as ``PREFIX`` lines for a SPARQL text
+(:func:`sparql_prefixes`).
 """
 
 from __future__ import annotations
 
 from rdflib import Namespace, URIRef
+from rdflib.namespace import OWL as OWL  # re-exported: rdflib's own closed namespaces for RDF, RDFS, OWL, XSD
+from rdflib.namespace import RDF as RDF
+from rdflib.namespace import RDFS as RDFS
+from rdflib.namespace import XSD as XSD
 from rdflib.namespace import DefinedNamespace
 
 BASE = "https://w3id.org/bolekg/"
@@ -133,7 +140,9 @@ class BK(DefinedNamespace):
     valueQualifier: URIRef
 
 
-# Reused vocabularies, at the exact namespaces DESIGN.md names.
+# Reused vocabularies, at the exact namespaces the project's design brief chose (a document kept outside
+# this repository); README "The model in one paragraph" and docs/ENCODING.md say how each is used.
+# RDF, RDFS, OWL and XSD are rdflib's own (closed) namespaces, imported above.
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DCT = Namespace("http://purl.org/dc/terms/")
 GEO = Namespace("http://www.opengis.net/ont/geosparql#")
@@ -152,6 +161,8 @@ TIME = Namespace("http://www.w3.org/2006/time#")
 VANN = Namespace("http://purl.org/vocab/vann/")
 VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+ENTAILMENT = Namespace("http://www.w3.org/ns/entailment/")  # the service description's entailment regimes
+FORMATS = Namespace("http://www.w3.org/ns/formats/")  # the W3C's IRIs of media formats (``sd:resultFormat``)
 SH = Namespace("http://www.w3.org/ns/shacl#")
 WD = Namespace("http://www.wikidata.org/entity/")
 
@@ -174,6 +185,8 @@ RESPONSIBILITY = Namespace(ID_BASE + "responsibility/")
 THEME = Namespace(ID_BASE + "theme/")
 SCHEME = Namespace(ID_BASE + "scheme/")
 DATASET = Namespace(ID_BASE + "dataset/")
+#: The report this project encodes (its text, its graph ``REPORT_GRAPH``).
+REPORT_IRI = REPORT["bole-2021-h1"]
 
 #: Prefixes bound on every graph the project writes, so serialisations read the same everywhere.
 PREFIXES: dict[str, str] = {
@@ -212,6 +225,24 @@ PREFIXES: dict[str, str] = {
     "void": str(VOID),
     "wd": str(WD),
 }
+
+
+#: The prefixes not in :data:`PREFIXES` that queries and serialisations use (RDF, RDFS, OWL, XSD, the
+#: service description, VANN); the two together are every prefix a SPARQL text of this project uses.
+STANDARD_PREFIXES: dict[str, str] = {
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "sd": str(SD),
+    "vann": str(VANN),
+}
+
+
+def sparql_prefixes(*names: str) -> str:
+    """``PREFIX name: <namespace>`` lines, one per name in the order given, each ending in a newline."""
+    known = {**STANDARD_PREFIXES, **PREFIXES}
+    return "".join(f"PREFIX {name}: <{known[name]}>\n" for name in names)
 
 
 def bind_prefixes(graph) -> None:  # type: ignore[no-untyped-def]

@@ -29,26 +29,24 @@ from bolekg.pages.figures import in_report_order
 from bolekg.pages.svg import Neighbour, neighbourhood_svg
 from bolekg.sparql import DOCUMENT_FORMATS
 from bolekg.store import GraphStore
+from bolekg.vocab import BK, GEO, NIF, ORG, OWL, PROV, QB, RDF, RDFS, SKOS
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-BK = "https://w3id.org/bolekg/def/"
-LABELS = {RDFS + "label", SKOS + "prefLabel"}
-DEFINITIONS = (SKOS + "definition", RDFS + "comment")
-NOTES = BK + "editorialNote"
+RDF_TYPE = str(RDF.type)
+LABELS = {str(RDFS.label), str(SKOS.prefLabel)}
+DEFINITIONS = (str(SKOS.definition), str(RDFS.comment))
+NOTES = str(BK.editorialNote)
 
 #: Classes (or their superclasses) that pick a layout, most specific first.
 KIND_OF_CLASS = (
-    (BK + "Observation", "observation"),
-    (BK + "Quote", "quote"),
-    (BK + "Initiative", "initiative"),
-    ("http://www.w3.org/ns/org#Organization", "organisation"),
-    (BK + "Place", "place"),
-    ("http://www.opengis.net/ont/geosparql#Feature", "place"),
-    ("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#String", "text"),
-    ("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#Sentence", "text"),
-    (BK + "Paragraph", "text"),
+    (str(BK.Observation), "observation"),
+    (str(BK.Quote), "quote"),
+    (str(BK.Initiative), "initiative"),
+    (str(ORG.Organization), "organisation"),
+    (str(BK.Place), "place"),
+    (str(GEO.Feature), "place"),
+    (str(NIF.String), "text"),
+    (str(NIF.Sentence), "text"),
+    (str(BK.Paragraph), "text"),
 )
 
 SUPERCLASSES_QUERY = """SELECT DISTINCT ?super WHERE {
@@ -58,12 +56,12 @@ SUPERCLASSES_QUERY = """SELECT DISTINCT ?super WHERE {
 
 #: Links that say little about a resource's neighbourhood (its quotes have their own section).
 QUIET_PREDICATES = {
-    RDF_TYPE, SKOS + "inScheme", SKOS + "topConceptOf", "http://purl.org/linked-data/cube#dataSet",
-    "http://www.w3.org/ns/prov#hadPrimarySource", RDFS + "isDefinedBy", BK + "evidence",
-    "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#referenceContext",
-    "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#superString",
-    "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#sentence",
-    BK + "section", BK + "describedIn",
+    RDF_TYPE, str(SKOS.inScheme), str(SKOS.topConceptOf), str(QB.dataSet),
+    str(PROV.hadPrimarySource), str(RDFS.isDefinedBy), str(BK.evidence),
+    str(NIF.referenceContext),
+    str(NIF.superString),
+    str(NIF.sentence),
+    str(BK.section), str(BK.describedIn),
 }
 GRAPH_NEIGHBOURS = 14
 #: Statements pointing at a resource shown per property; the rest are counted and listed elsewhere.
@@ -280,7 +278,7 @@ def build(store: GraphStore, base: str, lang: str, iri: str) -> EntityPage | Non
     section = kinds.BUILDERS[kind](context, doc) if kind in kinds.BUILDERS else None
     instances = None
     browse_href = ""
-    if "http://www.w3.org/2002/07/owl#Class" in supers or RDFS + "Class" in supers:
+    if str(OWL.Class) in supers or str(RDFS.Class) in supers:
         instances = doc.incoming_total.get(RDF_TYPE, 0)  # counted with the statements pointing here
         browse_href = "/browse?class=" + iri if instances else ""
     context.want_quotes([iri])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bolekg.lookup import text
 from bolekg.pages.common import Context, Link
+from bolekg.vocab import BK, ORG
 
 PROGRAMMES_QUERY = """SELECT ?programme ?pn ?item ?in WHERE {
   ?programme a bk:Programme .
@@ -44,6 +45,11 @@ def _notation_key(value: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else 0 for p in value.split("."))
 
 
+def _browse(cls: str) -> str:
+    """The browse page of a class (the IRI as it is, but ``#``, which would end the URL's query)."""
+    return "/browse?class=" + cls.replace("#", "%23")
+
+
 def build(context: Context, report_iri: str) -> Home:
     programmes: dict[str, Programme] = {}
     for row in context.rows(PROGRAMMES_QUERY, "the programmes and their items"):
@@ -57,11 +63,11 @@ def build(context: Context, report_iri: str) -> Home:
         programme.items.sort(key=lambda e: (_notation_key(e[0]), e[1].iri))
     found = context.rows(COUNTS_QUERY, "counts")[0]
     counts = [
-        ("count.items", int(text(found["items"])), "/browse?class=https://w3id.org/bolekg/def/Item"),
-        ("count.organisations", int(text(found["organisations"])), "/browse?class=http://www.w3.org/ns/org%23Organization"),
-        ("count.places", int(text(found["places"])), "/browse?class=https://w3id.org/bolekg/def/Place"),
-        ("count.projects", int(text(found["projects"])), "/browse?class=https://w3id.org/bolekg/def/Project"),
-        ("count.figures", int(text(found["figures"])), "/browse?class=https://w3id.org/bolekg/def/Observation"),
+        ("count.items", int(text(found["items"])), _browse(BK.Item)),
+        ("count.organisations", int(text(found["organisations"])), _browse(ORG.Organization)),
+        ("count.places", int(text(found["places"])), _browse(BK.Place)),
+        ("count.projects", int(text(found["projects"])), _browse(BK.Project)),
+        ("count.figures", int(text(found["figures"])), _browse(BK.Observation)),
         ("count.quotes", int(text(found["quotes"])), "/reader"),
     ]
     return Home(context.link(report_iri),

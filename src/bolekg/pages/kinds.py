@@ -17,15 +17,8 @@ from bolekg.lookup import iri_term, text
 from bolekg.pages.browse import browse_href, links_href
 from bolekg.pages.common import Context, Link
 from bolekg.pages.figures import Figure, figures
+from bolekg.vocab import BK, NIF, ORG, PROV, QB, SDMX_ATT, SDMX_DIM
 
-BK = "https://w3id.org/bolekg/def/"
-QB = "http://purl.org/linked-data/cube#"
-ORG = "http://www.w3.org/ns/org#"
-GEO = "http://www.opengis.net/ont/geosparql#"
-NIF = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"
-SDMX_DIM = "http://purl.org/linked-data/sdmx/2009/dimension#"
-SDMX_ATT = "http://purl.org/linked-data/sdmx/2009/attribute#"
-PROV = "http://www.w3.org/ns/prov#"
 #: Figures shown in a place's or an agency's table, statements of an agency's responsibility, and
 #: places or initiatives in a place's lists.
 FIGURES_SHOWN = 40
@@ -141,7 +134,7 @@ def responsibilities(context: Context, pattern: str, purpose: str) -> list[Respo
         grouped.setdefault(key, []).append(row)
     found = []
     for (holder, resp, kind, agent), group in grouped.items():
-        stated = kind == BK + "StatedResponsibility"
+        stated = kind == str(BK.StatedResponsibility)
         found.append(Responsible(context.link(agent), stated, context.link(resp), context.link(holder),
                                  _pick_lang(group, "reason", context.lang)))
     context.want_quotes(r.statement.iri for r in found if r.stated)
@@ -214,7 +207,7 @@ def initiative(context: Context, doc: Any) -> InitiativeSection:
     context.want_quotes(m.link.iri for m in milestones)
     return InitiativeSection(
         trail=up.trail,
-        themes=[context.link(t) for t in doc.iris(BK + "theme")],
+        themes=[context.link(t) for t in doc.iris(str(BK.theme))],
         responsible=responsible,
         places=[context.link(r["place"]) for r in places],
         children=tree,
@@ -337,16 +330,16 @@ def place(context: Context, doc: Any) -> PlaceSection:
         trail=[context.link(i) for i in _chain(doc.iri, parents)],
         inside=[(context.link(r["x"]), context.maybe(r.get("type"))) for r in inside],
         inside_count=inside_count,
-        inside_href=browse_href(BK + "Place", place=doc.iri),
+        inside_href=browse_href(str(BK.Place), place=doc.iri),
         initiatives=[(context.link(r["init"]), context.link(r["where"])) for r in here],
         initiative_count=initiative_count,
-        initiatives_href=browse_href(BK + "Initiative", within=doc.iri),
+        initiatives_href=browse_href(str(BK.Initiative), within=doc.iri),
         figures=shown,
         figure_count=figure_count,
-        browse_href=browse_href(BK + "Observation", within=doc.iri),
-        codes=[text(v) for v in doc.outgoing.get(BK + "divisionCode", [])],
-        agencies=[context.link(i) for i in doc.pointing(BK + "jurisdiction")],
-        ends=[context.link(i) for i in doc.iris(BK + "fromPlace") + doc.iris(BK + "toPlace")],
+        browse_href=browse_href(str(BK.Observation), within=doc.iri),
+        codes=[text(v) for v in doc.outgoing.get(str(BK.divisionCode), [])],
+        agencies=[context.link(i) for i in doc.pointing(str(BK.jurisdiction))],
+        ends=[context.link(i) for i in doc.iris(str(BK.fromPlace)) + doc.iris(str(BK.toPlace))],
     )
 
 
@@ -388,14 +381,14 @@ def organisation(context: Context, doc: Any) -> OrganisationSection:
     cut = responsible_count.partial or responsible_count.n > len(statements)
     return OrganisationSection(
         trail=[context.link(i) for i in _chain(doc.iri, parents)],
-        units=[context.link(i) for i in doc.pointing(ORG + "subOrganizationOf")],
-        jurisdiction=[context.link(i) for i in doc.iris(BK + "jurisdiction")],
+        units=[context.link(i) for i in doc.pointing(str(ORG.subOrganizationOf))],
+        jurisdiction=[context.link(i) for i in doc.iris(str(BK.jurisdiction))],
         responsible=responsible,
         responsible_count=Count(len(responsible), cut),
-        responsible_href=links_href(doc.iri, BK + "agent"),
+        responsible_href=links_href(doc.iri, str(BK.agent)),
         figures=figures(context, values("obs", given), "the figures shown of those") if given else [],
         figure_count=figure_count,
-        figures_href=links_href(doc.iri, PROV + "wasAttributedTo"),
+        figures_href=links_href(doc.iri, str(PROV.wasAttributedTo)),
     )
 
 
@@ -428,37 +421,37 @@ def observation(context: Context, doc: Any) -> ObservationSection:
         found = doc.iris(predicate)
         return context.link(found[0]) if found else None
 
-    measure = one(QB + "measureType")
+    measure = one(str(QB.measureType))
     value = doc.first(measure.iri) if measure else None
-    initiative_link = one(BK + "initiative")
+    initiative_link = one(str(BK.initiative))
     iri = iri_term(doc.iri)
     # The indicator and the initiatives are already in the document: bound, the query starts from
     # the initiative's few figures rather than from every figure of an indicator shared by every report.
-    indicators, initiatives = doc.iris(BK + "indicator"), doc.iris(BK + "initiative")
+    indicators, initiatives = doc.iris(str(BK.indicator)), doc.iris(str(BK.initiative))
     related = figures(context, f"""{values("init0", initiatives)} {values("ind0", indicators)}
   ?obs bk:initiative ?init0 ; bk:indicator ?ind0 . FILTER(?obs != {iri})""",
                       "the other figures of the same indicator for the same initiative") \
         if indicators and initiatives else []
-    compared = [(role, context.link(i)) for role, predicate in (("actual", "actualObservation"),
-                                                                ("target", "targetObservation"))
-                for i in doc.iris(BK + predicate)]
+    compared = [(role, context.link(i)) for role, predicate in (("actual", BK.actualObservation),
+                                                                ("target", BK.targetObservation))
+                for i in doc.iris(str(predicate))]
     return ObservationSection(
         value=text(value) if isinstance(value, ox.Literal) else "",
         measure=measure,
-        unit=one(SDMX_ATT + "unitMeasure"),
-        normalised=text(doc.first(BK + "normalisedValue")),
-        normalised_unit=one(BK + "normalisedUnit"),
-        as_written=text(doc.first(BK + "asWritten")),
-        qualifiers=[context.link(q) for q in doc.iris(BK + "valueQualifier")],
-        indicator=one(BK + "indicator"),
-        period=one(SDMX_DIM + "refPeriod"),
-        area=one(SDMX_DIM + "refArea"),
+        unit=one(str(SDMX_ATT.unitMeasure)),
+        normalised=text(doc.first(str(BK.normalisedValue))),
+        normalised_unit=one(str(BK.normalisedUnit)),
+        as_written=text(doc.first(str(BK.asWritten))),
+        qualifiers=[context.link(q) for q in doc.iris(str(BK.valueQualifier))],
+        indicator=one(str(BK.indicator)),
+        period=one(str(SDMX_DIM.refPeriod)),
+        area=one(str(SDMX_DIM.refArea)),
         initiative=initiative_link,
         trail=[*initiative_trail(context, initiative_link.iri), initiative_link] if initiative_link else [],
-        part_of=[context.link(i) for i in doc.iris(BK + "partOf")],
-        parts=[context.link(i) for i in doc.pointing(BK + "partOf")],
+        part_of=[context.link(i) for i in doc.iris(str(BK.partOf))],
+        parts=[context.link(i) for i in doc.pointing(str(BK.partOf))],
         compared=compared,
-        given_by=[context.link(i) for i in doc.iris(PROV + "wasAttributedTo")],
+        given_by=[context.link(i) for i in doc.iris(str(PROV.wasAttributedTo))],
         related=related,
     )
 
@@ -483,9 +476,9 @@ def quote(context: Context, doc: Any) -> TextSection:
   {iri_term(doc.iri)} nif:sentence ?sentence .
   ?sentence nif:anchorOf ?whole ; nif:beginIndex ?begin .
 }}""", "the sentence this quote is part of")
-    begin, end = int(text(doc.first(NIF + "beginIndex"))), int(text(doc.first(NIF + "endIndex")))
-    section = TextSection(text(doc.first(NIF + "anchorOf")), begin, end,
-                          facts=[context.link(i) for i in doc.pointing(BK + "evidence")],
+    begin, end = int(text(doc.first(str(NIF.beginIndex)))), int(text(doc.first(str(NIF.endIndex))))
+    section = TextSection(text(doc.first(str(NIF.anchorOf))), begin, end,
+                          facts=[context.link(i) for i in doc.pointing(str(BK.evidence))],
                           reader_href=f"/reader#q-{begin}-{end}")
     if rows:
         whole, start = text(rows[0]["whole"]), int(text(rows[0]["begin"]))
@@ -495,11 +488,11 @@ def quote(context: Context, doc: Any) -> TextSection:
 
 
 def report_text(context: Context, doc: Any) -> TextSection:
-    begin = doc.first(NIF + "beginIndex")
+    begin = doc.first(str(NIF.beginIndex))
     start = int(text(begin)) if begin is not None else None
     anchor = f"#s-{start}" if start is not None else ""
-    return TextSection(text(doc.first(NIF + "anchorOf")), start,
-                       int(text(doc.first(NIF + "endIndex"))) if begin is not None else None,
+    return TextSection(text(doc.first(str(NIF.anchorOf))), start,
+                       int(text(doc.first(str(NIF.endIndex)))) if begin is not None else None,
                        reader_href=f"/reader{anchor}")
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from bolekg.lookup import text
 from bolekg.pages.common import Context, Link
-from bolekg.vocab import SH
+from bolekg.vocab import OWL, QUDT, RDF, RDFS, SH
 
 TERMS_QUERY = """SELECT ?term ?kind ?super ?domain ?range ?def WHERE {
   ?term a ?kind .
@@ -32,11 +31,11 @@ USE_QUERY = """SELECT ?term (COUNT(*) AS ?n) WHERE {
   FILTER(STRSTARTS(STR(?term), STR(bk:)))
 } GROUP BY ?term"""
 
-KINDS = {"http://www.w3.org/2002/07/owl#Class": "class",
-         "http://www.w3.org/2002/07/owl#ObjectProperty": "property",
-         "http://www.w3.org/2002/07/owl#DatatypeProperty": "property",
-         "http://www.w3.org/2002/07/owl#AnnotationProperty": "property",
-         "http://qudt.org/schema/qudt/Unit": "unit"}
+KINDS = {str(OWL.Class): "class",
+         str(OWL.ObjectProperty): "property",
+         str(OWL.DatatypeProperty): "property",
+         str(OWL.AnnotationProperty): "property",
+         str(QUDT.Unit): "unit"}
 
 
 @dataclass

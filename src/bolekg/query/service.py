@@ -40,10 +40,11 @@ from typing import Any
 
 from bolekg.admission import Admission
 from bolekg.errors import StoreError
-from bolekg.isolation import Answer, Job, Pool, env_int
+from bolekg.isolation import Answer, Job, Pool
 from bolekg.query.bounded import is_bounded
 from bolekg.query.cache import VersionedCache
 from bolekg.query.workers import start_pool
+from bolekg.settings import non_negative_setting
 from bolekg.sparql import Limits
 from bolekg.store import EmbeddedStore, GraphStore
 
@@ -92,7 +93,7 @@ class QueryService:
         self.memory_mb = store.memory_mb if embedded else 0
         self.admission = Admission.from_limits(self.limits, self.workers or None)
         if cache_mb is None:
-            cache_mb = env_int("BOLEKG_ANSWER_CACHE_MB", DEFAULT_CACHE_MB, 0)
+            cache_mb = non_negative_setting(os.environ, "BOLEKG_ANSWER_CACHE_MB", DEFAULT_CACHE_MB)
         #: How many changes of the data the service has seen: the caches' version.
         self._version = 0
         total = cache_mb << 20

@@ -30,11 +30,11 @@ def _cors(response: Response) -> Response:
     Whether a POST is an update is what the view read (``g.sparql_kind``), or else what the URL and the
     media type say: the body is never read here (a hook that read a body over the limit made the 413 a 500).
     """
-    is_query_post = request.method == "POST" and request.path == "/sparql" and "update" not in request.args \
-        and request.mimetype != "application/sparql-update" and g.get("sparql_kind") != "update"
-    if request.method in READ_METHODS or is_query_post:
-        from bolekg.query.protocol import CORS_READ_HEADERS
+    from bolekg.query.protocol import CORS_READ_HEADERS, UPDATE_MEDIA
 
+    is_query_post = request.method == "POST" and request.path == "/sparql" and "update" not in request.args \
+        and request.mimetype != UPDATE_MEDIA and g.get("sparql_kind") != "update"
+    if request.method in READ_METHODS or is_query_post:
         response.headers.update(CORS_READ_HEADERS)
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"

@@ -36,9 +36,8 @@ from flask import Blueprint, Response, render_template, request, send_file
 from bolekg.catalog import CSV_FILE, DUMP_FILES, void_graph
 from bolekg.serving import scratch_directory
 from bolekg.sparql import CSV, DOCUMENT_FORMATS, HTML, SERIALISATION_PREFIXES
-from bolekg.store import StoreError
 from bolekg.tidy import observations_csv
-from bolekg.web.http import choose, conditional, rdflib_body, store_failure, text_error
+from bolekg.web.http import choose, conditional, rdflib_body, text_error
 from bolekg.web.state import State, state
 from bolekg.web.views import page
 
@@ -119,16 +118,13 @@ def _file_response(path: Path, etag: str, content_type: str, name: str) -> Respo
 @bp.route("/dumps/<name>")
 def dump(name: str) -> Response:
     current = state()
-    try:
-        if name == CSV_FILE:
-            path, etag = _cached(name, lambda out: out.write(observations_csv(current.store)))
-            return _file_response(path, etag, CSV.content_type, name)
-        fmt = DUMP_FILES.get(name)
-        if fmt is None:
-            return text_error(404, f"No dump called {name!r}; there are: {', '.join([*DUMP_FILES, CSV_FILE])}")
-        path, etag = _cached(name, lambda out: current.store.dump(fmt, out))
-    except StoreError as error:
-        return store_failure(error)
+    if name == CSV_FILE:
+        path, etag = _cached(name, lambda out: out.write(observations_csv(current.store)))
+        return _file_response(path, etag, CSV.content_type, name)
+    fmt = DUMP_FILES.get(name)
+    if fmt is None:
+        return text_error(404, f"No dump called {name!r}; there are: {', '.join([*DUMP_FILES, CSV_FILE])}")
+    path, etag = _cached(name, lambda out: current.store.dump(fmt, out))
     return _file_response(path, etag, fmt.content_type, name)
 
 
@@ -140,10 +136,7 @@ def void() -> Response | str:
     if isinstance(fmt, Response):
         return fmt
     site = current.site()
-    try:
-        graph = void_graph(current.store, site, current.statistics())
-    except StoreError as error:
-        return store_failure(error)
+    graph = void_graph(current.store, site, current.statistics())
     if fmt is HTML:
         for prefix, namespace in SERIALISATION_PREFIXES.items():
             graph.bind(prefix, namespace, override=False)

@@ -73,7 +73,7 @@ from typing import Any
 
 from bolekg.admission import BUSY_RETRY_AFTER
 from bolekg.memory import LARGE_REPLY, Releaser
-from bolekg.sparql import non_negative_setting, positive_setting
+from bolekg.settings import non_negative_setting, positive_setting
 
 log = logging.getLogger("bolekg.front")
 

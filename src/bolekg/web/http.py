@@ -88,7 +88,9 @@ def _secure(response: Response) -> Response:
 
 def _unexpected(error: Exception) -> Response | HTTPException:
     """Any exception a view did not handle: logged with its traceback and a reference, answered 500
-    with the reference only. HTTP errors raised on purpose (404, 405, 413 …) pass through."""
+    with the reference only. HTTP errors raised on purpose (404, 405, 413 …) pass through, and a
+    backend failure (:class:`StoreError`) gets its 503, 429 or 502 here (:func:`store_failure`): views
+    let it rise rather than catch it themselves."""
     if isinstance(error, HTTPException):
         return error
     if isinstance(error, StoreError):

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from bolekg import __version__
 from bolekg.catalog import CSV_FILE, DUMP_FILES
+from bolekg.query.protocol import FORM, QUERY_MEDIA, UPDATE_MEDIA
 from bolekg.sparql import DOCUMENT_FORMATS, GRAPH_FORMATS, RESULT_FORMATS
 
 bp = Blueprint("openapi", __name__)
@@ -123,11 +124,11 @@ def document(server: str) -> dict[str, Any]:
                     "summary": "SPARQL query (form or application/sparql-query) or update "
                                "(form or application/sparql-update; bearer token)",
                     "requestBody": {"content": {
-                        "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+                        FORM: {"schema": {"type": "object", "properties": {
                             "query": {"type": "string"}, "update": {"type": "string"},
                             "default-graph-uri": {"type": "string"}, "named-graph-uri": {"type": "string"}}}},
-                        "application/sparql-query": {"schema": {"type": "string"}},
-                        "application/sparql-update": {"schema": {"type": "string"}},
+                        QUERY_MEDIA: {"schema": {"type": "string"}},
+                        UPDATE_MEDIA: {"schema": {"type": "string"}},
                     }},
                     "security": [{}, *BEARER],
                     "responses": _responses({"200": {"description": "Query results",

@@ -26,14 +26,13 @@ from bolekg.pages.common import Context
 from bolekg.pages.examples import examples
 from bolekg.search import SearchIndex, types_of
 from bolekg.sparql import SERIALISATION_PREFIXES
-from bolekg.store import StoreError
-from bolekg.vocab import PREFIXES
-from bolekg.web.http import store_failure, text_error
+from bolekg.vocab import PREFIXES, REPORT_IRI
+from bolekg.web.http import text_error
 from bolekg.web.state import state
 
 bp = Blueprint("pages", __name__)
 
-REPORT = "https://w3id.org/bolekg/id/report/bole-2021-h1"
+REPORT = str(REPORT_IRI)
 SEARCH_LIMIT = 50
 #: What the workbench's editor starts with: the prefixes a query of this data needs.
 WORKBENCH_PREFIXES = ("bk", "rdfs", "skos", "qb", "org", "geo", "prov", "nif", "sdmx-dimension",
@@ -104,16 +103,13 @@ def render_entity(iri: str) -> bytes | None:
 @bp.route("/")
 def home() -> Response:
     current_lang = lang()
-    try:
-        def build() -> tuple[Any, Any]:
-            context = _context()
-            found = home_pages.build(context, REPORT)
-            board = dashboard_pages.build(context)
-            return found, board
+    def build() -> tuple[Any, Any]:
+        context = _context()
+        found = home_pages.build(context, REPORT)
+        board = dashboard_pages.build(context)
+        return found, board
 
-        found, board = state().kept(f"home:{current_lang}", build)
-    except StoreError as error:
-        return store_failure(error)
+    found, board = state().kept(f"home:{current_lang}", build)
     return _html(render_template("home.html", home=found, board=board, base=state().base))
 
 
@@ -143,17 +139,11 @@ def _wants_json() -> bool:
 def search() -> Response:
     query = (request.args.get("q") or "").strip()[:200]
     current_lang = lang()
-    try:
-        index = _index()
-    except StoreError as error:
-        return store_failure(error)
+    index = _index()
     hits, total = index.search(query, SEARCH_LIMIT) if query else ([], 0)
     base = state().base
     results = []
-    try:
-        classes = types_of(state().store, (hit.iri for hit in hits))
-    except StoreError as error:
-        return store_failure(error)
+    classes = types_of(state().store, (hit.iri for hit in hits))
     for hit in hits:
         names = index.names.get(hit.iri, {})
         types = classes.get(hit.iri, [])
@@ -188,10 +178,7 @@ def search() -> Response:
 @bp.route("/reader")
 def reader() -> Response:
     current_lang = lang()
-    try:
-        found = state().kept(f"reader:{current_lang}", lambda: reader_pages.build(_context()))
-    except StoreError as error:
-        return store_failure(error)
+    found = state().kept(f"reader:{current_lang}", lambda: reader_pages.build(_context()))
     return _html(render_template("reader.html", reader=found))
 
 
@@ -214,8 +201,6 @@ def browse() -> Response:
         context.resolve()
     except ValueError:
         return text_error(400, "class, facet, to and via values must be IRIs")
-    except StoreError as error:
-        return store_failure(error)
     return _html(render_template("browse.html", classes=None, listing=listing, queries=context.queries))
 
 
@@ -237,30 +222,21 @@ def _classes(context: Context) -> list[browse_pages.ClassCount]:
 @bp.route("/dashboard")
 def dashboard() -> Response:
     current_lang = lang()
-    try:
-        board = state().kept(f"dashboard:{current_lang}", lambda: dashboard_pages.build(_context()))
-    except StoreError as error:
-        return store_failure(error)
+    board = state().kept(f"dashboard:{current_lang}", lambda: dashboard_pages.build(_context()))
     return _html(render_template("dashboard.html", board=board))
 
 
 @bp.route("/ontology")
 def ontology() -> Response:
     current_lang = lang()
-    try:
-        found = state().kept(f"ontology:{current_lang}", lambda: ontology_pages.build(_context()))
-    except StoreError as error:
-        return store_failure(error)
+    found = state().kept(f"ontology:{current_lang}", lambda: ontology_pages.build(_context()))
     return _html(render_template("ontology.html", onto=found))
 
 
 @bp.route("/quality")
 def quality() -> Response:
     store = state().store
-    try:
-        found = state().kept("quality", lambda: quality_pages.build(store))
-    except StoreError as error:
-        return store_failure(error)
+    found = state().kept("quality", lambda: quality_pages.build(store))
     return _html(render_template("quality.html", quality=found))
 
 

@@ -17,8 +17,7 @@ from flask import Blueprint, Response, render_template, request
 
 from bolekg.describe import candidate_iris, local_path, resource_document, split_extension
 from bolekg.sparql import DOCUMENT_FORMATS, HTML, SERIALISATION_PREFIXES, Format
-from bolekg.store import StoreError
-from bolekg.web.http import choose, conditional, store_failure, text_error, triples_body
+from bolekg.web.http import choose, conditional, text_error, triples_body
 from bolekg.web.state import state
 
 bp = Blueprint("resources", __name__)
@@ -54,8 +53,6 @@ def resource(rest: str) -> Response | str:
                     return _document(iri, triples, fmt_for_attempt)
     except ValueError:
         pass  # not an IRI at all: no such resource
-    except StoreError as error:
-        return store_failure(error)
     return text_error(404, f"Nothing is known about <{current.base}{path}>.")
 
 

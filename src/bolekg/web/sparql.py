@@ -35,8 +35,8 @@ from bolekg.sparql import (
     check_size,
     check_update,
 )
-from bolekg.store import StoreError, WriteForbidden, WriteRejected
-from bolekg.web.http import as_response, choose, rdflib_body, rejected, store_failure, text_error, write_refusal
+from bolekg.store import WriteForbidden, WriteRejected
+from bolekg.web.http import as_response, choose, rdflib_body, rejected, text_error, write_refusal
 from bolekg.web.state import state
 from bolekg.web.views import result_cell
 
@@ -123,8 +123,6 @@ def run_update(operation: Operation) -> Response:
         return text_error(403, str(error))
     except WriteRejected as error:
         return rejected(error)
-    except StoreError as error:
-        return store_failure(error)
     return Response(status=204)
 
 
@@ -140,10 +138,7 @@ def describe_service(operation: Operation) -> Response | str:
                    "  FILTER(LANG(?label) = \"en\")\n} ORDER BY ?item LIMIT 50")
         response = Response(render_workbench(example), content_type="text/html; charset=utf-8")
     else:
-        try:
-            graph = service_description(current.site(), current.statistics())
-        except StoreError as error:
-            return store_failure(error)
+        graph = service_description(current.site(), current.statistics())
         response = Response(rdflib_body(graph, fmt), content_type=fmt.content_type)
     response.vary.add("Accept")
     return response

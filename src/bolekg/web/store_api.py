@@ -13,12 +13,11 @@ from flask import Blueprint, Response, request
 
 from bolekg.quads import GraphName
 from bolekg.sparql import DOCUMENT_FORMATS, SERIALISATION_PREFIXES
-from bolekg.store import StoreError, WriteForbidden, WriteRejected
+from bolekg.store import WriteForbidden, WriteRejected
 from bolekg.web.http import (
     choose,
     conditional,
     rejected,
-    store_failure,
     text_error,
     triples_body,
     write_refusal,
@@ -65,10 +64,7 @@ def read() -> Response:
     if isinstance(fmt, Response):
         return fmt
     current = state()
-    try:
-        triples = current.store.graph_triples(target.name)
-    except StoreError as error:
-        return store_failure(error)
+    triples = current.store.graph_triples(target.name)
     if triples is None:
         return text_error(404, f"There is no graph <{target.name}>.")
     response = Response(triples_body(triples, fmt, SERIALISATION_PREFIXES), content_type=fmt.content_type)
@@ -111,6 +107,4 @@ def write() -> Response:
         return text_error(403, str(error))
     except WriteRejected as error:
         return rejected(error)
-    except StoreError as error:
-        return store_failure(error)
     return Response(status=201 if created else 204)

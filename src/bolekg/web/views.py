@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDFS
 from rdflib.term import Node
 
 from bolekg.describe import local_path
-from bolekg.vocab import SKOS
+from bolekg.i18n import pick
+from bolekg.vocab import RDFS, SKOS
 
 
 @dataclass
@@ -53,9 +53,11 @@ def labels(graph: Graph, node: Node) -> dict[str, str]:
 
 
 def label(graph: Graph, node: Node) -> str:
+    """The node's name as the pages pick it in English (:func:`bolekg.i18n.pick`: English, then Chinese,
+    then untagged, then any), else its IRI as a prefixed name."""
     found = labels(graph, node)
     if found:
-        return found.get("en") or found.get("zh") or next(iter(found.values()))
+        return pick(found, "en")
     if isinstance(node, URIRef):
         try:
             return graph.namespace_manager.normalizeUri(node)
@@ -93,7 +95,7 @@ def page(graph: Graph, iri: str, base: str) -> PageView:
     """The HTML view of one resource: its triples, the triples pointing at it, with labels."""
     node = URIRef(iri)
     names = labels(graph, node)
-    title = names.get("en") or names.get("zh") or label(graph, node)
+    title = label(graph, node)
     subtitle = names.get("zh", "") if names.get("en") else ""
     incoming: dict[Node, list[Node]] = {}
     for subject, predicate in graph.subject_predicates(node):
