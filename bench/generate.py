@@ -41,9 +41,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from bolekg.dataset import data_files
 from bolekg.paths import ONTOLOGY_FILE, ROOT, TURTLE_DIR
-from bolekg.vocab import BASE, ID_BASE, NIF, ONTOLOGY_GRAPH, REPORT_GRAPH
+from bolekg.report.dataset import data_files
+from bolekg.report.vocab import BASE, ID_BASE, NIF, ONTOLOGY_GRAPH, REPORT_GRAPH
 
 #: Target sizes in triples (ontology included). ``real`` is the real data alone.
 SCALES: dict[str, int] = {"real": 0, "200k": 200_000, "1m": 1_000_000, "10m": 10_000_000}
@@ -70,7 +70,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 OFFSET_PREDICATES = {NIF_NS + "beginIndex", NIF_NS + "endIndex"}
 ANCHOR = NIF_NS + "anchorOf"
 IS_STRING = NIF_NS + "isString"
-#: Numbers as the numeric audit reads them (``bolekg.mentions``): codes such as S304 or K2+196 are
+#: Numbers as the numeric audit reads them (``bolekg.report.mentions``): codes such as S304 or K2+196 are
 #: names, not figures, and are never rewritten.
 NUMBER = re.compile(r"K\d+\+\d+|[A-Z]{1,2}\d+|(?P<number>\d+(?:\.\d+)?)")
 

@@ -164,7 +164,7 @@ class Engines:
 
 
 def _query_call(engines: Engines, engine: str, text: str, cap: float) -> Callable[[], int]:
-    from bolekg.sparql import JSON, NTRIPLES
+    from bolekg.formats import JSON, NTRIPLES
 
     if engine == "bolekg-inproc":
         def run_inproc() -> int:
@@ -286,7 +286,7 @@ def _recover(engines: Engines, engine: str) -> None:
 
 
 def bench_pages(engines: Engines, mode: Mode) -> dict[str, Any]:
-    from bolekg.describe import DOCUMENT_QUERY
+    from bolekg.services.describe import DOCUMENT_QUERY
 
     out: dict[str, Any] = {}
     http = client.HttpClient(engines.bolekg.root, cap=mode.cap * 5)
@@ -459,9 +459,9 @@ def bench_disk(scale: str, mode: Mode) -> dict[str, Any]:
 STARTUP_PROBE = """
 import json, time
 t0 = time.perf_counter()
-from bolekg.dataset import knowledge_graph, read_graphs
+from bolekg.report.dataset import knowledge_graph, read_graphs
 from bolekg.store import EmbeddedStore
-from bolekg.validate import validate
+from bolekg.report.validate import validate
 t1 = time.perf_counter()
 graphs = read_graphs()
 t2 = time.perf_counter()
@@ -479,8 +479,8 @@ print(json.dumps({"imports": t1 - t0, "parse": t2 - t1, "validate_and_load": t3 
 VALIDATE_PROBE = """
 import json, sys, time
 import pyoxigraph as ox
-from bolekg.quads import to_rdflib
-from bolekg.validate import shapes_graph, validate
+from bolekg.report.quads import to_rdflib
+from bolekg.report.validate import shapes_graph, validate
 shapes_graph()
 t0 = time.perf_counter()
 triples = dict.fromkeys(q.triple for q in ox.parse(path=sys.argv[1], format=ox.RdfFormat.N_QUADS))

@@ -1,7 +1,7 @@
 """The HTTP servers the benchmark compares, each started as its own process on a free loopback port.
 
 * ``bolekg``: the project's app (``bolekg.web.create_app``) under Granian, as ``bolekg serve`` runs
-  it (:func:`bolekg.serving.serve_wsgi`), on an embedded pyoxigraph store bulk-loaded from the
+  it (:func:`bolekg.web.serving.serve_wsgi`), on an embedded pyoxigraph store bulk-loaded from the
   benchmark's N-Quads file. The file is the generator's, whose validity the test suite proves on a
   small scale; validating a million triples with pySHACL at every start would measure pySHACL,
   which is measured on its own.
@@ -152,9 +152,9 @@ def rdflib_endpoint(data: Path, timeout: float = 1800) -> Iterator[Server]:
 def _serve_bolekg(data: Path, port: int, threads: int, store_dir: Path | None) -> None:
     import pyoxigraph as ox
 
-    from bolekg.serving import serve_wsgi
     from bolekg.store import EmbeddedStore
     from bolekg.web import create_app
+    from bolekg.web.serving import serve_wsgi
 
     started = time.perf_counter()
     store = EmbeddedStore(store_dir)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from rdflib import Dataset
 
-from bolekg.isolation import Pool
-from bolekg.sparql import Limits
+from bolekg.query.isolation import Pool
+from bolekg.settings import Limits
 from bolekg.store import EmbeddedStore, GraphStore, RemoteStore
 from ld_support import Site, empty_remote, running, small_validator
 

@@ -1,8 +1,7 @@
 """Real parts for the linked-data tests: an ``oxigraph serve`` process, the app under waitress, small shapes.
 
-Fixtures here are imported by name into the test modules that use them (no conftest, so the
-module stays self-contained): the ``oxigraph serve`` process lives for the session and every
-remote store built on it starts by emptying it.
+The session fixtures built from these parts are in ``conftest.py``: the ``oxigraph serve`` process
+lives for the session and every remote store built on it starts by emptying it.
 """
 
 from __future__ import annotations
@@ -18,15 +17,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.namespace import RDFS
 
-from bolekg.dataset import load_dataset, union_graph
 from bolekg.processes import free_port, stop, wait_until_answering
+from bolekg.report.validate import Outcome, validate
+from bolekg.report.vocab import SKOS
 from bolekg.store import EmbeddedStore, GraphStore, RemoteStore
-from bolekg.validate import Outcome, validate
-from bolekg.vocab import SKOS
 
 VENV_BIN = Path(sys.executable).parent
 EX = "https://example.org/test/"
@@ -99,20 +96,6 @@ def oxigraph_process(location: Path) -> Iterator[str]:
         stop(process)
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The server that read-only fixtures load once per module."""
-    with oxigraph_process(tmp_path_factory.mktemp("oxigraph-read")) as root:
-        yield root
-
-
-@pytest.fixture(scope="session")
-def oxigraph_scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A second server for tests that write, so they never disturb a loaded read-only store."""
-    with oxigraph_process(tmp_path_factory.mktemp("oxigraph-write")) as root:
-        yield root
-
-
 def empty_remote(root: str) -> None:
     reply = fetch(f"{root}/update", "POST", {"Content-Type": "application/sparql-update"}, b"DROP ALL")
     assert reply.status in (200, 204), reply.text
@@ -125,16 +108,6 @@ def new_store(kind: str, oxigraph_root: str | None, validator=small_validator) -
     assert oxigraph_root is not None
     empty_remote(oxigraph_root)
     return RemoteStore(f"{oxigraph_root}/query", validator=validator)
-
-
-@pytest.fixture(scope="session")
-def real_dataset() -> Dataset:
-    return load_dataset()
-
-
-@pytest.fixture(scope="session")
-def real_union(real_dataset: Dataset) -> Graph:
-    return union_graph(real_dataset)
 
 
 @contextlib.contextmanager
@@ -233,7 +206,7 @@ def make_home(root: Path, dataset: Dataset) -> Path:
     whose shapes are the small test shapes, so a test can make the data invalid without touching the
     real tree."""
     from bolekg.paths import ONTOLOGY_FILE, WEB_DIR
-    from bolekg.vocab import REPORT_GRAPH
+    from bolekg.report.vocab import REPORT_GRAPH
 
     (root / "ontology").mkdir(parents=True)
     (root / "ontology" / ONTOLOGY_FILE.name).write_bytes(ONTOLOGY_FILE.read_bytes())

@@ -1,4 +1,4 @@
-"""Admission of public queries (:mod:`bolekg.admission`), over real HTTP: a client over its share of
+"""Admission of public queries (:mod:`bolekg.query.admission`), over real HTTP: a client over its share of
 the endpoint gets 429 at once while other clients are served, a full line for the workers is a 503
 at once, and a client past its query time for the window gets 429 until the window frees up.
 
@@ -16,13 +16,11 @@ import pytest
 from rdflib import Dataset
 
 import ld_support
-from bolekg.admission import Admission, client_address
 from bolekg.errors import QueueFull, TooManyRequests
-from bolekg.sparql import Limits
+from bolekg.query.admission import Admission, client_address
+from bolekg.settings import Limits
 from hardening_support import IN_A_WORKER, RUNAWAY, limited_site, wait_for
 from ld_support import Reply
-
-real_dataset = ld_support.real_dataset
 
 JSON_RESULTS = "application/sparql-results+json"
 

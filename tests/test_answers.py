@@ -13,15 +13,12 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Dataset
 
-import ld_support
 from bolekg.errors import QueryTimeout
-from bolekg.isolation import Answer, Job
 from bolekg.query.service import QueryService, job_key
-from bolekg.sparql import Limits
+from bolekg.settings import Limits
 from bolekg.store import EmbeddedStore
+from bolekg.store.jobs import Answer, Job
 from ld_support import EX, small_validator
-
-real_dataset = ld_support.real_dataset
 
 JSON_RESULTS = "application/sparql-results+json"
 MEDIA = {"solutions": JSON_RESULTS, "boolean": JSON_RESULTS, "graph": "application/n-triples"}

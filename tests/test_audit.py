@@ -15,23 +15,23 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from bolekg import corpus
-from bolekg.audit import (
+from bolekg.cli import main
+from bolekg.report import corpus
+from bolekg.report.audit import (
     AUDIT_DIR,
     HEADER_LINE,
     AuditResult,
     LedgerError,
     audit,
+    format_audit,
     format_markdown,
-    format_text,
     ledger_files,
     mention_value,
     read_ledger,
     run_audit,
 )
-from bolekg.cli import main
-from bolekg.mentions import find_mentions
-from bolekg.vocab import BK, ID, MILESTONE, NIF, OBS, PERIOD, QB, QUOTE, TIME
+from bolekg.report.mentions import find_mentions
+from bolekg.report.vocab import BK, ID, MILESTONE, NIF, OBS, PERIOD, QB, QUOTE, TIME
 
 # XSD datatypes as plain IRIs: pytest's collection probes module globals, and rdflib's XSD namespace
 # warns on every unknown attribute it is asked for.
@@ -124,7 +124,7 @@ def test_real_report_is_fully_accounted_for(real: AuditResult) -> None:
     assert real.mentions, "the audit found no mentions in the report"
     found = {"unaccounted": len(real.unaccounted), "disagreements": len(real.disagreements),
              "ledger errors": len(real.errors)}
-    assert found == {"unaccounted": 0, "disagreements": 0, "ledger errors": 0}, format_text(real)
+    assert found == {"unaccounted": 0, "disagreements": 0, "ledger errors": 0}, format_audit(real)
 
 
 def test_real_ledger_rows_quote_the_source() -> None:
@@ -150,7 +150,7 @@ def test_matching_facts_and_ledger_account_for_everything(tmp_path: Path) -> Non
         assert found[part] == ("encoded", [str(MILESTONE_IRI)])
     assert found["10"] == ("skipped", ["skip: heading: the number of projects"])
     assert found["第二"] == ("period", ["period:2021-h1: 截至第二季度"])
-    assert result.ok, format_text(result)
+    assert result.ok, format_audit(result)
 
 
 def test_a_wrong_value_is_unaccounted_and_disagrees(tmp_path: Path) -> None:
@@ -160,7 +160,7 @@ def test_a_wrong_value_is_unaccounted_and_disagrees(tmp_path: Path) -> None:
     assert "obs:1-01-training-actual" in result.disagreements[0]
     assert "5843" in result.disagreements[0]
     assert not result.ok
-    assert "unaccounted" in format_text(result) and "5834" in format_text(result)
+    assert "unaccounted" in format_audit(result) and "5834" in format_audit(result)
 
 
 def test_a_value_outside_the_quote_encodes_nothing(tmp_path: Path) -> None:
@@ -215,7 +215,7 @@ def test_a_chainage_is_matched_by_metres(tmp_path: Path) -> None:
     rows = [*BASE_ROWS, ("0.004", "skip", "x"), ("6", "skip", "x"), ("30", "skip", "x"), ("八", "skip", "x")]
     result = run_audit(REPORT, graph, read_ledger(ledger(tmp_path, rows)))
     assert statuses(result)["K2+196"] == ("encoded", [str(chainage)])
-    assert result.ok, format_text(result)
+    assert result.ok, format_audit(result)
     graph.set((chainage, BK.chainageMetres, Literal(2169)))
     wrong = run_audit(REPORT, graph, read_ledger(ledger(tmp_path, rows)))
     assert statuses(wrong)["K2+196"][0] == "unaccounted"
@@ -289,7 +289,7 @@ def test_mention_values() -> None:
 
 def test_markdown_table_counts_per_section(tmp_path: Path) -> None:
     result = audit_only_first_item(base_graph(), tmp_path, BASE_ROWS)
-    assert result.ok, format_text(result)
+    assert result.ok, format_audit(result)
     table = format_markdown(result).splitlines()
     assert table[0] == TABLE_HEADER
     # All 11 mentions are in section 一: encoded 5834, 2021, 4, 5; period 第二; the rest skipped.

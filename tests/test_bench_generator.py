@@ -12,9 +12,9 @@ import pyoxigraph as ox
 import pytest
 
 from bolekg.paths import ROOT
-from bolekg.quads import to_rdflib
-from bolekg.validate import format_text, validate
-from bolekg.vocab import BASE, REPORT_GRAPH
+from bolekg.report.quads import to_rdflib
+from bolekg.report.validate import format_outcome, validate
+from bolekg.report.vocab import BASE, REPORT_GRAPH
 
 sys.path.insert(0, str(ROOT / "bench"))
 import generate  # bench/ is a directory of scripts, not a package
@@ -42,7 +42,7 @@ def _graph(quads: list[ox.Quad], name: ox.NamedNode) -> list[ox.Triple]:
 def test_real_data_and_one_synthetic_report_conform_to_the_shapes(quads: list[ox.Quad]) -> None:
     union = to_rdflib(dict.fromkeys(q.triple for q in quads))
     outcome = validate(union)
-    assert outcome.conforms, format_text(outcome)
+    assert outcome.conforms, format_outcome(outcome)
 
 
 def test_report_zero_is_the_real_data_unchanged(quads: list[ox.Quad], template: generate.Template) -> None:

@@ -26,18 +26,15 @@ from rdflib import BNode, Dataset, Variable
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-import ld_support
 from bolekg.errors import QueueFull, StoreError
-from bolekg.isolation import Job
 from bolekg.query import service as service_module
 from bolekg.query.bounded import MAX_OFFSET, is_bounded
 from bolekg.query.service import QueryService
-from bolekg.sparql import Limits
+from bolekg.settings import Limits
 from bolekg.store import EmbeddedStore
+from bolekg.store.jobs import Job
 from hardening_support import IN_A_WORKER, RUNAWAY, SLOW, wait_for
 from ld_support import small_validator
-
-real_dataset = ld_support.real_dataset
 
 EX = "https://w3id.org/bolekg/"
 JSON = "application/sparql-results+json"

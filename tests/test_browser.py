@@ -19,10 +19,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset
 
-import ld_support
 from ld_support import Site, serving
-
-real_dataset = ld_support.real_dataset
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "_artifacts"

@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 from bolekg import i18n
 from bolekg.i18n import CATALOGUE, LANGS, LOCALE_DIR, translate
 from bolekg.pages.browse import FACETS
-from bolekg.search import SCORES
+from bolekg.services.search import SCORES
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the keywords `make messages` extracts with (the Makefile's -k options)

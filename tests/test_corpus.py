@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bolekg import corpus
-from bolekg.corpus import parse, split_sentences
+from bolekg.report import corpus
+from bolekg.report.corpus import parse, split_sentences
 
 
 def test_report_structure() -> None:

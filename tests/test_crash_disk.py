@@ -25,9 +25,9 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from bolekg.audit import audit, counts
-from bolekg.validate import validate
-from bolekg.vocab import ONTOLOGY_GRAPH, REPORT_GRAPH
+from bolekg.report.audit import audit, counts
+from bolekg.report.validate import validate
+from bolekg.report.vocab import ONTOLOGY_GRAPH, REPORT_GRAPH
 from ld_support import fetch, free_port, query_url, wait_until_up
 
 BOLEKG = str(Path(sys.executable).parent / "bolekg")

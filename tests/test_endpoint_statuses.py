@@ -20,13 +20,10 @@ import pytest
 from rdflib import Dataset, Graph
 
 import ld_support
-from bolekg.sparql import Limits
-from bolekg.vocab import REPORT_GRAPH
+from bolekg.report.vocab import REPORT_GRAPH
+from bolekg.settings import Limits
 from hardening_support import RawReply, limited_site, raw_request
 from ld_support import Reply, Site, fetch, query_url
-
-oxigraph_server = ld_support.oxigraph_server
-real_dataset = ld_support.real_dataset
 
 JSON_RESULTS = "application/sparql-results+json"
 FORM = "application/x-www-form-urlencoded"

@@ -6,8 +6,8 @@ import pyoxigraph
 import pytest
 from rdflib import Graph
 
-from bolekg.dataset import data_files
 from bolekg.paths import ONTOLOGY_FILE
+from bolekg.report.dataset import data_files
 from graphs import assert_isomorphic
 
 

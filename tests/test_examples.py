@@ -17,9 +17,6 @@ import ld_support
 from bolekg.pages.examples import Example, examples
 from bolekg.store import GraphStore
 
-oxigraph_server = ld_support.oxigraph_server
-real_dataset = ld_support.real_dataset
-
 ID = "https://w3id.org/bolekg/id/"
 DEF = "https://w3id.org/bolekg/def/"
 Rows = list[dict[str, str]]

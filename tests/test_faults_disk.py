@@ -18,14 +18,11 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-import ld_support
-from bolekg.dataset import load_dataset
-from bolekg.ondisk import POINTER
+from bolekg.report.dataset import load_dataset
+from bolekg.report.vocab import BK
 from bolekg.store import EmbeddedStore, WriteRejected
-from bolekg.vocab import BK
+from bolekg.store.ondisk import POINTER
 from ld_support import EX, small_validator
-
-real_dataset = ld_support.real_dataset
 
 NOTES = f"{EX}notes"
 

@@ -14,12 +14,9 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset
 
-import ld_support
-from bolekg.sparql import Limits
+from bolekg.settings import Limits
 from hardening_support import limited_site
 from ld_support import VENV_BIN, Reply, free_port, query_url, stop, wait_until_up
-
-real_dataset = ld_support.real_dataset
 
 ITEM = "id/item/1-01"
 #: What the client waits at most for the 503: the promise is "within 2 s".

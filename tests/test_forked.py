@@ -1,4 +1,4 @@
-"""Whole-dataset passes in a throwaway child (bolekg.forked): results and errors come back, nothing else."""
+"""Whole-dataset passes in a throwaway child (bolekg.store.forked): results and errors come back, nothing else."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import threading
 import pytest
 
 from bolekg.errors import SparqlSyntaxError, StoreError
-from bolekg.forked import run_forked
 from bolekg.store import EmbeddedStore
+from bolekg.store.forked import run_forked
 
 SEEN: list[str] = []
 

@@ -51,8 +51,6 @@ from ld_support import fetch, wait_until_up
 from test_admission import Runaways, ask
 from test_endpoint_statuses import chunked
 
-real_dataset = ld_support.real_dataset
-
 THREADS = 2
 BODY_LIMIT = 200_000
 BODY_SECONDS = 10
@@ -337,7 +335,7 @@ def test_runaways_filling_the_query_pool_do_not_delay_pages_search_or_dumps(serv
 
 ECHO_APP = r'''
 import io, json, os, sys
-from bolekg.serving import serve_rsgi
+from bolekg.web.serving import serve_rsgi
 from bolekg.web.front import Front, FrontSettings
 
 closed = []

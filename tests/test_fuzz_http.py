@@ -19,12 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Dataset
 
-import ld_support
-from bolekg.sparql import Limits
+from bolekg.settings import Limits
 from hardening_support import RawReply, limited_site, raw_request
 from ld_support import Site
-
-real_dataset = ld_support.real_dataset
 
 TOKEN = "fuzz-token"
 LIMITS = Limits(timeout=3.0, max_rows=200, max_query_bytes=20_000, max_body_bytes=200_000)

@@ -14,12 +14,9 @@ from hypothesis.errors import Unsatisfiable
 from rdflib import Dataset
 from schemathesis import GenerationMode
 
-import ld_support
-from bolekg.sparql import Limits
+from bolekg.settings import Limits
 from hardening_support import limited_site
 from ld_support import Site
-
-real_dataset = ld_support.real_dataset
 
 TOKEN = "schema-token"
 LIMITS = Limits(timeout=3.0, max_rows=200, max_query_bytes=20_000, max_body_bytes=200_000)

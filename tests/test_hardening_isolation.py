@@ -20,14 +20,12 @@ from rdflib import Dataset
 
 import ld_support
 from bolekg.errors import QueryTimeout, StoreError
-from bolekg.isolation import Job
 from bolekg.query.service import QueryService
-from bolekg.sparql import Limits
+from bolekg.settings import Limits
 from bolekg.store import EmbeddedStore
+from bolekg.store.jobs import Job
 from hardening_support import IN_A_WORKER, RUNAWAY, alive, children, limited_site, rss_mb, wait_for
 from ld_support import EX, fetch, free_port, query_url, small_validator, wait_until_up
-
-real_dataset = ld_support.real_dataset
 
 JSON_RESULTS = "application/sparql-results+json"
 MEDIA = {"solutions": JSON_RESULTS, "boolean": JSON_RESULTS, "graph": "application/n-triples"}
@@ -186,7 +184,7 @@ def test_a_worker_that_took_memory_of_its_own_is_replaced(real_dataset: Dataset)
     """A forked worker's copied pages stay with it; after a long job with the pool over its budget, the
     idle worker over its share is replaced by a fresh fork (which shares the parent's pages again).
     Short jobs never cause the check."""
-    from bolekg.isolation import private_mb
+    from bolekg.children import private_mb
 
     assert private_mb(os.getpid()) > 0
     store = EmbeddedStore(validator=small_validator, workers=1)

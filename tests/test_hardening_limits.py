@@ -15,12 +15,9 @@ import pytest
 from rdflib import Dataset
 
 import ld_support
-from bolekg.sparql import Limits
+from bolekg.settings import Limits
 from hardening_support import IN_A_WORKER, RUNAWAY, SLOW, limited_site, listener, pool, pool_pids, wait_for
 from ld_support import EX, Site, fetch, oxigraph_process, query_url
-
-oxigraph_server = ld_support.oxigraph_server
-real_dataset = ld_support.real_dataset
 
 TOKEN = "limits-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

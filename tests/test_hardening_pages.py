@@ -19,12 +19,10 @@ import pytest
 from rdflib import Dataset
 
 import ld_support
-from bolekg.sparql import Limits
-from bolekg.vocab import REPORT_GRAPH
+from bolekg.report.vocab import REPORT_GRAPH
+from bolekg.settings import Limits
 from hardening_support import limited_site
 from ld_support import Site, fetch, free_port, query_url, wait_until_up
-
-real_dataset = ld_support.real_dataset
 
 TOKEN = "pages-token-5f1c"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -13,15 +13,10 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
-import ld_support
-from bolekg.tidy import COLUMNS
-from bolekg.vocab import BK, DCAT, ONTOLOGY_GRAPH, QB, REPORT_GRAPH, VOID
+from bolekg.report.vocab import BK, DCAT, ONTOLOGY_GRAPH, QB, REPORT_GRAPH, VOID
+from bolekg.services.tidy import COLUMNS
 from graphs import assert_isomorphic
 from ld_support import Site, canonical, expected_document, fetch, serving
-
-oxigraph_server = ld_support.oxigraph_server
-real_dataset = ld_support.real_dataset
-real_union = ld_support.real_union
 
 ITEM = "https://w3id.org/bolekg/id/item/1-01"
 REPORT = "https://w3id.org/bolekg/id/report/bole-2021-h1"

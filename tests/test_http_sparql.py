@@ -13,14 +13,9 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
-import ld_support
 from bolekg.paths import ROOT
-from bolekg.vocab import BK, ONTOLOGY_GRAPH, REPORT_GRAPH, SD
+from bolekg.report.vocab import BK, ONTOLOGY_GRAPH, REPORT_GRAPH, SD
 from ld_support import Site, canonical, fetch, query_url, serving
-
-oxigraph_server = ld_support.oxigraph_server
-real_dataset = ld_support.real_dataset
-real_union = ld_support.real_union
 
 ITEMS = "PREFIX bk: <https://w3id.org/bolekg/def/> SELECT ?item WHERE { ?item a bk:Item } ORDER BY ?item"
 ITEM_LABELS = ("PREFIX bk: <https://w3id.org/bolekg/def/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "

@@ -15,12 +15,9 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
-import ld_support
-from bolekg.sparql import NQUADS
-from bolekg.vocab import SD, SH
+from bolekg.formats import NQUADS
+from bolekg.report.vocab import SD, SH
 from ld_support import EX, Site, fetch, query_url, serving
-
-oxigraph_scratch = ld_support.oxigraph_scratch
 
 TOKEN = "s3cret-token-for-tests"
 GRAPH = EX + "graph/widgets"
@@ -205,7 +202,7 @@ def test_graph_store_refuses_invalid_payloads_atomically(site: Site) -> None:
 
 def test_deleting_a_graph_is_validated_too(oxigraph_scratch: str) -> None:
     """Shapes can require data to exist; removing the graph that holds it is refused like any write."""
-    from bolekg.validate import validate
+    from bolekg.report.validate import validate
 
     shapes = Graph().parse(data=f"""
         @prefix sh: <http://www.w3.org/ns/shacl#> .

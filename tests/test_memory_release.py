@@ -25,7 +25,8 @@ from typing import Any
 import pytest
 
 from bolekg.memory import LARGE_REPLY, Releaser, release_freed_memory
-from bolekg.web.front import PIECE, Front, FrontSettings, Reply
+from bolekg.web.front import Front, FrontSettings
+from bolekg.web.wsgi_call import PIECE, Reply
 
 WAIT = 30.0  # seconds a test waits at most for the release thread (it is never expected to take long)
 

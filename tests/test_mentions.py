@@ -10,8 +10,8 @@ from itertools import pairwise
 
 import pytest
 
-from bolekg import corpus
-from bolekg.mentions import Mention, chinese_value, find_mentions
+from bolekg.report import corpus
+from bolekg.report.mentions import Mention, chinese_value, find_mentions
 
 TEXT = (
     "党史学习教育开展以来,坚持把察民情访民意作为第一步。\n"

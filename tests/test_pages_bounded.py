@@ -21,13 +21,10 @@ from rdflib import Dataset
 
 import ld_support
 from bolekg.pages import browse, entity, kinds
-from bolekg.search import SearchIndex, fold
+from bolekg.report.vocab import BASE
+from bolekg.services.search import SearchIndex, fold
 from bolekg.store import GraphStore
-from bolekg.vocab import BASE
 from ld_support import Site, fetch, serving
-
-oxigraph_server = ld_support.oxigraph_server
-real_dataset = ld_support.real_dataset
 
 EN = {"Accept": "text/html", "Accept-Language": "en-GB,en;q=0.9"}
 CITY = "https://w3id.org/bolekg/id/place/bole-city"

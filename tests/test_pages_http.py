@@ -15,11 +15,7 @@ from collections.abc import Iterator
 import pytest
 from rdflib import Dataset
 
-import ld_support
 from ld_support import Site, fetch, serving
-
-oxigraph_server = ld_support.oxigraph_server
-real_dataset = ld_support.real_dataset
 
 ZH = {"Accept": "text/html", "Accept-Language": "zh-CN,zh;q=0.9"}
 EN = {"Accept": "text/html", "Accept-Language": "en-GB,en;q=0.9"}

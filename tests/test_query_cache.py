@@ -10,10 +10,7 @@ import time
 import pytest
 from rdflib import Dataset
 
-import ld_support
 from bolekg.query.cache import VersionedCache
-
-real_dataset = ld_support.real_dataset
 
 
 def sized() -> VersionedCache[str, bytes]:

@@ -6,10 +6,10 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from bolekg import corpus
-from bolekg.dataset import report_graph
-from bolekg.textgraph import quote_iri
-from bolekg.vocab import BK, NIF, TEXT
+from bolekg.report import corpus
+from bolekg.report.dataset import report_graph
+from bolekg.report.textgraph import quote_iri
+from bolekg.report.vocab import BK, NIF, TEXT
 
 
 @pytest.fixture(scope="module")

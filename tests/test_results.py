@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from bolekg.results import MIN_SOLUTION_BYTES, TSV_MEDIA, render
+from bolekg.store.results import MIN_SOLUTION_BYTES, TSV_MEDIA, render
 
 FORMATS = sorted(MIN_SOLUTION_BYTES)
 
@@ -66,7 +66,7 @@ class ChunkedResult:
 
 
 def test_a_row_cut_between_chunks_is_not_kept() -> None:
-    from bolekg.results import _stream
+    from bolekg.store.results import _stream
 
     data, full = _stream(ChunkedResult(b"?x\n1\n2\n3", b"3\n4\n"), ox.QueryResultsFormat.TSV, 3)
     assert (data, full) == (b"?x\n1\n2\n", True)

@@ -26,10 +26,9 @@ from werkzeug.http import parse_options_header
 
 import ld_support
 import test_server_cli
-from bolekg import serving
+from bolekg.web import serving
 from ld_support import fetch, free_port, stop, wait_until_up
 
-real_dataset = ld_support.real_dataset
 home = test_server_cli.home
 serve = test_server_cli.serve
 
@@ -122,8 +121,8 @@ def test_a_bad_setting_of_the_front_is_one_line_before_loading(home: Path, name:
 #: ``bolekg serve`` as if the port were taken between the early check and Granian's own bind.
 RACE = """
 import sys
-import bolekg.serving
-bolekg.serving.check_bindable = lambda host, port: None
+import bolekg.web.serving
+bolekg.web.serving.check_bindable = lambda host, port: None
 from bolekg.cli import main
 sys.exit(main(sys.argv[1:]))
 """

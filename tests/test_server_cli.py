@@ -21,12 +21,8 @@ from rdflib.compare import isomorphic
 
 import ld_support
 from bolekg.cli import main
-from bolekg.vocab import BASE
+from bolekg.report.vocab import BASE
 from ld_support import fetch, free_port, query_url, stop, wait_until_up
-
-real_dataset = ld_support.real_dataset
-real_union = ld_support.real_union
-oxigraph_scratch = ld_support.oxigraph_scratch
 
 BOLEKG = str(Path(sys.executable).parent / "bolekg")
 NEW_BASE = "https://kg.example.org/bole/"

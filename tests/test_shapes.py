@@ -14,9 +14,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from bolekg.dataset import ontology_graph
-from bolekg.validate import Outcome, shapes_graph, validate
-from bolekg.vocab import SH
+from bolekg.report.dataset import ontology_graph
+from bolekg.report.validate import Outcome, shapes_graph, validate
+from bolekg.report.vocab import SH
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHAPES = "https://w3id.org/bolekg/shapes#"

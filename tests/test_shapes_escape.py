@@ -17,9 +17,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from bolekg.dataset import knowledge_graph, ontology_graph, report_graph
-from bolekg.validate import Outcome, format_text, shapes_graph, validate
-from bolekg.vocab import BK, NIF, ORG, PROV, QB, SH
+from bolekg.report.dataset import knowledge_graph, ontology_graph, report_graph
+from bolekg.report.validate import Outcome, format_outcome, shapes_graph, validate
+from bolekg.report.vocab import BK, NIF, ORG, PROV, QB, SH
 
 SHAPES = "https://w3id.org/bolekg/shapes#"
 PREFIXES = """
@@ -137,7 +137,7 @@ ROUTES: list[tuple[str, Callable[[Graph], str], str]] = [
 
 def test_real_data_conforms(real: Graph) -> None:
     outcome = validate(copy(real))
-    assert outcome.conforms, format_text(outcome)
+    assert outcome.conforms, format_outcome(outcome)
 
 
 @pytest.mark.parametrize(("route", "shape"), [(r[1], r[2]) for r in ROUTES], ids=[r[0] for r in ROUTES])

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bolekg.describe import candidate_iris, split_extension
-from bolekg.sparql import (
+from bolekg.formats import (
     CSV,
     GRAPH_FORMATS,
     HTML,
@@ -13,13 +12,12 @@ from bolekg.sparql import (
     JSONLD,
     RESULT_FORMATS,
     TURTLE,
-    PolicyViolation,
     UnknownFormat,
-    check_query,
-    check_update,
-    has_dataset_clause,
     negotiate,
 )
+from bolekg.query.policy import PolicyViolation, check_query, check_update
+from bolekg.services.describe import candidate_iris, split_extension
+from bolekg.store.query_text import has_dataset_clause
 
 
 @pytest.mark.parametrize("query", [

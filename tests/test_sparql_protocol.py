@@ -15,18 +15,15 @@ from rdflib import Dataset
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Response
 
-import ld_support
 from bolekg.errors import QueryTimeout, StoreError, TooManyRequests
 from bolekg.query import protocol
 from bolekg.query.protocol import CORS_READ_HEADERS, Operation, QueryRequest, Reply, respond
 from bolekg.query.service import QueryService
-from bolekg.sparql import Limits
+from bolekg.settings import Limits
 from bolekg.store import EmbeddedStore
 from bolekg.web import create_app
 from bolekg.web.query_wsgi import QueryEndpoint
 from ld_support import small_validator
-
-real_dataset = ld_support.real_dataset
 
 ITEM = "https://w3id.org/bolekg/id/item/1-01"
 GRAPH = "https://w3id.org/bolekg/graph/report/bole-2021-h1"

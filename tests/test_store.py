@@ -11,19 +11,16 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
 import ld_support
-from bolekg.dataset import read_graphs, union_graph
-from bolekg.quads import dataset_quads, to_rdflib
-from bolekg.sparql import JSON, NQUADS, NTRIPLES, TRIG, TURTLE, SparqlSyntaxError
+from bolekg.formats import JSON, NQUADS, NTRIPLES, TRIG, TURTLE
+from bolekg.query.policy import SparqlSyntaxError
+from bolekg.report.dataset import read_graphs, union_graph
+from bolekg.report.quads import dataset_quads, to_rdflib
+from bolekg.report.vocab import ONTOLOGY_GRAPH, REPORT_GRAPH
 from bolekg.store import EmbeddedStore, GraphStore, WriteRejected
-from bolekg.vocab import ONTOLOGY_GRAPH, REPORT_GRAPH
 from graphs import assert_isomorphic
 from ld_support import EX, canonical, new_store
 
 # fixtures shared with the other linked-data tests
-oxigraph_server = ld_support.oxigraph_server
-oxigraph_scratch = ld_support.oxigraph_scratch
-real_dataset = ld_support.real_dataset
-real_union = ld_support.real_union
 
 BACKENDS = ["embedded", "remote"]
 WIDGETS = EX + "graph/widgets"

@@ -27,11 +27,9 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 import ld_support
-from bolekg.ondisk import DIGESTS, POINTER, NotAStore, StoreDamaged, StoreRefused, generations
 from bolekg.store import EmbeddedStore
+from bolekg.store.ondisk import DIGESTS, POINTER, NotAStore, StoreDamaged, StoreRefused, generations
 from ld_support import EX, fetch, free_port, small_validator, stop, wait_until_up
-
-real_dataset = ld_support.real_dataset
 
 BOLEKG = str(Path(sys.executable).parent / "bolekg")
 NOTES = "https://example.org/notes"

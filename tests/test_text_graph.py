@@ -5,9 +5,9 @@ from __future__ import annotations
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from bolekg import corpus
 from bolekg.paths import TURTLE_DIR
-from bolekg.textgraph import quote_turtle, text_graph
+from bolekg.report import corpus
+from bolekg.report.textgraph import quote_turtle, text_graph
 
 
 def test_committed_text_graph_matches_the_source() -> None:

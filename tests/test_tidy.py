@@ -9,11 +9,8 @@ import io
 import pytest
 from rdflib import Dataset, URIRef
 
-import ld_support
-from bolekg.tidy import COLUMNS, observations_csv
+from bolekg.services.tidy import COLUMNS, observations_csv
 from ld_support import new_store
-
-oxigraph_scratch = ld_support.oxigraph_scratch
 
 SMALL = """
 @prefix bk: <https://w3id.org/bolekg/def/> .

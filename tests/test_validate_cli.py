@@ -12,15 +12,15 @@ import pytest
 from rdflib import Graph
 
 from bolekg.cli import main
-from bolekg.dataset import knowledge_graph
 from bolekg.paths import ROOT
-from bolekg.validate import format_text, validate
-from bolekg.vocab import SH
+from bolekg.report.dataset import knowledge_graph
+from bolekg.report.validate import format_outcome, validate
+from bolekg.report.vocab import SH
 
 
 def test_real_data_conforms() -> None:
     outcome = validate(knowledge_graph())
-    assert outcome.conforms, format_text(outcome)
+    assert outcome.conforms, format_outcome(outcome)
 
 
 def test_cli_exit_zero_and_readable_report(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,6 +1,6 @@
-"""What ``bolekg.validate`` does to validate faster changes no result.
+"""What ``bolekg.report.validate`` does to validate faster changes no result.
 
-:func:`bolekg.validate.validate` gives pySHACL the shapes with the targets of node shapes moved to
+:func:`bolekg.report.validate.validate` gives pySHACL the shapes with the targets of node shapes moved to
 the property shapes they hold, and the data graph with each SHACL-SPARQL query parsed once per
 process. Each failing fixture of ``tests/test_shapes.py`` (and the largest
 escape route of ``tests/test_shapes_escape.py``, on the real data) must get the same validation
@@ -21,10 +21,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 from rdflib.plugins.sparql import prepareQuery
 
-from bolekg import validate as gate
-from bolekg.dataset import knowledge_graph, ontology_graph
-from bolekg.validate import move_targets_to_property_shapes, shapes_graph, validate, validation_shapes
-from bolekg.vocab import SH
+from bolekg.report import validate as gate
+from bolekg.report.dataset import knowledge_graph, ontology_graph
+from bolekg.report.validate import move_targets_to_property_shapes, shapes_graph, validate, validation_shapes
+from bolekg.report.vocab import SH
 from test_shapes import CASES, FIXTURES, mutated, put
 from test_shapes_escape import DELETE_EVIDENCED_OBSERVATIONS
 from test_shapes_escape import PREFIXES as ESCAPE_PREFIXES

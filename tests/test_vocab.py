@@ -7,8 +7,8 @@ import rdflib.namespace as ns
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from bolekg.dataset import ontology_graph, report_graph
-from bolekg.vocab import BK, NIF, ONTOLOGY_IRI, QUDT, SDMX_ATT, SDMX_DIM
+from bolekg.report.dataset import ontology_graph, report_graph
+from bolekg.report.vocab import BK, NIF, ONTOLOGY_IRI, QUDT, SDMX_ATT, SDMX_DIM
 
 # rdflib ships these vocabularies as closed namespaces: membership is a real check of the term.
 CLOSED: list[type[ns.DefinedNamespace]] = [ns.DCAT, ns.DCTERMS, ns.GEO, ns.ORG, ns.OWL, ns.PROV, ns.QB,

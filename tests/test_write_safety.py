@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 import ld_support
-from bolekg.vocab import ONTOLOGY_GRAPH, REPORT_GRAPH
+from bolekg.report.vocab import ONTOLOGY_GRAPH, REPORT_GRAPH
 from ld_support import fetch, free_port, query_url, stop, wait_until_up
 
 BOLEKG = str(Path(sys.executable).parent / "bolekg")

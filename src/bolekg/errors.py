@@ -1,6 +1,6 @@
 """Errors shared by the query workers, the store and the web layer, sorted by what the client is told.
 
-They live in their own module so that the query workers (:mod:`bolekg.isolation`), which import
+They live in their own module so that the query workers (:mod:`bolekg.query.isolation`), which import
 nothing heavy, and the store (:mod:`bolekg.store`) raise the same classes. The web layer maps them
 to status codes in one place (:func:`bolekg.web.http.store_failure`):
 
@@ -8,7 +8,7 @@ to status codes in one place (:func:`bolekg.web.http.store_failure`):
   request may succeed later — the remote server is down, the query ran out of time or memory, every
   query worker is busy;
 * :class:`TooManyRequests` → 429 with ``Retry-After`` (RFC 6585 §4): this client already has its
-  share of the endpoint (:mod:`bolekg.admission`);
+  share of the endpoint (:mod:`bolekg.query.admission`);
 * any other :class:`StoreError` → 502: the backend answered something we cannot use.
 """
 

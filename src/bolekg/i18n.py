@@ -41,7 +41,7 @@ def N_(key: str) -> str:
 
 #: Ids the templates compose at run time, which extraction cannot see where they are used: the counts
 #: of ``home.html`` (keys from ``pages/home.py``), ``'facet.' ~ name`` in ``browse.html`` (the names of
-#: ``pages.browse.FACETS``), ``'match.' ~ kind`` in ``search.html`` (the kinds of ``bolekg.search``) and
+#: ``pages.browse.FACETS``), ``'match.' ~ kind`` in ``search.html`` (the kinds of ``bolekg.services.search``) and
 #: ``'col.' ~ role`` in ``entity.html`` (the roles of ``pages.kinds``).
 COMPOSED = (
     N_("count.items"), N_("count.organisations"), N_("count.places"), N_("count.projects"),

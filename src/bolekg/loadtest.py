@@ -55,7 +55,7 @@ from pathlib import Path
 from bolekg.exit_codes import EXIT_INVALID, EXIT_OK
 from bolekg.processes import free_port, stop
 from bolekg.query.protocol import FORM
-from bolekg.vocab import BASE, ID_BASE
+from bolekg.report.vocab import BASE, ID_BASE
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 ENTITIES = ("SELECT DISTINCT ?s WHERE { ?s ?p ?o . FILTER(isIRI(?s) && STRSTARTS(STR(?s), "

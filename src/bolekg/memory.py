@@ -5,7 +5,7 @@ buffers are freed afterwards, but glibc keeps the pages in its arenas, so the se
 size stayed hundreds of megabytes above what it uses. ``malloc_trim(0)`` (glibc, malloc(3))
 releases them. Elsewhere — another C library, another OS — this does nothing.
 
-The query workers are forked from the serving process (:func:`bolekg.isolation.fork_launcher`), and
+The query workers are forked from the serving process (:func:`bolekg.query.isolation.fork_launcher`), and
 a fork inherits every page its parent maps, freed-but-held ones too; when the parent later reuses
 such a page, the child keeps the old copy as its own. So the fork path calls
 :func:`release_freed_memory` first; on a small heap it costs a small fraction of the fork itself.

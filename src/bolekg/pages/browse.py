@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from bolekg.lookup import iri_term, text
 from bolekg.pages.common import Context, Link
 from bolekg.pages.figures import Figure, figures
+from bolekg.services.lookup import iri_term, text
 
 PAGE_SIZE = 50
 FACET_VALUES_SHOWN = 40

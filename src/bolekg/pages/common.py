@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bolekg.describe import local_path
 from bolekg.i18n import local_name, other, pick
-from bolekg.lookup import Lookup, iri_term, text
+from bolekg.services.describe import local_path
+from bolekg.services.lookup import Lookup, iri_term, text
 from bolekg.store import GraphStore
 
 QUOTES_QUERY = """SELECT ?fact ?quote ?anchor ?begin ?end ?sentence WHERE {

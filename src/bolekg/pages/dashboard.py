@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bolekg.i18n import translate
-from bolekg.lookup import number, text
 from bolekg.pages.common import Context, Link
 from bolekg.pages.svg import Bar, bar_chart_svg
+from bolekg.services.lookup import number, text
 
 PAIRS_QUERY = """SELECT ?init ?ind ?t ?tv ?tn ?tu ?tnu ?tp ?a ?av ?an ?au ?anu ?ap WHERE {
   ?t qb:measureType bk:target ; bk:target ?tv ; bk:indicator ?ind ; bk:initiative ?init ;
@@ -84,7 +84,7 @@ def _key(notation: str) -> tuple[int, ...]:
 def _items(context: Context, initiatives: set[str]) -> dict[str, tuple[str, str]]:
     if not initiatives:
         return {}
-    from bolekg.lookup import iri_term
+    from bolekg.services.lookup import iri_term
 
     rows = context.rows(ITEMS_QUERY % " ".join(iri_term(i) for i in sorted(initiatives)),
                         "the item each initiative belongs to")

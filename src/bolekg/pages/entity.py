@@ -20,16 +20,16 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from bolekg.describe import OWN_DOCUMENT_QUERY, local_path
-from bolekg.lookup import iri_term, text
+from bolekg.formats import DOCUMENT_FORMATS
 from bolekg.pages import kinds
 from bolekg.pages.browse import links_href
 from bolekg.pages.common import Context, Link, Quote
 from bolekg.pages.figures import in_report_order
 from bolekg.pages.svg import Neighbour, neighbourhood_svg
-from bolekg.sparql import DOCUMENT_FORMATS
+from bolekg.report.vocab import BK, GEO, NIF, ORG, OWL, PROV, QB, RDF, RDFS, SKOS
+from bolekg.services.describe import OWN_DOCUMENT_QUERY, local_path
+from bolekg.services.lookup import iri_term, text
 from bolekg.store import GraphStore
-from bolekg.vocab import BK, GEO, NIF, ORG, OWL, PROV, QB, RDF, RDFS, SKOS
 
 RDF_TYPE = str(RDF.type)
 LABELS = {str(RDFS.label), str(SKOS.prefLabel)}
@@ -201,7 +201,7 @@ class EntityPage:
     browse_href: str = ""
 
 
-def kind_of(supers: set[str]) -> str:
+def page_kind(supers: set[str]) -> str:
     return next((kind for cls, kind in KIND_OF_CLASS if cls in supers), "generic")
 
 
@@ -274,7 +274,7 @@ def build(store: GraphStore, base: str, lang: str, iri: str) -> EntityPage | Non
         rows = context.rows(SUPERCLASSES_QUERY % " ".join(iri_term(t) for t in types),
                             "the classes of this resource and their superclasses (which layout to use)")
         supers |= {text(r["super"]) for r in rows}
-    kind = kind_of(supers)
+    kind = page_kind(supers)
     section = kinds.BUILDERS[kind](context, doc) if kind in kinds.BUILDERS else None
     instances = None
     browse_href = ""

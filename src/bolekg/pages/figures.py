@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bolekg.lookup import text
 from bolekg.pages.common import Context, Link, Quote
+from bolekg.services.lookup import text
 
 #: ``%(selection)s`` binds ``?obs`` from bound terms (``VALUES``, or a pattern on a given IRI). The
 #: normalised value and unit are two OPTIONALs, not one ``OPTIONAL { ?obs a ?x ; b ?y }``: Oxigraph

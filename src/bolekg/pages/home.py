@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bolekg.lookup import text
 from bolekg.pages.common import Context, Link
-from bolekg.vocab import BK, ORG
+from bolekg.report.vocab import BK, ORG
+from bolekg.services.lookup import text
 
 PROGRAMMES_QUERY = """SELECT ?programme ?pn ?item ?in WHERE {
   ?programme a bk:Programme .

@@ -13,11 +13,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from bolekg.lookup import iri_term, text
 from bolekg.pages.browse import browse_href, links_href
 from bolekg.pages.common import Context, Link
 from bolekg.pages.figures import Figure, figures
-from bolekg.vocab import BK, NIF, ORG, PROV, QB, SDMX_ATT, SDMX_DIM
+from bolekg.report.vocab import BK, NIF, ORG, PROV, QB, SDMX_ATT, SDMX_DIM
+from bolekg.services.lookup import iri_term, text
 
 #: Figures shown in a place's or an agency's table, statements of an agency's responsibility, and
 #: places or initiatives in a place's lists.

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from bolekg.lookup import text
 from bolekg.pages.common import Context, Link
-from bolekg.vocab import OWL, QUDT, RDF, RDFS, SH
+from bolekg.report.vocab import OWL, QUDT, RDF, RDFS, SH
+from bolekg.services.lookup import text
 
 TERMS_QUERY = """SELECT ?term ?kind ?super ?domain ?range ?def WHERE {
   ?term a ?kind .

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bolekg.pages.ontology import ShapeDoc, shapes
-from bolekg.quads import union_rdflib
+from bolekg.report.quads import union_rdflib
+from bolekg.report.validate import Finding, shapes_graph, validate
 from bolekg.store import GraphStore
-from bolekg.validate import Finding, shapes_graph, validate
 
 
 @dataclass

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from html import escape
 from itertools import pairwise
 
-from bolekg.lookup import text
 from bolekg.pages.common import Context, Link
+from bolekg.services.lookup import text
 
 TEXT_QUERY = "SELECT ?text WHERE { ?context a bk:ReportText ; nif:isString ?text } LIMIT 1"
 PARAGRAPHS_QUERY = """SELECT ?p ?b ?e WHERE { ?p a bk:Paragraph ; nif:beginIndex ?b ; nif:endIndex ?e } ORDER BY ?b"""

@@ -1,7 +1,7 @@
 """Queries whose cost the size of the data bounds: safe to answer in the serving process.
 
 A public query runs in a worker process because pyoxigraph cannot stop a query and a thread cannot
-be killed (:mod:`bolekg.isolation`). That round trip is most of what a lookup costs, and it puts a
+be killed (:mod:`bolekg.query.isolation`). That round trip is most of what a lookup costs, and it puts a
 lookup in the same line as the runaways. Some queries need no killing: :func:`is_bounded` accepts
 a query only when the recogniser below can show, from the query's text alone, that evaluating it
 reads each stored quad at most a few times before every row it writes — so its cost is bounded by

@@ -10,7 +10,7 @@ Whatever the path, a request is read, checked and answered the same way:
   form-encoded, POST ``application/sparql-query`` (updates, §2.2, are recognised and handed back);
   the parameters read from the bytes as sent (:func:`form_fields`): text that is not UTF-8 is a 400,
   a form field too long or too many fields a 413; any other media type a 415;
-* the policy (:mod:`bolekg.sparql`): a query too long is a 413, ``SERVICE`` or an update sent as a
+* the policy (:mod:`bolekg.query.policy`): a query too long is a 413, ``SERVICE`` or an update sent as a
   query a 400;
 * the format per kind of result (solutions, boolean, graph), negotiated before the query runs by
   ``format=`` or Accept (RFC 9110 §12.5.1), so that the worker serialises once, in the right format;
@@ -40,23 +40,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bolekg.errors import SparqlSyntaxError, StoreError, TooManyRequests, Unavailable
-from bolekg.isolation import Answer, Job
+from bolekg.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, UnknownFormat, negotiate
+from bolekg.query.policy import PolicyViolation, QueryTooLarge, check_query, check_size
 from bolekg.query.service import QueryService
-from bolekg.results import NTRIPLES_MEDIA, TSV_MEDIA
-from bolekg.sparql import (
-    GRAPH_FORMATS,
-    HTML,
-    RESULT_FORMATS,
-    Format,
-    Limits,
-    PolicyViolation,
-    QueryTooLarge,
-    UnknownFormat,
-    check_query,
-    check_size,
-    has_dataset_clause,
-    negotiate,
-)
+from bolekg.settings import Limits
+from bolekg.store.jobs import Answer, Job
+from bolekg.store.query_text import has_dataset_clause
+from bolekg.store.results import NTRIPLES_MEDIA, TSV_MEDIA
 
 log = logging.getLogger("bolekg.web")
 
@@ -110,7 +100,7 @@ MAX_FIELDS = 1_000
 class QueryRequest:
     """What the query operation reads of an HTTP request: the method, the query string as sent, the two
     headers it depends on (Accept, RFC 9110 §12.5.1; Content-Type, §8.3), the body, and who sent it
-    (the client of :mod:`bolekg.admission`)."""
+    (the client of :mod:`bolekg.query.admission`)."""
 
     method: str
     query_string: bytes
@@ -294,7 +284,7 @@ def text_reply(status: int, message: str, extra: tuple[tuple[str, str], ...] = (
 
 def failure_reply(error: StoreError) -> Reply:
     """503 with ``Retry-After`` when the backend may answer later (down, timed out, busy); 429 with
-    ``Retry-After`` (RFC 6585 §4) when this client already has its share (:mod:`bolekg.admission`);
+    ``Retry-After`` (RFC 6585 §4) when this client already has its share (:mod:`bolekg.query.admission`);
     else 502."""
     if isinstance(error, (Unavailable, TooManyRequests)):
         retry = str(error.retry_after) if error.retry_after else RETRY_AFTER
@@ -316,7 +306,7 @@ def _finished(reply: Reply, cors: tuple[tuple[str, str], ...]) -> Reply:
 
 @functools.lru_cache(maxsize=1024)
 def negotiated(offers: tuple[Format, ...], accept: str | None, requested: str | None) -> Format | str | None:
-    """:func:`~bolekg.sparql.negotiate`, memoised (an unknown ``format=`` comes back as its message).
+    """:func:`~bolekg.formats.negotiate`, memoised (an unknown ``format=`` comes back as its message).
     Parsing an Accept header and matching it against every offer cost about 0.1 ms, several times per
     request; clients send few distinct headers, and the cache is bounded, so a client inventing
     headers only misses."""

@@ -3,10 +3,10 @@
 It composes the parts, each of which knows one thing:
 
 * the store (:mod:`bolekg.store`), which stores and tells the service of every committed change;
-* admission (:mod:`bolekg.admission`): may this client start a query now;
-* the workers (:mod:`bolekg.query.workers`, :mod:`bolekg.isolation`): an embedded store's queries
+* admission (:mod:`bolekg.query.admission`): may this client start a query now;
+* the workers (:mod:`bolekg.query.workers`, :mod:`bolekg.query.isolation`): an embedded store's queries
   run in processes that are killed at the time limit; a remote store's under the client's timeout;
-* the limits (:class:`bolekg.sparql.Limits`): time, rows, sizes, the shares of each client;
+* the limits (:class:`bolekg.settings.Limits`): time, rows, sizes, the shares of each client;
 * the bounded subset (:mod:`bolekg.query.bounded`): a query whose cost the size of the data bounds
   (a lookup, ``ASK {}``) is answered in this process, without the worker round trip and outside
   the workers' line, so runaways filling the workers do not delay it — while the data is small
@@ -38,15 +38,15 @@ import threading
 from collections.abc import Hashable
 from typing import Any
 
-from bolekg.admission import Admission
 from bolekg.errors import StoreError
-from bolekg.isolation import Answer, Job, Pool
+from bolekg.query.admission import Admission
 from bolekg.query.bounded import is_bounded
 from bolekg.query.cache import VersionedCache
+from bolekg.query.isolation import Pool
 from bolekg.query.workers import start_pool
-from bolekg.settings import non_negative_setting
-from bolekg.sparql import Limits
+from bolekg.settings import Limits, non_negative_setting
 from bolekg.store import EmbeddedStore, GraphStore
+from bolekg.store.jobs import Answer, Job
 
 DEFAULT_CACHE_MB = 64
 #: Larger answers are not kept: they take long to send anyway, and would push out many small ones.
@@ -117,7 +117,7 @@ class QueryService:
     # --- running a query
 
     def run(self, job: Job, client: str) -> Answer:
-        """A public query from ``client`` (its address): admitted by :mod:`bolekg.admission` — else
+        """A public query from ``client`` (its address): admitted by :mod:`bolekg.query.admission` — else
         :class:`~bolekg.errors.TooManyRequests` or :class:`~bolekg.errors.QueueFull`, at once — then
         answered from the cache, or run — in this process if it is bounded (see the module's
         docstring), else in a worker under the time limit — and kept."""

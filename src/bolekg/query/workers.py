@@ -1,4 +1,4 @@
-"""The worker processes that run public queries over an embedded store (:mod:`bolekg.isolation`).
+"""The worker processes that run public queries over an embedded store (:mod:`bolekg.query.isolation`).
 
 How a worker gets at the data depends on where the store keeps it:
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bolekg.isolation import DEFAULT_PRIVATE_MB, Pool, exec_launcher, fork_launcher
-from bolekg.settings import positive_setting
+from bolekg.query.isolation import Pool, exec_launcher, fork_launcher
+from bolekg.settings import DEFAULT_PRIVATE_MB, positive_setting
 from bolekg.store import EmbeddedStore
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from bolekg.paths import WEB_DIR
-from bolekg.vocab import BASE
+from bolekg.report.vocab import BASE
 from bolekg.web.state import State
 
 #: Methods that read: every response to them is open to cross-origin scripts (CORS).
@@ -46,7 +46,7 @@ def _cors(response: Response) -> Response:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. Config keys: ``STORE`` (a :class:`bolekg.store.GraphStore`), ``WRITE_TOKEN``,
     ``BASE`` (the data's base IRI), ``ALLOW_SERVICE`` (federated queries; off), ``LIMITS`` (a
-    :class:`bolekg.sparql.Limits`; default from the environment)."""
+    :class:`bolekg.settings.Limits`; default from the environment)."""
     app = Flask(
         __name__,
         template_folder=str(WEB_DIR / "templates"),
@@ -62,14 +62,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         LIMITS=None,
     )
     app.config.update(dict(config or {}))
-    from bolekg.sparql import Limits
+    from bolekg.settings import Limits
 
     limits = app.config["LIMITS"] or Limits.from_env()
     if app.config["MAX_CONTENT_LENGTH"] is None:  # a request body longer than this is a 413
         app.config["MAX_CONTENT_LENGTH"] = limits.max_body_bytes
     store = app.config["STORE"]
     if store is None:
-        from bolekg.dataset import read_graphs
+        from bolekg.report.dataset import read_graphs
         from bolekg.store import EmbeddedStore
 
         store = EmbeddedStore()
@@ -80,9 +80,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     queries = QueryService(store, limits, allow_service=bool(app.config["ALLOW_SERVICE"]))
     app.extensions["bolekg"] = State(queries=queries, base=app.config["BASE"], write_token=app.config["WRITE_TOKEN"])
 
-    from bolekg.web import export, openapi, pages, resources, sparql, store_api
+    from bolekg.web import dumps, openapi, pages, resources, sparql, store_api
 
-    for module in (sparql, resources, export, store_api, openapi, pages):
+    for module in (sparql, resources, dumps, store_api, openapi, pages):
         app.register_blueprint(module.bp)
     app.after_request(_cors)
     from bolekg.web.http import install

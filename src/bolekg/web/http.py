@@ -17,6 +17,7 @@ from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bolekg.errors import StoreError
+from bolekg.formats import TURTLE, Format, UnknownFormat, negotiate
 from bolekg.query.protocol import (
     COMMON_HEADERS,
     NOT_UTF8_QUERY_STRING,
@@ -26,7 +27,6 @@ from bolekg.query.protocol import (
     not_acceptable_reply,
     text_reply,
 )
-from bolekg.sparql import TURTLE, Format, UnknownFormat, negotiate
 from bolekg.store import WriteRejected
 from bolekg.web.state import State
 

@@ -11,9 +11,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from bolekg import __version__
-from bolekg.catalog import CSV_FILE, DUMP_FILES
+from bolekg.formats import DOCUMENT_FORMATS, GRAPH_FORMATS, RESULT_FORMATS
 from bolekg.query.protocol import FORM, QUERY_MEDIA, UPDATE_MEDIA
-from bolekg.sparql import DOCUMENT_FORMATS, GRAPH_FORMATS, RESULT_FORMATS
+from bolekg.services.catalog import CSV_FILE, DUMP_FILES
 
 bp = Blueprint("openapi", __name__)
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, render_template, request
 
+from bolekg.formats import SERIALISATION_PREFIXES
 from bolekg.i18n import COOKIE, LANGS, choose_lang, translate
 from bolekg.pages import browse as browse_pages
 from bolekg.pages import dashboard as dashboard_pages
@@ -24,9 +25,8 @@ from bolekg.pages import quality as quality_pages
 from bolekg.pages import reader as reader_pages
 from bolekg.pages.common import Context
 from bolekg.pages.examples import examples
-from bolekg.search import SearchIndex, types_of
-from bolekg.sparql import SERIALISATION_PREFIXES
-from bolekg.vocab import PREFIXES, REPORT_IRI
+from bolekg.report.vocab import PREFIXES, REPORT_IRI
+from bolekg.services.search import SearchIndex, types_of
 from bolekg.web.http import text_error
 from bolekg.web.state import state
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from werkzeug.http import HTTP_STATUS_CODES
 
-from bolekg.admission import client_address
+from bolekg.query.admission import client_address
 from bolekg.query.protocol import FORM, QUERY_MEDIA, QueryRequest, Reply, replayed, respond
 from bolekg.query.service import QueryService
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from bolekg.describe import candidate_iris, local_path, resource_document, split_extension
-from bolekg.sparql import DOCUMENT_FORMATS, HTML, SERIALISATION_PREFIXES, Format
+from bolekg.formats import DOCUMENT_FORMATS, HTML, SERIALISATION_PREFIXES, Format
+from bolekg.services.describe import candidate_iris, local_path, resource_document, split_extension
 from bolekg.web.http import choose, conditional, text_error, triples_body
 from bolekg.web.state import state
 

@@ -19,23 +19,14 @@ import urllib.parse
 
 from flask import Blueprint, Response, g, render_template, request, url_for
 
-from bolekg.admission import client_address
-from bolekg.catalog import service_description
-from bolekg.isolation import Answer
+from bolekg.formats import DOCUMENT_FORMATS, HTML, SERIALISATION_PREFIXES, TRIG
+from bolekg.query.admission import client_address
+from bolekg.query.policy import PolicyViolation, QueryTooLarge, SparqlSyntaxError, check_size, check_update
 from bolekg.query.protocol import Operation, QueryRequest, Reply, respond
-from bolekg.results import first_lines
-from bolekg.sparql import (
-    DOCUMENT_FORMATS,
-    HTML,
-    SERIALISATION_PREFIXES,
-    TRIG,
-    PolicyViolation,
-    QueryTooLarge,
-    SparqlSyntaxError,
-    check_size,
-    check_update,
-)
+from bolekg.services.catalog import service_description
 from bolekg.store import WriteForbidden, WriteRejected
+from bolekg.store.jobs import Answer
+from bolekg.store.results import first_lines
 from bolekg.web.http import as_response, choose, rdflib_body, rejected, text_error, write_refusal
 from bolekg.web.state import state
 from bolekg.web.views import result_cell

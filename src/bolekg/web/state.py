@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 
 from flask import current_app, request
 
-from bolekg.catalog import Site, Statistics, statistics
 from bolekg.query.cache import VersionedCache
 from bolekg.query.service import QueryService
-from bolekg.sparql import Limits
+from bolekg.services.catalog import Site, Statistics, statistics
+from bolekg.settings import Limits
 from bolekg.store import GraphStore
 
 T = TypeVar("T")
@@ -42,7 +42,7 @@ class State:
     #: Dump name → (its file, the file's digest for the ETag), per version; a file goes with its entry.
     dumps: VersionedCache[str, tuple[Path, str]] = field(
         default_factory=lambda: VersionedCache(DUMP_ENTRIES, on_drop=_delete_file))
-    #: Where the dump files are written: made on first use (:mod:`bolekg.web.export`), removed with this
+    #: Where the dump files are written: made on first use (:mod:`bolekg.web.dumps`), removed with this
     #: state or when the server stops.
     dump_directory: Path | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)

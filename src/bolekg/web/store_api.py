@@ -11,8 +11,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from bolekg.quads import GraphName
-from bolekg.sparql import DOCUMENT_FORMATS, SERIALISATION_PREFIXES
+from bolekg.formats import DOCUMENT_FORMATS, SERIALISATION_PREFIXES
+from bolekg.report.quads import GraphName
 from bolekg.store import WriteForbidden, WriteRejected
 from bolekg.web.http import (
     choose,

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from bolekg.describe import local_path
 from bolekg.i18n import pick
-from bolekg.vocab import RDFS, SKOS
+from bolekg.report.vocab import RDFS, SKOS
+from bolekg.services.describe import local_path
 
 
 @dataclass

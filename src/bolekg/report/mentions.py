@@ -1,0 +1,75 @@
+"""Every numeric mention in the report, with its offsets: the population the numeric audit accounts for.
+
+A mention is one of
+- an Arabic number, decimal or percentage (``5834``, ``128.2``, ``99.69%`` → the number part);
+  a range ``3-4`` gives two mentions; a code-like token (``S304``, ``G219``, ``DN600``, ``K2+196``)
+  is one mention with its letters, since the letters change what the digits mean;
+- a Chinese numeral that carries a quantity or an order: followed by a measure word
+  (``八轮``, ``三项``, ``三条``) or preceded by 第 (``第二季度``, ``第三``).
+Chinese numerals inside names and idioms (``一是``, ``十四五``, ``一卡通``, ``一体化``) are not
+mentions: they carry no figure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bolekg.report.corpus import Corpus
+
+CHINESE_DIGITS = "零一二两三四五六七八九十百千万"
+MEASURE_WORDS = "个项件轮批条所座名家人次处面块米月年季级笔场套户例"
+
+ARABIC = re.compile(
+    r"(?P<code>K\d+\+\d+|[A-Z]{1,2}\d+)"  # chainage, road number, nominal diameter
+    r"|(?P<number>\d+(?:\.\d+)?)"
+)
+CHINESE = re.compile(
+    rf"(?P<ordinal>第[{CHINESE_DIGITS}]+)"
+    rf"|(?<![\d.{CHINESE_DIGITS}])(?P<quantity>[{CHINESE_DIGITS}]+)(?=[{MEASURE_WORDS}])"
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    begin: int
+    end: int
+    text: str
+    kind: str  # "number", "code", "ordinal" or "quantity"
+    sentence_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.begin}-{self.end}"
+
+
+CHINESE_VALUES = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+                  "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def chinese_value(numeral: str) -> int:
+    """The value of a simple Chinese numeral up to 万 (八 → 8, 十四 → 14, 三十一 → 31)."""
+    numeral = numeral.removeprefix("第")
+    total, current = 0, 0
+    for char in numeral:
+        if char in CHINESE_VALUES:
+            current = CHINESE_VALUES[char]
+        else:
+            unit = {"十": 10, "百": 100, "千": 1000, "万": 10000}[char]
+            total += (current or 1) * unit
+            current = 0
+    return total + current
+
+
+def find_mentions(corpus: Corpus) -> list[Mention]:
+    text = corpus.text
+    found: list[Mention] = []
+    for match in ARABIC.finditer(text):
+        kind = match.lastgroup or "number"
+        found.append(Mention(match.start(), match.end(), match.group(), kind,
+                             corpus.sentence_at(match.start()).id))
+    for match in CHINESE.finditer(text):
+        kind = match.lastgroup or "quantity"
+        found.append(Mention(match.start(), match.end(), match.group(), kind,
+                             corpus.sentence_at(match.start()).id))
+    return sorted(found, key=lambda m: m.begin)

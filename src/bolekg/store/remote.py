@@ -1,0 +1,231 @@
+"""The remote backend: any SPARQL 1.1 server, reached over the SPARQL Protocol and the Graph Store Protocol."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import warnings
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from bolekg.errors import QueryTimeout, SparqlSyntaxError, StoreError, Unavailable
+from bolekg.formats import QueryResult
+from bolekg.report.quads import (
+    GraphName,
+    graph_term,
+)
+from bolekg.store.base import GraphStore, Validator, Version
+from bolekg.store.jobs import Answer, Job, answer
+from bolekg.store.query_text import has_dataset_clause
+
+
+class RemoteStore(GraphStore):
+    """Any SPARQL 1.1 server: queries and updates through SPARQLWrapper, loads through the Graph Store Protocol.
+
+    ``endpoint`` is the query URL. The update URL and the Graph Store URL default to the
+    ``oxigraph serve`` layout (``…/query`` → ``…/update``, ``…/store``); for Fuseki
+    (``/ds/sparql``, ``/ds/update``, ``/ds/data``) or Virtuoso give them explicitly.
+    """
+
+    ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+
+    def __init__(self, endpoint: str, graph_store: str | None = None, update_endpoint: str | None = None,
+                 validator: Validator | None = None, timeout: float | None = None,
+                 transfer_timeout: float = 60.0):
+        """``timeout`` bounds each query (default ``BOLEKG_QUERY_TIMEOUT``); ``transfer_timeout`` bounds
+        updates and Graph Store transfers, which move whole graphs."""
+        from bolekg.settings import Limits
+
+        self.endpoint = endpoint
+        sibling = endpoint[: -len("/query")] if endpoint.endswith("/query") else None
+        self.update_endpoint = update_endpoint or (sibling + "/update" if sibling else endpoint)
+        self.graph_store = graph_store or (sibling + "/store" if sibling else endpoint)
+        self.timeout = timeout if timeout is not None else Limits.from_env().timeout
+        self.transfer_timeout = transfer_timeout
+        self._fingerprint = ""
+        super().__init__(validator)
+
+    # --- SPARQL protocol through SPARQLWrapper ----------------------------------------------------
+
+    def _wrapper(self, text: str, update: bool) -> object:
+        from SPARQLWrapper import POST, SPARQLWrapper
+
+        wrapper = SPARQLWrapper(self.endpoint, updateEndpoint=self.update_endpoint)
+        wrapper.setMethod(POST)
+        wrapper.setOnlyConneg(True)
+        with warnings.catch_warnings():  # it warns on forms it cannot guess; the server judges the text
+            warnings.simplefilter("ignore", RuntimeWarning)
+            wrapper.setQuery(text)
+        # SPARQLWrapper guesses query vs update from the text; the endpoint already knows which
+        # one the client sent, and a guess must never route a "query" to the update service.
+        wrapper.queryType = "INSERT" if update else "SELECT"
+        return wrapper
+
+    def _send(self, wrapper: object, timeout: float) -> tuple[bytes, str]:
+        """One exchange with the server. Its failures are sorted for the client: a timeout is a
+        :class:`QueryTimeout`, a server that cannot be reached (or says 503) is :class:`Unavailable`
+        — both 503 — and any other bad answer a plain :class:`StoreError` (502)."""
+        from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+        wrapper.timeout = timeout  # type: ignore[attr-defined]  # SPARQLWrapper's setTimeout keeps whole seconds
+        try:
+            response = wrapper.query().response  # type: ignore[attr-defined]
+            return response.read(), response.headers.get("Content-Type", "")
+        except QueryBadFormed as error:
+            raise SparqlSyntaxError(_server_message(error)) from error
+        except urllib.error.HTTPError as error:
+            if error.code == 503:
+                raise Unavailable(f"The SPARQL server at {self.endpoint} is overloaded (503). Try again later.") \
+                    from error
+            raise StoreError(f"{self.endpoint}: HTTP {error.code}") from error
+        except TimeoutError as error:
+            raise QueryTimeout(timeout) from error
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, TimeoutError):
+                raise QueryTimeout(timeout) from error
+            raise self._down(error.reason) from error
+        except SPARQLWrapperException as error:
+            raise StoreError(f"{self.endpoint}: {error}") from error
+        except OSError as error:
+            raise self._down(error) from error
+
+    def _down(self, reason: object) -> Unavailable:
+        return Unavailable(f"The SPARQL server at {self.endpoint} is not answering ({reason}). "
+                           "Try again in a moment.")
+
+    def query(self, sparql: str, default_graphs: Iterable[str] | None = None,
+              named_graphs: Iterable[str] | None = None) -> QueryResult:
+        defaults, named = list(default_graphs or ()), list(named_graphs or ())
+        if not defaults and not named and not has_dataset_clause(sparql):
+            defaults = named = self.graph_names()
+        return self._query(sparql, defaults, named)
+
+    def run_query(self, job: Job, timeout: float) -> Answer:
+        """The time limit is the client's: the remote server may go on working after we give up."""
+        deadline = time.monotonic() + timeout
+        defaults, named = list(job.default_graphs), list(job.named_graphs)
+        if not defaults and not named and job.union:
+            defaults = named = self._graph_names(timeout)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise QueryTimeout(timeout)
+        try:
+            result = self._query(job.query, defaults, named, remaining)
+        except QueryTimeout as error:
+            raise QueryTimeout(timeout) from error
+        return answer(result.value, job)
+
+    def _query(self, sparql: str, defaults: list[str], named: list[str],
+               timeout: float | None = None) -> QueryResult:
+        wrapper = self._wrapper(sparql, update=False)
+        wrapper.addCustomHttpHeader("Accept", self.ACCEPT)  # type: ignore[attr-defined]
+        for graph in defaults:
+            wrapper.addParameter("default-graph-uri", graph)  # type: ignore[attr-defined]
+        for graph in named:
+            wrapper.addParameter("named-graph-uri", graph)  # type: ignore[attr-defined]
+        body, content_type = self._send(wrapper, timeout if timeout is not None else self.timeout)
+        media = content_type.split(";")[0].strip().lower()
+        if media in ("application/sparql-results+json", "application/json"):
+            return QueryResult(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
+        if media in ("application/sparql-results+xml", "application/xml"):
+            return QueryResult(ox.parse_query_results(body, format=ox.QueryResultsFormat.XML))
+        rdf_format = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
+        return QueryResult([q.triple for q in ox.parse(body, format=rdf_format)])
+
+    def graph_names(self) -> list[str]:
+        return self._graph_names(self.timeout)
+
+    def _graph_names(self, timeout: float) -> list[str]:
+        result = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", [], [], timeout)
+        return sorted(str(row["g"].value) for row in result.value)  # type: ignore[union-attr]
+
+    def _commit(self, update: str) -> None:
+        self._send(self._wrapper(update, update=True), self.transfer_timeout)
+
+    # --- Graph Store Protocol ---------------------------------------------------------------------
+
+    def _graph_url(self, name: GraphName) -> str:
+        if name is None:
+            return f"{self.graph_store}?default"
+        return f"{self.graph_store}?graph={urllib.parse.quote(name, safe='')}"
+
+    def _http(self, method: str, url: str, data: bytes | None = None,
+              content_type: str | None = None) -> tuple[int, bytes]:
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Accept", "application/n-triples")
+        if content_type:
+            request.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(request, timeout=self.transfer_timeout) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+        except urllib.error.URLError as error:
+            raise self._down(error.reason) from error
+        except OSError as error:
+            raise self._down(error) from error
+
+    def graph_triples(self, name: GraphName) -> list[ox.Triple] | None:
+        status, body = self._http("GET", self._graph_url(name))
+        if status == 404:
+            return None
+        if status >= 300:
+            raise StoreError(f"GET {self._graph_url(name)}: HTTP {status}: {body[:500]!r}")
+        return [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+
+    def snapshot(self) -> ox.Store:
+        scratch = ox.Store()
+        for name in [None, *self.graph_names()]:
+            triples = self.graph_triples(name) or []
+            target = graph_term(name)
+            scratch.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+            if name is not None:
+                scratch.add_graph(target)
+        return scratch
+
+    def _replace_graphs(self, graphs: dict[GraphName, bytes]) -> None:
+        for name, data in graphs.items():
+            url = self._graph_url(name)
+            status, body = self._http("PUT", url, data, "application/n-triples")
+            if status >= 300:
+                raise StoreError(f"PUT {url}: HTTP {status}: {body[:500]!r}")
+
+    def version(self) -> Version:
+        """Our own writes bump the version; so does a change of the per-graph triple counts.
+
+        Another client writing to the same server is seen only through the counts, so the ETag
+        of a remote store is as good as that: a change that keeps every count is missed.
+        """
+        counts = self.graph_counts()
+        fingerprint = ",".join(f"{g}={n}" for g, n in sorted(counts.items()))
+        with self._lock:
+            if fingerprint != self._fingerprint:
+                if self._fingerprint:
+                    self._touch()
+                self._fingerprint = fingerprint
+            digest = hashlib.sha1(f"{self._generation}|{fingerprint}".encode()).hexdigest()
+            return Version(digest, self._modified)
+
+    def _touch(self) -> None:
+        super()._touch()
+        self._fingerprint = ""
+
+
+def _server_message(error: Exception) -> str:
+    """The server's own text out of a SPARQLWrapper exception (it keeps only ``repr(body)``)."""
+    import ast
+
+    text = str(error)
+    marker = "Response:\n"
+    if marker in text:
+        raw = text.split(marker, 1)[1]
+        try:
+            body = ast.literal_eval(raw)
+            return body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+        except (ValueError, SyntaxError):
+            return raw
+    return text
