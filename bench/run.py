@@ -315,7 +315,8 @@ def bench_pages(engines: Engines, mode: Mode) -> dict[str, Any]:
 
 #: Rounds per client count for the pair the target compares, alternated (BoleKG, oxigraph, BoleKG, …)
 #: so that a slow spell of the shared host falls on both; the median round is reported. One round
-#: each, back to back, moved the ratio from 0.42× to 0.63× between runs (bench/results/2026-11-28-*).
+#: each, back to back, moved the ratio from 0.42× to 0.63× between runs (the 2026-11-28 runs, in
+#: the git history of bench/results/).
 PAIRED_ROUNDS = 3
 
 

@@ -17,7 +17,7 @@ def private_mb(pid: int) -> float:
 
     A forked worker shares the store's pages with its parent, but reading the store writes to some
     of them (reference counts), and each page written is copied: after queries that touch the
-    whole store a worker held 270 MB of its own at 1M triples (bench/). A fresh fork shares again.
+    whole store a worker holds a large share of the store as its own (bench/). A fresh fork shares again.
     """
     total = 0
     with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/smaps_rollup") as rollup:

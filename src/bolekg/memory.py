@@ -49,7 +49,7 @@ RELEASE_INTERVAL = 1.0
 def _trim() -> Callable[[int], int] | None:
     """glibc's ``malloc_trim``, looked up once among the process's own symbols (where the C library
     is); not by the library's name: ``ctypes.util.find_library`` runs ``ldconfig`` in a subprocess,
-    100 ms here, and the first caller may be the thread about to fork a query worker."""
+    and the first caller may be the thread about to fork a query worker."""
     try:
         function = getattr(ctypes.CDLL(None), "malloc_trim", None)
     except (OSError, TypeError):  # TypeError: Windows has no "this process" library

@@ -16,7 +16,7 @@ from bolekg.services.lookup import text
 #: ``%(selection)s`` binds ``?obs`` from bound terms (``VALUES``, or a pattern on a given IRI). The
 #: normalised value and unit are two OPTIONALs, not one ``OPTIONAL { ?obs a ?x ; b ?y }``: Oxigraph
 #: evaluates a multi-pattern OPTIONAL on its own, for every observation of the store, before joining
-#: (10 ms at a million triples even for one figure), and a single pattern it looks up per row.
+#: (even for one figure), and a single pattern it looks up per row.
 FIGURES_QUERY = """SELECT ?obs ?measure ?value ?unit ?period ?indicator ?init ?area ?norm ?nunit ?written
        (GROUP_CONCAT(DISTINCT STR(?qualifier); separator=" ") AS ?qualifiers)
 WHERE {

@@ -159,8 +159,7 @@ def initiative(context: Context, doc: Any) -> InitiativeSection:
     """Every query starts from bound terms: the initiatives below this one are found first (a walk
     down from it), then passed as ``VALUES``. A path such as ``?x (bk:partOfInitiative|bk:programme)*
     <item>`` joined with another pattern lets the engine start from that pattern instead — every
-    location, milestone or observation of the store — which made an item page linear in the data
-    (363 ms at a million triples against 14 ms on the report alone)."""
+    location, milestone or observation of the store — which made an item page linear in the data."""
     iri = iri_term(doc.iri)
     up = ancestry(context, doc.iri)
     below = context.rows(f"""SELECT ?sub ?parent WHERE {{
@@ -278,7 +277,7 @@ def areas(context: Context, iri: str) -> tuple[list[str], bool]:
 
     One query per level down, each starting from the level above as ``VALUES``. A single
     ``?area (bk:segmentOf|geo:sfWithin)* <place>`` joined with the figures lets the engine start
-    from every figure of the store (95 ms for a town at a million triples), and on its own it
+    from every figure of the store, and on its own it
     walks every place inside a city before the first answer, however few are wanted.
     """
     found, level = [iri], [iri]

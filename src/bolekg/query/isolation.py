@@ -83,10 +83,10 @@ def serve(conn: Connection, store: ox.Store) -> None:
             reply = ("memory", "")
         except Exception as error:  # an evaluation error is the query's, reported, never a crash
             reply = ("error", f"{type(error).__name__}: {error}")
-        # No malloc_trim here: glibc kept only 20-30 MB freed after the heaviest queries at 1M
-        # triples, and trimming took 20 ms and page faults on the next query (a 2-hop join: 140 ms
-        # against 75 ms in-process, bench/). A worker grows by the store pages it copies on write,
-        # which only a fresh fork shares again: the pool's memory budget sees to that.
+        # No malloc_trim here: glibc keeps little freed after even the heaviest queries, and trimming
+        # costs page faults on the next query (bench/ measured a 2-hop join about twice as slow). A
+        # worker grows by the store pages it copies on write, which only a fresh fork shares again:
+        # the pool's memory budget sees to that.
         try:
             conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
@@ -258,8 +258,8 @@ class Pool:
             else:
                 self._idle.append(worker)
             if self.private_limit_mb is not None and seconds > LONG_JOB:
-                # measured on the manager thread, not here: reading smaps_rollup takes 6 ms per
-                # worker at 1M triples, which the answer would otherwise wait for (bench/)
+                # measured on the manager thread, not here: reading smaps_rollup walks the worker's
+                # page tables, which the answer would otherwise wait for
                 self._memory_check_due = True
             self._cond.notify_all()
 

@@ -24,9 +24,9 @@ Whatever the path, a request is read, checked and answered the same way:
 A GET asked again on the same data gets the reply it got before, headers and body, looked up by its
 query string and Accept header — all of the request its reply depends on (it varies on Accept only:
 RFC 9111 §4.1) — before any of it is parsed. This is the service's answer cache one step earlier:
-parsing the query string, checking the policy and building the job cost about 20 µs a request, and
-with 16 clients the threads queueing for the interpreter behind that work held the lookup at half
-the requests a second of ``oxigraph serve``; replayed, it serves more (bench/results). Only where
+with many clients, the threads queueing for the interpreter behind parsing the query string,
+checking the policy and building the job held the lookup well below the requests a second of
+``oxigraph serve`` (bench/results). Only where
 the service keeps answers, and under the same version: a write empties both.
 """
 
@@ -307,9 +307,9 @@ def _finished(reply: Reply, cors: tuple[tuple[str, str], ...]) -> Reply:
 @functools.lru_cache(maxsize=1024)
 def negotiated(offers: tuple[Format, ...], accept: str | None, requested: str | None) -> Format | str | None:
     """:func:`~bolekg.formats.negotiate`, memoised (an unknown ``format=`` comes back as its message).
-    Parsing an Accept header and matching it against every offer cost about 0.1 ms, several times per
-    request; clients send few distinct headers, and the cache is bounded, so a client inventing
-    headers only misses."""
+    Parsing an Accept header and matching it against every offer costs more than the lookup it
+    serves, several times per request; clients send few distinct headers, and the cache is bounded, so
+    a client inventing headers only misses."""
     try:
         return negotiate(offers, accept, requested)
     except UnknownFormat as error:

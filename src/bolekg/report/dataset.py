@@ -67,8 +67,8 @@ def load_dataset(directory: Path = TURTLE_DIR) -> Dataset:
 def read_graphs(directory: Path = TURTLE_DIR) -> ParsedGraphs:
     """Ontology and report, each under its named graph's IRI, read by Oxigraph's Turtle parser.
 
-    The same graphs as :func:`load_dataset` without rdflib's parser, nor a Dataset to fill: for the
-    real data 0.02 s against 0.54 s, most of the start-up outside SHACL (bench/results). Blank
+    The same graphs as :func:`load_dataset` without rdflib's parser, nor a Dataset to fill: rdflib's
+    parser was most of the start-up outside SHACL (bench/results). Blank
     node labels are made unique per file, as rdflib's parser does. A syntax error names its file.
     """
     return {str(ONTOLOGY_GRAPH): _parse_turtle([ONTOLOGY_FILE]),

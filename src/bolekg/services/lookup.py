@@ -21,8 +21,8 @@ PREFIXES = sparql_prefixes("bk", "rdf", "rdfs", "skos", "owl", "qb", "org", "geo
                            "qudt", "sdmx-dimension", "sdmx-attribute")
 
 #: One branch per property, not ``VALUES ?p { … } ?s ?p ?l``: Oxigraph joins two VALUES blocks before
-#: the triple pattern and then scans every triple, so that form grew with the data (57 ms at 200k
-#: triples, against 0.2 ms for this one; measured by bench/run.py).
+#: the triple pattern and then scans every triple, so that form grew with the data
+#: while this one does not (bench/run.py measures both).
 LABELS_QUERY = PREFIXES + """SELECT ?s ?l WHERE {
   VALUES ?s { %s }
   { ?s rdfs:label ?l } UNION { ?s skos:prefLabel ?l }

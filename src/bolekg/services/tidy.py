@@ -13,7 +13,7 @@ so an inference never reads as a statement. Several values of one column are joi
 
 The item and the project are found from the observation (``bk:initiative/bk:partOfInitiative*``), not
 in an OPTIONAL nested in another: Oxigraph evaluates a nested OPTIONAL's path for every node before
-the join, which made the table cost 8 s at 200k triples instead of 0.3 s (bench/run.py).
+the join, which made the table's cost grow with the whole store instead of with its figures (bench/run.py).
 """
 
 from __future__ import annotations

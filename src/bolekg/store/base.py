@@ -176,9 +176,8 @@ class GraphStore(ABC):
     def dump(self, fmt: Format, output: BinaryIO | None = None) -> bytes:
         """The whole dataset: TriG, N-Quads and JSON-LD keep the named graphs; the rest is the union.
 
-        With ``output`` (a binary file) the dump is streamed into it and ``b""`` returned: at a million
-        triples the dump is 170 MB, and building it as one ``bytes`` took 580 MB more memory than
-        writing it out (bench/run.py).
+        With ``output`` (a binary file) the dump is streamed into it and ``b""`` returned: building a large
+        dump as one ``bytes`` takes several times its size in memory (bench/run.py).
         """
         if fmt.rdf is None:
             raise ValueError(f"{fmt.key} is not an RDF format")

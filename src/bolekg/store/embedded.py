@@ -146,8 +146,8 @@ class EmbeddedStore(GraphStore):
         self.store.backup(str(staged))
         fresh = ox.Store(str(staged))
         _replace(fresh, graphs)
-        # compact what the bulk load left in many small files: at 10M triples a join read the
-        # uncompacted store 2× slower than `oxigraph load`'s output (5.3 s against 2.5 s, bench/)
+        # compact what the bulk load left in many small files: a join reads the uncompacted
+        # store much slower than `oxigraph load`'s output (BENCH_SCALE=disk)
         fresh.optimize()
         fresh.flush()
         del fresh

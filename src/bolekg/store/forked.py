@@ -2,8 +2,8 @@
 
 Reading pyoxigraph's in-memory store writes to the pages it touches, so in a process forked from
 the one that loaded it (Granian's HTTP worker, a query worker) every page a scan reads becomes a
-private copy, and stays one. At a million triples, one N-Triples dump left the HTTP worker holding
-275 MB of its own, and building the search index 205 MB (bench/, smaps_rollup). Such a pass is
+private copy, and stays one. One N-Triples dump, or building the search index, left the HTTP worker holding
+a large part of the store as its own (bench/, smaps_rollup). Such a pass is
 run here in a fork instead: it writes its file or hands back its (small, picklable) result, exits,
 and the kernel frees everything it copied.
 

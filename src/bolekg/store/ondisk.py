@@ -38,8 +38,7 @@ generation.
 once written, a file keeps its bytes until compaction deletes it (new data goes to new files with
 new numbers). So when a generation is published, when a store is closed cleanly and after every
 successful check, the SHA-256 of each ``.sst`` file is recorded in ``BOLEKG-SST-DIGESTS.json``; at
-opening every recorded file is hashed again (streamed: the 327 MB of ``.sst`` files of a million
-triples take 0.4–0.6 s here, the real data's 3.8 MB 15–50 ms) and a file whose size or digest
+opening every recorded file is hashed again (streamed, at the disk's reading speed) and a file whose size or digest
 changed is named in :class:`StoreDamaged`. Files not yet recorded (the store was not closed
 cleanly after RocksDB wrote them, or an older BoleKG wrote the store) are read by a bounded child
 process instead (:mod:`bolekg.store.check`), because reading damaged blocks through a SPARQL query

@@ -5,9 +5,9 @@ and a DCAT ``dcat:downloadURL`` can point at them for good. They are built once 
 store and served with a strong ETag and Last-Modified, so mirrors re-download only what changed.
 
 A dump is written to a file in a private temporary directory and sent from there, never held in
-memory: at a million triples one dump is 170 MB, and five formats kept as ``bytes`` would have
-outgrown the store itself (bench/run.py measured the server at 1.7 GB after two dumps, 1.1 GB
-without them). The files are kept in the app's versioned cache (``State.dumps``, a
+memory: a dump is about as large as the store's own data, and five formats kept as ``bytes``
+would outgrow the store itself (bench/run.py measures the server's memory after dumps). The files
+are kept in the app's versioned cache (``State.dumps``, a
 :class:`~bolekg.query.cache.VersionedCache`), which deletes a file when its entry goes: those of an
 older version as soon as a request sees the new one.
 

@@ -79,9 +79,9 @@ log = logging.getLogger("bolekg.front")
 #: Extra threads of the query pool beyond the query workers and their line: for what holds no worker
 #: — answers and replies kept from before, refusals (429, 503), the service description, writes.
 QUERY_SLACK = 4
-#: Requests that may wait for a busy pool, per thread of it. A request of this app takes a few
-#: milliseconds of a thread (pages 5–30 ms, a lookup under 1 ms), so a full line clears in well under a
-#: second: long enough to absorb a burst, short enough that waiting in it beats a 503 and a retry.
+#: Requests that may wait for a busy pool, per thread of it. A request of this app holds a thread for
+#: milliseconds (README, "Benchmarks"), so a full line clears in well under a second: long enough to
+#: absorb a burst, short enough that waiting in it beats a 503 and a retry.
 LINE_PER_THREAD = 16
 #: Methods that only read: ``/store`` with them is a page (a graph's dump), with any other a write.
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -251,7 +251,7 @@ class Front:
     pools with Granian's loop) around ``app``.
 
     ``replay`` (see :data:`Replay`) answers repeated GETs without a thread: the trip to a pool and
-    back costs more than the app takes to replay a reply it kept (about 30 µs against 10 µs), and
+    back costs more than the app takes to replay a reply it kept, and
     with 16 clients asking a lookup again and again that trip is the whole difference.
 
     ``memory`` gives freed memory back after large replies (see the module's docstring); started and
@@ -395,8 +395,8 @@ class Front:
             proto.response_bytes(reply.status, reply.headers, reply.body)
 
     async def _stream(self, proto: Any, method: str, reply: Reply, pool: Pool, context: contextvars.Context) -> None:
-        """Send a reply longer than :data:`~bolekg.web.wsgi_call.PIECE` as it comes; every piece after the first is taken from
-        the app in the pool, so that no thread waits on the client."""
+        """Send a reply longer than :data:`~bolekg.web.wsgi_call.PIECE` as it comes; every piece after
+        the first is taken from the app in the pool, so that no thread waits on the client."""
         assert reply.rest is not None
         try:
             if method == "HEAD":

@@ -72,6 +72,8 @@ def _language_context() -> dict[str, Any]:
         "other_lang": other,
         "switch_href": request.path + "?" + urlencode(args, doseq=True),
         "writable": state().writable,
+        # the ontology's namespace, for templates that name a class (bolekg.report.vocab, never spelt out)
+        "bk": PREFIXES["bk"],
     }
 
 
@@ -122,8 +124,8 @@ def _index() -> SearchIndex:
 
 
 def _built(store) -> SearchIndex:  # type: ignore[no-untyped-def]
-    """The index, built apart (``GraphStore.apart``): the server keeps the index (about 70 MB at
-    1M triples), not the store pages and query rows its build went through."""
+    """The index, built apart (``GraphStore.apart``): the server keeps the index (small beside the
+    store), not the store pages and query rows its build went through."""
     return store.apart(lambda: SearchIndex.build(store))  # type: ignore[no-any-return]
 
 
