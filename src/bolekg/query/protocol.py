@@ -36,8 +36,10 @@ import functools
 import logging
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from werkzeug.http import parse_options_header
 
 from bolekg.errors import SparqlSyntaxError, StoreError, TooManyRequests, Unavailable
 from bolekg.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format, UnknownFormat, negotiate
@@ -82,7 +84,12 @@ PAGE_WIRE = {"solutions": TSV_MEDIA, "boolean": "application/sparql-results+json
 #: The parameters this endpoint reads (SPARQL 1.1 Protocol §2.1, §2.2, and ``format=``): their values
 #: must be UTF-8 text. Others are never used, so whatever they hold is let be.
 READ_PARAMETERS = frozenset({"query", "update", "default-graph-uri", "named-graph-uri", "using-graph-uri",
-                             "using-named-graph-uri", "format"})
+                             "using-named-graph-uri", "format", "version"})
+#: The protocol's own parameters: in a form POST they belong in the body, never in the URL (§2.1.2, §2.2.1).
+PROTOCOL_PARAMETERS = READ_PARAMETERS - {"format"}
+#: The SPARQL versions this endpoint speaks (SPARQL 1.2 Protocol §2.1; the labels of RDF 1.2 Concepts):
+#: pyoxigraph reads SPARQL 1.2 syntax whatever the version says.
+SPARQL_VERSIONS = ("1.1", "1.2", "1.2-basic")
 #: The longest value of a form field other than ``query`` and ``update`` (which ``BOLEKG_MAX_QUERY_BYTES``
 #: bounds), in bytes once percent-decoded: Werkzeug's ``max_form_memory_size``, which Werkzeug itself
 #: applies to multipart bodies only. A longer one is a 413 (RFC 9110 §15.5.14).
@@ -109,6 +116,12 @@ class QueryRequest:
     #: The body, or how to read it: only a form or a query or update sent as the body is read.
     body: bytes | Callable[[], bytes] = b""
     client: str = ""
+    #: The endpoint's own IRI as the client addressed it (:func:`endpoint_iri`): relative IRIs in the
+    #: query or update resolve against it (SPARQL 1.1 Protocol §2.1.4, §2.2.3).
+    base_iri: str = ""
+    #: Whether the request carries content (a ``Content-Length`` above 0, or ``Transfer-Encoding``),
+    #: which a GET must not (§2.1.1).
+    body_sent: bool = False
 
     @property
     def mimetype(self) -> str:
@@ -150,6 +163,13 @@ class Operation:
     named_graphs: list[str]
     #: ``format=``, from the URL or else the form body (``None``: negotiate by Accept).
     format: str | None = None
+    #: The SPARQL version the client announced (SPARQL 1.2 Protocol §2.1), if any.
+    version: str | None = None
+    #: ``using-graph-uri`` and ``using-named-graph-uri`` of an update (§2.2.3).
+    using_graphs: list[str] = field(default_factory=list)
+    using_named_graphs: list[str] = field(default_factory=list)
+    #: What relative IRIs resolve against (:attr:`QueryRequest.base_iri`).
+    base_iri: str = ""
 
 
 #: Renders the HTML results page of an answer the worker wrote as :data:`PAGE_WIRE` (the Flask view's).
@@ -228,15 +248,26 @@ def _parse(request: QueryRequest) -> tuple[Operation, dict[str, list[str]]]:
     """The operation, and the parameters of the URL."""
     url = form_fields(request.query_string, "in the URL")
     body: dict[str, list[str]] = {}
-    mimetype = request.mimetype
+    mimetype, options = parse_options_header(request.content_type or "")
+    mimetype = mimetype.lower()
+    versions = list(url.get("version", []))
     if request.method in ("GET", "HEAD"):
+        if request.body_sent:
+            raise ProtocolError("a GET request carries no body (SPARQL 1.1 Protocol §2.1.1): send the query in "
+                                "the URL, or POST it")
         if "update" in url:
             raise ProtocolError("updates must be sent with POST (SPARQL 1.1 Protocol §2.2)")
         params = url
         query = _single(params.get("query", []), "query")
         kind, text = ("query", query) if query is not None else ("none", "")
     elif mimetype == FORM:
+        _utf8_only(mimetype, options)
+        misplaced = sorted(name for name in url if name in PROTOCOL_PARAMETERS)
+        if misplaced:
+            raise ProtocolError(f"in a form-encoded POST the protocol's parameters go in the body (SPARQL 1.1 "
+                                f"Protocol §2.1.2, §2.2.1), not in the URL: {', '.join(misplaced)}")
         params = body = form_fields(request.read_body(), "in the body")
+        versions = list(params.get("version", []))
         query = _single(params.get("query", []), "query")
         update = _single(params.get("update", []), "update")
         if query is not None and update is not None:
@@ -245,6 +276,9 @@ def _parse(request: QueryRequest) -> tuple[Operation, dict[str, list[str]]]:
             raise ProtocolError("a form-encoded POST needs a 'query' or an 'update' parameter")
         kind, text = ("query", query) if query is not None else ("update", update or "")
     elif mimetype in (QUERY_MEDIA, UPDATE_MEDIA):
+        _utf8_only(mimetype, options)
+        if "version" in options:
+            versions.append(options["version"])
         params = url
         kind = "query" if mimetype == QUERY_MEDIA else "update"
         text = body_text(request.read_body())
@@ -253,10 +287,41 @@ def _parse(request: QueryRequest) -> tuple[Operation, dict[str, list[str]]]:
             f"unsupported Content-Type {mimetype!r}: use {FORM}, {QUERY_MEDIA} or {UPDATE_MEDIA}",
             status=415,
         )
-    if kind == "update" and (params.get("using-graph-uri") or params.get("using-named-graph-uri")):
-        raise ProtocolError("using-graph-uri / using-named-graph-uri are not supported; use USING in the update")
     return Operation(kind, text, params.get("default-graph-uri", []), params.get("named-graph-uri", []),
-                     requested_format(url, body)), url
+                     requested_format(url, body), _version(versions), params.get("using-graph-uri", []),
+                     params.get("using-named-graph-uri", []), request.base_iri), url
+
+
+def _utf8_only(mimetype: str, options: Mapping[str, str]) -> None:
+    """UTF-8 is the only charset of a query or update sent as the body (SPARQL 1.1 Protocol §2.1.3,
+    §2.2.2) and of a form's percent-encoded bytes (URL standard §5.1): another is refused, never misread."""
+    charset = options.get("charset")
+    if charset is not None and charset.strip().lower() not in ("utf-8", "utf8"):
+        raise ProtocolError(f"{mimetype} is read as UTF-8 only (SPARQL 1.1 Protocol §2.1.3, §2.2.2); "
+                            f"charset={charset} is not accepted: send the text in UTF-8", status=415)
+
+
+def _version(versions: list[str]) -> str | None:
+    """The one version announced (SPARQL 1.2 Protocol §2.1: 0 or 1), if it is one this endpoint speaks."""
+    if len(versions) > 1:
+        raise ProtocolError(f"at most one 'version' is allowed, got {len(versions)}: {', '.join(versions)}")
+    if not versions:
+        return None
+    if versions[0] not in SPARQL_VERSIONS:
+        raise ProtocolError(f"version {versions[0]!r} is not one this endpoint speaks; it speaks "
+                            f"{', '.join(SPARQL_VERSIONS)}")
+    return versions[0]
+
+
+_IRI_UNSAFE = frozenset('<>"{}|^`\\ \t\r\n')
+
+
+def endpoint_iri(scheme: str, host: str | None, path: str) -> str:
+    """The endpoint's IRI as the client addressed it (``scheme://host/path``), the base of relative
+    IRIs; empty when the Host header could not be part of an IRI (then nothing relative resolves)."""
+    if not host or any(char in _IRI_UNSAFE or ord(char) < 0x20 for char in host):
+        return ""
+    return f"{scheme}://{host}{path}"
 
 
 # --- replies ---------------------------------------------------------------------------------------
@@ -327,17 +392,18 @@ def query_job(operation: Operation, limits: Limits, media: dict[str, str | None]
     """The job for the query workers: the query, its dataset (§2.1.4; the union of all graphs when
     neither the request nor the query names one), the media type per kind of result, the row cap."""
     return Job(operation.text, tuple(operation.default_graphs), tuple(operation.named_graphs),
-               union=not has_dataset_clause(operation.text), media=media, max_rows=limits.max_rows)
+               union=not has_dataset_clause(operation.text), media=media, max_rows=limits.max_rows,
+               base_iri=operation.base_iri)
 
 
 # --- the query operation ---------------------------------------------------------------------------
 
 
-def replayed(service: QueryService, query_string: bytes, accept: str | None) -> Reply | None:
+def replayed(service: QueryService, query_string: bytes, accept: str | None, base_iri: str) -> Reply | None:
     """The reply kept for a GET of ``query_string`` with ``accept`` on the current data, if any: the
     first step of :func:`respond`, which a front may take before it builds a :class:`QueryRequest`."""
     replies = service.replies
-    return None if replies is None else replies.get((query_string, accept))  # type: ignore[no-any-return]
+    return None if replies is None else replies.get((query_string, accept, base_iri))  # type: ignore[no-any-return]
 
 
 def respond(request: QueryRequest, service: QueryService, page: PageWriter | None = None) -> Reply | Operation:
@@ -352,7 +418,7 @@ def respond(request: QueryRequest, service: QueryService, page: PageWriter | Non
     key = None
     if replies is not None:
         version = replies.version  # before the query runs: a reply that outlives its data is not kept
-        key = (request.query_string, request.accept)
+        key = (request.query_string, request.accept, request.base_iri)
         kept = replies.get(key)
         if kept is not None:
             return kept  # type: ignore[no-any-return]

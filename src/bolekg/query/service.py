@@ -64,7 +64,7 @@ INLINE_AT_ONCE = max(2, os.cpu_count() or 1)
 
 def job_key(job: Job) -> tuple[Hashable, ...]:
     """Everything about a job that decides its answer, besides the data."""
-    return (job.query, job.default_graphs, job.named_graphs, job.union, job.max_rows,
+    return (job.query, job.default_graphs, job.named_graphs, job.union, job.max_rows, job.base_iri,
             tuple(sorted(job.media.items(), key=lambda item: item[0])))
 
 

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from bolekg.formats import GRAPH_FORMATS, RESULT_FORMATS, SERIALISATION_PREFIXES, Format
-from bolekg.report.vocab import BK, DCAT, DCT, ENTAILMENT, RDF, SD, VOID, XSD, bind_prefixes
+from bolekg.formats import DOCUMENT_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, SERIALISATION_PREFIXES, Format
+from bolekg.query.protocol import SPARQL_VERSIONS
+from bolekg.report.vocab import BK, DCAT, DCT, ENTAILMENT, RDF, RDFS, SD, VOID, XSD, bind_prefixes
 from bolekg.store import GraphStore
 
 #: Dumps at stable URLs under ``/dumps/``: file name → format.
@@ -44,6 +45,8 @@ class Site:
     root: str
     base: str
     writable: bool = False
+    #: Whether ``SERVICE`` is allowed (``ALLOW_SERVICE``): only then is federated query a feature.
+    federated: bool = False
 
     def url(self, path: str) -> URIRef:
         return URIRef(self.root.rstrip("/") + "/" + path.lstrip("/"))
@@ -196,8 +199,17 @@ def service_description(site: Site, stats: Statistics) -> Graph:
     g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     if site.writable:
         g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
+        # what a write parses (§3.2.8): Graph Store Protocol payloads; LOAD is refused, so only these
+        for fmt in DOCUMENT_FORMATS:
+            g.add((service, SD.inputFormat, URIRef(fmt.iri)))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
+    if site.federated:  # SERVICE is refused unless allowed: never claimed otherwise (§3.3)
+        g.add((service, SD.feature, SD.BasicFederatedQuery))
     g.add((service, SD.defaultEntailmentRegime, ENTAILMENT.Simple))
+    # SPARQL 1.1 Service Description has no term for the 1.2 Protocol's version parameter: said in words
+    g.add((service, RDFS.comment, Literal(
+        f"Accepts the SPARQL 1.2 Protocol's version parameter with the values {', '.join(SPARQL_VERSIONS)}; "
+        "the engine (Oxigraph) reads SPARQL 1.2 syntax whichever is announced.", lang="en")))
     for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
         g.add((service, SD.resultFormat, URIRef(fmt.iri)))
 

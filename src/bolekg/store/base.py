@@ -220,12 +220,13 @@ class GraphStore(ABC):
             self._changed()
         return outcome
 
-    def update(self, sparql: str) -> None:
-        """A SPARQL 1.1 Update, applied only if the result still conforms."""
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        """A SPARQL 1.1 Update, applied only if the result still conforms; relative IRIs in it resolve
+        against ``base_iri`` (a ``BASE`` in the text wins)."""
 
         def apply(scratch: ox.Store) -> None:
             try:
-                scratch.update(sparql)
+                scratch.update(sparql, base_iri=base_iri or None)
             except SyntaxError as error:
                 raise SparqlSyntaxError(str(error)) from error
             except (OSError, RuntimeError) as error:

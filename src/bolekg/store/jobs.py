@@ -29,6 +29,9 @@ class Job:
     #: Result kind ("solutions", "boolean", "graph") → media type to write it in; ``None``: not acceptable.
     media: dict[str, str | None] = field(default_factory=dict)
     max_rows: int | None = None
+    #: The IRI relative IRIs in the query resolve against (SPARQL 1.1 Query §4.1.1; a ``BASE`` in the
+    #: text wins): the endpoint's own IRI (SPARQL 1.1 Protocol §2.1.4). Empty: none.
+    base_iri: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class Answer:
 
 def execute(store: ox.Store, job: Job) -> Answer:
     """Run ``job`` on ``store`` and serialise the result (in a worker, or in-process)."""
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"base_iri": job.base_iri or None}
     if job.default_graphs or job.named_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]

@@ -42,3 +42,84 @@ _remembered_keywords = functools.lru_cache(maxsize=1024)(_read_keywords)
 def has_dataset_clause(query: str) -> bool:
     """Whether the query names its own dataset with FROM / FROM NAMED (SPARQL 1.1 Query §13.2)."""
     return "FROM" in keywords(query)
+
+
+class DatasetConflict(ValueError):
+    """``using-graph-uri``/``using-named-graph-uri`` beside ``USING``/``WITH`` in the text (SPARQL 1.1
+    Protocol §2.2.3: the request is refused)."""
+
+
+_TOKEN = re.compile(r"[A-Za-z]+|[{}]")
+#: An absolute IRI that can stand between ``<`` and ``>`` in SPARQL (IRIREF, SPARQL 1.1 Query §19.8).
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*")
+
+
+def with_using(update: str, graphs: list[str], named: list[str]) -> str:
+    """``update`` with the protocol's ``using-graph-uri`` and ``using-named-graph-uri`` written into it as
+    ``USING`` / ``USING NAMED`` clauses (SPARQL 1.1 Update §3.1.3: the dataset of each operation's WHERE).
+
+    The clauses go before the ``WHERE`` of every operation that has one at the top level; a ``DELETE
+    WHERE { P }`` becomes ``DELETE { P } USING … WHERE { P }``, its long form (§3.1.3.3), since the
+    short form takes no ``USING``. Operations without a WHERE (``INSERT DATA``, ``CLEAR``…) do not read
+    a dataset and are left as they are. Lexical, like :func:`keywords`: strings, IRIs and comments are
+    blanked before braces and keywords are read, so none of theirs count.
+    """
+    if not graphs and not named:
+        return update
+    if keywords(update) & {"USING", "WITH"}:
+        raise DatasetConflict("using-graph-uri / using-named-graph-uri cannot be combined with USING or WITH "
+                              "in the update (SPARQL 1.1 Protocol §2.2.3)")
+    for iri in (*graphs, *named):
+        if not _ABSOLUTE_IRI.fullmatch(iri):
+            raise DatasetConflict(f"{iri!r} is not an absolute IRI (RFC 3987)")
+    clause = " ".join([*(f"USING <{iri}>" for iri in graphs), *(f"USING NAMED <{iri}>" for iri in named)])
+    # blanked with spaces of the same length, so that positions in it are positions in the update
+    blanked = _BLANKED.sub(lambda match: " " * len(match.group()), update)
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement), in order
+    depth = 0
+    top: list[tuple[str, int]] = []  # the top-level tokens so far (braces included), with their positions
+    for token in _TOKEN.finditer(blanked):
+        word = token.group().upper()
+        if depth == 0:
+            if word == "{" and len(top) >= 2 and top[-1][0] == "WHERE" and top[-2][0] == "DELETE":
+                end = _closing(blanked, token.start())
+                pattern = update[token.start():end]
+                edits.append((top[-2][1], end, f"DELETE {pattern} {clause} WHERE {pattern}"))
+            elif word == "WHERE" and not (top and top[-1][0] == "DELETE"):
+                edits.append((token.start(), token.start(), clause + " "))
+            top.append((word, token.start()))
+        if word == "{":
+            depth += 1
+        elif word == "}":
+            depth -= 1
+            if depth == 0:
+                top.append(("}", token.start()))
+    for start, end, replacement in reversed(edits):
+        update = update[:start] + replacement + update[end:]
+    return update
+
+
+def _closing(blanked: str, opening: int) -> int:
+    """The index just past the brace that closes the one at ``opening``."""
+    depth = 0
+    for index in range(opening, len(blanked)):
+        if blanked[index] == "{":
+            depth += 1
+        elif blanked[index] == "}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(blanked)
+
+
+def with_base(text: str, base_iri: str) -> str:
+    """``text`` with ``BASE <base_iri>`` before it when it holds a relative IRI, for a server that takes
+    no base IRI beside the text (the SPARQL Protocol has no parameter for one). A ``BASE`` in the text
+    still wins, being later. Written on the first line, so that a parser's line numbers stay right; a
+    text of absolute IRIs only is sent as it is."""
+    if not base_iri or not any(not _ABSOLUTE_IRI.fullmatch(match.group()[1:-1])
+                               for match in _BLANKED.finditer(text) if match.group().startswith("<")):
+        return text
+    if not _ABSOLUTE_IRI.fullmatch(base_iri):
+        raise ValueError(f"{base_iri!r} is not an absolute IRI (RFC 3987)")
+    return f"BASE <{base_iri}> {text}"

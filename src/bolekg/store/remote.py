@@ -20,7 +20,7 @@ from bolekg.report.quads import (
 )
 from bolekg.store.base import GraphStore, Validator, Version
 from bolekg.store.jobs import Answer, Job, answer
-from bolekg.store.query_text import has_dataset_clause
+from bolekg.store.query_text import has_dataset_clause, with_base
 
 
 class RemoteStore(GraphStore):
@@ -114,7 +114,7 @@ class RemoteStore(GraphStore):
         if remaining <= 0:
             raise QueryTimeout(timeout)
         try:
-            result = self._query(job.query, defaults, named, remaining)
+            result = self._query(with_base(job.query, job.base_iri), defaults, named, remaining)
         except QueryTimeout as error:
             raise QueryTimeout(timeout) from error
         return answer(result.value, job)

@@ -178,10 +178,21 @@ def _read_at_most(stream, limit: int) -> bytes:  # type: ignore[no-untyped-def]
     return b"".join(parts)
 
 
+def _no_type_without_content(response: Response) -> Response:
+    """A reply with no content has no media type: 204 and 304 never have content (RFC 9110 §15.3.5,
+    §15.4.5), and an empty 201 has none to describe (§8.3). Flask gives every response its default
+    ``text/html``, which would tell a client there is an HTML document."""
+    if response.status_code in (204, 304) or (response.status_code == 201 and not response.content_length
+                                              and not response.is_streamed and not response.get_data()):
+        response.headers.pop("Content-Type", None)
+    return response
+
+
 def install(app: Flask) -> None:
     """Security headers on every response, the error handlers above, and the request gate (UTF-8 query
     strings, the body limit ``MAX_CONTENT_LENGTH``)."""
     app.after_request(_secure)
+    app.after_request(_no_type_without_content)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(Exception, _unexpected)
     app.wsgi_app = _RequestGate(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]

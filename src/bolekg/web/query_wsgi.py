@@ -24,7 +24,7 @@ from typing import Any
 from werkzeug.http import HTTP_STATUS_CODES
 
 from bolekg.query.admission import client_address
-from bolekg.query.protocol import FORM, QUERY_MEDIA, QueryRequest, Reply, replayed, respond
+from bolekg.query.protocol import FORM, QUERY_MEDIA, QueryRequest, Reply, endpoint_iri, replayed, respond
 from bolekg.query.service import QueryService
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -46,16 +46,17 @@ class QueryEndpoint:
         method = environ.get("REQUEST_METHOD")
         if environ.get("PATH_INFO") != self.path or method not in ("GET", "POST"):
             return self.app(environ, start_response)
-        if method == "GET":  # the hot path: a repeated lookup, replayed before anything else is read
+        body_sent = environ.get("CONTENT_LENGTH", "") not in ("", "0") or "HTTP_TRANSFER_ENCODING" in environ
+        if method == "GET" and not body_sent:  # the hot path: a repeated lookup, replayed before anything else
             try:
                 kept = replayed(self.queries, environ.get("QUERY_STRING", "").encode("latin-1"),
-                                environ.get("HTTP_ACCEPT"))
+                                environ.get("HTTP_ACCEPT"), _endpoint(environ))
             except UnicodeEncodeError:
                 kept = None
             if kept is not None:
                 start_response("200 OK", list(kept.headers))
                 return [kept.body]
-        request = self._request(environ, method)
+        request = self._request(environ, method, body_sent)
         if request is None:
             return self.app(environ, start_response)
         outcome = respond(request, self.queries)
@@ -64,7 +65,7 @@ class QueryEndpoint:
         start_response(STATUS_LINES[outcome.status], list(outcome.headers))
         return [outcome.body]
 
-    def _request(self, environ: dict[str, Any], method: str) -> QueryRequest | None:
+    def _request(self, environ: dict[str, Any], method: str, body_sent: bool) -> QueryRequest | None:
         """The request as the protocol reads it; ``None`` to let Flask (its request gate) have it."""
         try:
             query_string = environ.get("QUERY_STRING", "").encode("latin-1")  # the bytes sent (PEP 3333)
@@ -72,15 +73,16 @@ class QueryEndpoint:
             return None
         accept = environ.get("HTTP_ACCEPT")
         client = client_address(environ, self.queries.limits.forwarded_for)
+        base = _endpoint(environ)
         if method == "GET":
-            return QueryRequest(method, query_string, accept, None, b"", client)
+            return QueryRequest(method, query_string, accept, None, b"", client, base, body_sent)
         content_type = environ.get("CONTENT_TYPE", "")
         if content_type.partition(";")[0].strip().lower() not in (FORM, QUERY_MEDIA):
             return None  # an update, or a media type the view refuses (415)
         body = self._body(environ)
         if body is None:
             return None
-        return QueryRequest(method, query_string, accept, content_type, body, client)
+        return QueryRequest(method, query_string, accept, content_type, body, client, base, body_sent)
 
     def _body(self, environ: dict[str, Any]) -> bytes | None:
         """Read the POST body and put it back for Flask; ``None`` when its size is missing or over the limit."""
@@ -93,3 +95,10 @@ class QueryEndpoint:
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
         return body  # type: ignore[no-any-return]
+
+
+def _endpoint(environ: dict[str, Any]) -> str:
+    """The endpoint's IRI from the environ, as Flask's view computes it (PEP 3333 "URL Reconstruction")."""
+    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+    return endpoint_iri(environ.get("wsgi.url_scheme", "http"), host,
+                        environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))

@@ -22,10 +22,11 @@ from flask import Blueprint, Response, g, render_template, request, url_for
 from bolekg.formats import DOCUMENT_FORMATS, HTML, SERIALISATION_PREFIXES, TRIG
 from bolekg.query.admission import client_address
 from bolekg.query.policy import PolicyViolation, QueryTooLarge, SparqlSyntaxError, check_size, check_update
-from bolekg.query.protocol import Operation, QueryRequest, Reply, respond
+from bolekg.query.protocol import Operation, QueryRequest, Reply, endpoint_iri, respond
 from bolekg.services.catalog import service_description
 from bolekg.store import WriteForbidden, WriteRejected
 from bolekg.store.jobs import Answer
+from bolekg.store.query_text import DatasetConflict, with_using
 from bolekg.store.results import first_lines
 from bolekg.web.http import as_response, choose, rdflib_body, rejected, text_error, write_refusal
 from bolekg.web.state import state
@@ -39,7 +40,9 @@ def query_request() -> QueryRequest:
     current = state()
     return QueryRequest(request.method, request.query_string, request.headers.get("Accept"),
                         request.headers.get("Content-Type"), request.get_data,
-                        client_address(request.environ, current.limits.forwarded_for))
+                        client_address(request.environ, current.limits.forwarded_for),
+                        endpoint_iri(request.scheme, request.host, request.root_path + request.path),
+                        bool(request.content_length) or "Transfer-Encoding" in request.headers)
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -105,10 +108,11 @@ def run_update(operation: Operation) -> Response:
     try:
         check_size(operation.text, current.limits)
         check_update(operation.text)
-        current.store.update(operation.text)
+        text = with_using(operation.text, operation.using_graphs, operation.using_named_graphs)
+        current.store.update(text, operation.base_iri)
     except QueryTooLarge as error:
         return text_error(413, str(error))
-    except (SparqlSyntaxError, PolicyViolation) as error:
+    except (SparqlSyntaxError, PolicyViolation, DatasetConflict) as error:
         return text_error(400, str(error))
     except WriteForbidden as error:
         return text_error(403, str(error))

@@ -65,7 +65,7 @@ class State:
         return bool(self.write_token)
 
     def site(self) -> Site:
-        return Site(root=request.host_url, base=self.base, writable=self.writable)
+        return Site(root=request.host_url, base=self.base, writable=self.writable, federated=self.allow_service)
 
     def kept(self, name: str, build: Callable[[], T]) -> T:
         """``build()``'s value at the store's current version, built once per version."""

@@ -8,8 +8,10 @@ a payload that would break the shapes changes nothing and answers 422 with the r
 
 from __future__ import annotations
 
+import uuid
+
 import pyoxigraph as ox
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, url_for
 
 from bolekg.formats import DOCUMENT_FORMATS, SERIALISATION_PREFIXES
 from bolekg.report.quads import GraphName
@@ -33,8 +35,10 @@ PAYLOAD_FORMATS = {
 
 
 class _Target:
-    def __init__(self, name: GraphName):
+    def __init__(self, name: GraphName, new: bool = False):
         self.name = name
+        #: A graph the server names (a POST to the Graph Store itself, §5.5).
+        self.new = new
 
 
 def _target() -> _Target | Response:
@@ -46,6 +50,9 @@ def _target() -> _Target | Response:
         return text_error(400, "exactly one ?graph= parameter is allowed")
     if default:
         return _Target(None)
+    if not graph and request.method == "POST":
+        # POST to the Graph Store itself: a new graph, named here (Graph Store Protocol §5.5)
+        return _Target(f"{request.host_url}graph/{uuid.uuid4().hex}", new=True)
     if not graph:
         return text_error(400, "name the graph: ?graph=<IRI> or ?default (Graph Store Protocol §4.2)")
     try:
@@ -107,4 +114,8 @@ def write() -> Response:
         return text_error(403, str(error))
     except WriteRejected as error:
         return rejected(error)
+    if target.new:
+        # §5.5: 201 with the new graph's URL; indirect identification, so that GET on it answers
+        location = url_for("store_api.read", graph=target.name, _external=True)
+        return Response(status=201, headers={"Location": location})
     return Response(status=201 if created else 204)
