@@ -12,7 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from bolekg import __version__
 from bolekg.formats import DOCUMENT_FORMATS, GRAPH_FORMATS, RESULT_FORMATS
-from bolekg.query.protocol import FORM, QUERY_MEDIA, UPDATE_MEDIA
+from bolekg.query.protocol import FORM, QUERY_MEDIA, SPARQL_VERSIONS, UPDATE_MEDIA
 from bolekg.services.catalog import CSV_FILE, DUMP_FILES
 
 bp = Blueprint("openapi", __name__)
@@ -53,6 +53,8 @@ QUERY_PARAMETERS = [
      "explode": True},
     {"name": "format", "in": "query", "schema": {"type": "string"},
      "description": "Overrides Accept: json, xml, csv, tsv, turtle, ntriples, jsonld, rdfxml, trig, html"},
+    {"name": "version", "in": "query", "schema": {"type": "string", "enum": list(SPARQL_VERSIONS)},
+     "description": "The SPARQL version (SPARQL 1.2 Protocol draft); at most one"},
 ]
 GRAPH_PARAMETERS = [
     {"name": "graph", "in": "query", "schema": {"type": "string", "format": "iri"}},
@@ -126,7 +128,9 @@ def document(server: str) -> dict[str, Any]:
                     "requestBody": {"content": {
                         FORM: {"schema": {"type": "object", "properties": {
                             "query": {"type": "string"}, "update": {"type": "string"},
-                            "default-graph-uri": {"type": "string"}, "named-graph-uri": {"type": "string"}}}},
+                            "default-graph-uri": {"type": "string"}, "named-graph-uri": {"type": "string"},
+                            "using-graph-uri": {"type": "string"}, "using-named-graph-uri": {"type": "string"},
+                            "version": {"type": "string", "enum": list(SPARQL_VERSIONS)}}}},
                         QUERY_MEDIA: {"schema": {"type": "string"}},
                         UPDATE_MEDIA: {"schema": {"type": "string"}},
                     }},
