@@ -7,12 +7,14 @@ at a checkout of another release, without reinstalling.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from bolekg.settings import Settings
 
 
 def project_root() -> Path:
-    home = os.environ.get("BOLEKG_HOME")
+    # this one setting alone: it is read on import, where a bad value of another setting must not fail
+    home = Settings.declared("home").read()
     if home:
         return Path(home).resolve()
     return Path(__file__).resolve().parents[2]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -133,17 +132,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bolekg.web.serving import check_bindable, serve_wsgi
 
     check_bindable(args.host, args.port)  # a busy port is one line (OSError, exit 2), before any loading
-    from bolekg.settings import Limits
-    from bolekg.web.front import FrontSettings
+    from bolekg.settings import Settings
 
-    # so is a bad setting of the front (ValueError): the worker reads them again where it builds the front
-    FrontSettings.from_env(Limits.from_env().max_body_bytes)
+    # so is a bad setting (ValueError), of the front among them: the worker reads them again where it
+    # builds the front
+    settings = Settings.from_env()
     app = None
     if args.store:
         status = _prepare_apart(args)
         if status != EXIT_OK:
             return status
-        writable = bool(os.environ.get("BOLEKG_WRITE_TOKEN"))
+        writable = bool(settings.write_token)
     else:
         store = _open(args)
         try:

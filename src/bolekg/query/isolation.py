@@ -49,7 +49,7 @@ import pyoxigraph as ox
 
 from bolekg.children import child_setup, limit_memory, private_mb
 from bolekg.errors import QueryAborted, QueryTimeout, SparqlSyntaxError, StoreError, Unavailable
-from bolekg.settings import DEFAULT_MEMORY_MB, DEFAULT_WORKERS
+from bolekg.settings import DEFAULTS
 from bolekg.store.jobs import Answer, Job, execute
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ Launcher = Callable[[int], Worker]
 class Pool:
     """A fixed number of worker processes; jobs go to an idle one, and a late one is killed."""
 
-    def __init__(self, launch: Launcher, size: int = DEFAULT_WORKERS, name: str = "bolekg-query-pool",
+    def __init__(self, launch: Launcher, size: int = DEFAULTS.query_workers, name: str = "bolekg-query-pool",
                  on_reaped: Callable[[Worker], None] | None = None, private_limit_mb: int | None = None):
         self._launch = launch
         self.size = size
@@ -425,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bolekg.query.isolation")
     parser.add_argument("--read-only", required=True, type=Path)
     parser.add_argument("--fd", required=True, type=int)
-    parser.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_MB)
+    parser.add_argument("--memory-mb", type=int, default=DEFAULTS.query_memory_mb)
     parser.add_argument("--parent", type=int, required=True)
     args = parser.parse_args(argv)
     gc.disable()

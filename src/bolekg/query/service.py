@@ -24,7 +24,7 @@ older than the last completed write. A remote store may be changed by anyone: it
 never kept. Researchers re-run the same query from a notebook, a dashboard polls its few: such a
 query skips the worker round trip and the evaluation.
 
-Bounded twice (``BOLEKG_ANSWER_CACHE_MB``, 64; 0 turns it off): answers over
+Bounded twice (``BOLEKG_ANSWER_CACHE_MB``; 0 turns it off): answers over
 :data:`ENTRY_BYTES` are not kept, and the least recently used go once the total passes the budget;
 the replies get a :data:`REPLY_SHARE` of it on top. Only complete answers are kept — errors and
 timeouts are not.
@@ -44,11 +44,10 @@ from bolekg.query.bounded import is_bounded
 from bolekg.query.cache import VersionedCache
 from bolekg.query.isolation import Pool
 from bolekg.query.workers import start_pool
-from bolekg.settings import Limits, non_negative_setting
+from bolekg.settings import Limits, Settings
 from bolekg.store import EmbeddedStore, GraphStore
 from bolekg.store.jobs import Answer, Job
 
-DEFAULT_CACHE_MB = 64
 #: Larger answers are not kept: they take long to send anyway, and would push out many small ones.
 ENTRY_BYTES = 1 << 20
 #: The replies kept get this share of the answers' memory; their bodies are mostly the very ``bytes``
@@ -93,7 +92,7 @@ class QueryService:
         self.memory_mb = store.memory_mb if embedded else 0
         self.admission = Admission.from_limits(self.limits, self.workers or None)
         if cache_mb is None:
-            cache_mb = non_negative_setting(os.environ, "BOLEKG_ANSWER_CACHE_MB", DEFAULT_CACHE_MB)
+            cache_mb = Settings.from_env().answer_cache_mb
         #: How many changes of the data the service has seen: the caches' version.
         self._version = 0
         total = cache_mb << 20

@@ -13,11 +13,10 @@ How a worker gets at the data depends on where the store keeps it:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from bolekg.query.isolation import Pool, exec_launcher, fork_launcher
-from bolekg.settings import DEFAULT_PRIVATE_MB, positive_setting
+from bolekg.settings import Settings
 from bolekg.store import EmbeddedStore
 
 
@@ -26,8 +25,7 @@ def start_pool(store: EmbeddedStore, size: int, memory_mb: int) -> Pool:
     (the workers themselves start in the background, on the first job)."""
     if not store.on_disk:
         launch = fork_launcher(lambda: store.store, store.commit_lock, memory_mb)
-        private_mb = int(positive_setting(os.environ, "BOLEKG_WORKERS_PRIVATE_MB", DEFAULT_PRIVATE_MB, int))
-        return Pool(launch, size, private_limit_mb=private_mb)
+        return Pool(launch, size, private_limit_mb=Settings.from_env().workers_private_mb)
     readers = Checkpoints(store)
     pool = Pool(exec_launcher(readers.for_generation, memory_mb), size, on_reaped=lambda _: readers.drop_unread())
     readers.pool = pool

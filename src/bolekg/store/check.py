@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from bolekg.children import limit_memory
-from bolekg.settings import positive_setting
+from bolekg.settings import STORE_CHECK_MEMORY_MB, Settings
 from bolekg.store.ondisk import (
     POINTER,
     StoreRefused,
@@ -55,13 +55,6 @@ from bolekg.store.ondisk import (
     lock_holder,
     sst_files,
 )
-
-#: Memory (MB) the reading child may take on top of its size once the database is open.
-DEFAULT_MEMORY_MB = 400
-#: Seconds the reading child always gets, and how many more per MB of ``.sst`` files.
-BASE_SECONDS, SECONDS_PER_MB = 10.0, 0.25
-#: How much longer (per MB) the thorough pass may take than the quick one.
-THOROUGH_FACTOR = 8
 
 
 @dataclass
@@ -84,13 +77,10 @@ class Scan:
 
 
 def limits(generation: Path, thorough: bool = False) -> tuple[float, int]:
-    """(seconds, MB) the reading child gets for ``generation``."""
+    """(seconds, MB) the reading child gets for ``generation``: the settings, or the defaults for its
+    size (:meth:`bolekg.settings.Settings.store_check_limits`)."""
     megabytes = sum(p.stat().st_size for p in sst_files(generation)) / 1e6
-    per_mb = SECONDS_PER_MB * (THOROUGH_FACTOR if thorough else 1)
-    timeout = positive_setting(os.environ, "BOLEKG_STORE_CHECK_TIMEOUT", BASE_SECONDS + per_mb * megabytes, float)
-    memory = int(positive_setting(os.environ, "BOLEKG_STORE_CHECK_MEMORY_MB",
-                                  DEFAULT_MEMORY_MB * (4 if thorough else 1), float))
-    return timeout, memory
+    return Settings.from_env().store_check_limits(megabytes, thorough)
 
 
 def scan_generation(generation: Path, unverified: list[str] | None = None, thorough: bool = False,
@@ -255,7 +245,7 @@ def child_main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m bolekg.store.check")
     parser.add_argument("--scan", required=True, type=Path)
-    parser.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_MB)
+    parser.add_argument("--memory-mb", type=int, default=STORE_CHECK_MEMORY_MB)
     parser.add_argument("--parent", type=int, default=0)
     parser.add_argument("--thorough", action="store_true")
     args = parser.parse_args(argv)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -18,7 +17,7 @@ from bolekg.report.quads import (
     copy_store,
     graph_term,
 )
-from bolekg.settings import DEFAULT_MEMORY_MB, DEFAULT_WORKERS, non_negative_setting, positive_setting
+from bolekg.settings import Settings
 from bolekg.store.base import GraphStore, T, Validator
 from bolekg.store.forked import run_forked
 from bolekg.store.jobs import Answer, Job, execute
@@ -30,19 +29,21 @@ class EmbeddedStore(GraphStore):
     """pyoxigraph in this process: in memory, or on disk under ``path`` (survives restarts).
 
     ``workers`` and ``memory_mb`` say how this store may be read in parallel, and the query service
-    (:mod:`bolekg.query.service`) reads them: ``workers`` processes (default ``BOLEKG_QUERY_WORKERS``,
-    4) forked from it or opening its checkpoints, each allowed ``memory_mb`` MB
-    (``BOLEKG_QUERY_MEMORY_MB``, 1024) beyond its size at start. ``workers=0``: nothing is read in
+    (:mod:`bolekg.query.service`) reads them: ``workers`` processes (default ``BOLEKG_QUERY_WORKERS``)
+    forked from it or opening its checkpoints, each allowed ``memory_mb`` MB (default
+    ``BOLEKG_QUERY_MEMORY_MB``) beyond its size at start. ``workers=0``: nothing is read in
     another process — public queries run here, with no time limit, and so do whole-data passes
     (:meth:`apart`). The store itself starts no worker.
     """
 
     def __init__(self, path: Path | str | None = None, validator: Validator | None = None,
                  workers: int | None = None, memory_mb: int | None = None):
-        self.workers = workers if workers is not None else \
-            non_negative_setting(os.environ, "BOLEKG_QUERY_WORKERS", DEFAULT_WORKERS)
-        self.memory_mb = memory_mb if memory_mb is not None else \
-            int(positive_setting(os.environ, "BOLEKG_QUERY_MEMORY_MB", DEFAULT_MEMORY_MB, int))
+        if workers is None or memory_mb is None:
+            settings = Settings.from_env()
+            workers = settings.query_workers if workers is None else workers
+            memory_mb = settings.query_memory_mb if memory_mb is None else memory_mb
+        self.workers = workers
+        self.memory_mb = memory_mb
         self.path = Path(path) if path is not None else None
         self._directory: StoreDirectory | None = None
         if self.path is not None:

@@ -18,6 +18,7 @@ from bolekg.report.quads import (
     GraphName,
     graph_term,
 )
+from bolekg.settings import Settings
 from bolekg.store.base import GraphStore, Validator, Version
 from bolekg.store.jobs import Answer, Job, answer
 from bolekg.store.query_text import has_dataset_clause, with_base
@@ -38,13 +39,11 @@ class RemoteStore(GraphStore):
                  transfer_timeout: float = 60.0):
         """``timeout`` bounds each query (default ``BOLEKG_QUERY_TIMEOUT``); ``transfer_timeout`` bounds
         updates and Graph Store transfers, which move whole graphs."""
-        from bolekg.settings import Limits
-
         self.endpoint = endpoint
         sibling = endpoint[: -len("/query")] if endpoint.endswith("/query") else None
         self.update_endpoint = update_endpoint or (sibling + "/update" if sibling else endpoint)
         self.graph_store = graph_store or (sibling + "/store" if sibling else endpoint)
-        self.timeout = timeout if timeout is not None else Limits.from_env().timeout
+        self.timeout = timeout if timeout is not None else Settings.from_env().query_timeout
         self.transfer_timeout = transfer_timeout
         self._fingerprint = ""
         super().__init__(validator)

@@ -7,7 +7,6 @@ token is configured (``WRITE_TOKEN``, default from ``BOLEKG_WRITE_TOKEN``).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +14,7 @@ from flask import Flask, Response, g, request
 
 from bolekg.paths import WEB_DIR
 from bolekg.report.vocab import BASE
+from bolekg.settings import Limits, Settings
 from bolekg.web.state import State
 
 #: Methods that read: every response to them is open to cross-origin scripts (CORS).
@@ -53,18 +53,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(WEB_DIR / "static"),
         static_url_path="/static",
     )
+    settings = Settings.from_env()
     app.config.update(
         STORE=None,
-        WRITE_TOKEN=os.environ.get("BOLEKG_WRITE_TOKEN") or None,
+        WRITE_TOKEN=settings.write_token,
         BASE=BASE,
         ALLOW_SERVICE=False,
         JSON_SORT_KEYS=False,
         LIMITS=None,
     )
     app.config.update(dict(config or {}))
-    from bolekg.settings import Limits
-
-    limits = app.config["LIMITS"] or Limits.from_env()
+    limits = app.config["LIMITS"] or Limits.from_settings(settings)
     if app.config["MAX_CONTENT_LENGTH"] is None:  # a request body longer than this is a 413
         app.config["MAX_CONTENT_LENGTH"] = limits.max_body_bytes
     store = app.config["STORE"]

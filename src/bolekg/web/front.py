@@ -53,16 +53,15 @@ import collections
 import contextlib
 import contextvars
 import logging
-import os
 import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bolekg.memory import LARGE_REPLY, Releaser
 from bolekg.query.admission import BUSY_RETRY_AFTER
-from bolekg.settings import non_negative_setting, positive_setting
+from bolekg.settings import DEFAULTS, Settings
 from bolekg.web.wsgi_call import (
     Reply,
     Request,
@@ -90,35 +89,36 @@ CLOSE = ("Connection", "close")
 
 @dataclass(frozen=True)
 class FrontSettings:
-    """How long a client may take to send a request body, and how large it may be.
+    """How long a client may take to send a request body, and how large it may be: the view of
+    :class:`bolekg.settings.Settings` the front takes (defaults, units and meanings are declared there).
 
-    * ``max_body_bytes`` — ``BOLEKG_MAX_BODY_BYTES`` (:class:`bolekg.settings.Limits`): a longer body is 413;
-    * ``body_seconds`` — ``BOLEKG_BODY_SECONDS`` (default 10): the whole body must have arrived this
-      long after the headers, or 408. A query is at most 100 kB (``BOLEKG_MAX_QUERY_BYTES``): at 10 s
+    * ``max_body_bytes`` — ``BOLEKG_MAX_BODY_BYTES``, or the app's own ``MAX_CONTENT_LENGTH``: a longer
+      body is 413;
+    * ``body_seconds`` — ``BOLEKG_BODY_SECONDS``: the whole body must have arrived this long after the
+      headers, or 408. A query is at most ``BOLEKG_MAX_QUERY_BYTES``: at the defaults (100 kB in 10 s)
       it needs 10 kB/s, which any link has; an upload of the full 32 MiB needs 3.4 MB/s — raise it for
       large uploads over slow links. The deadline bounds how long a client holds one of the requests
       Granian lets into Python at once (its backpressure) without holding a thread;
-    * ``min_rate`` — ``BOLEKG_BODY_MIN_BYTES_PER_SECOND`` (default 1000; 0: none): after
-      ``grace_seconds`` (2 s: a slow link's first round trips), the body must have arrived at this
-      average rate or faster, or 408 at once — a client trickling a byte a second is cut after 2 s,
-      not 10. 1 kB/s is slower than any real client (a 2G link sends 5–10 kB/s) and is Apache's
-      ``mod_reqtimeout`` rule (``MinRate=500``) with a little more margin; it makes holding a request
-      for the whole deadline cost a client ``body_seconds`` kB per connection.
+    * ``min_rate`` — ``BOLEKG_BODY_MIN_BYTES_PER_SECOND`` (0: none): after ``grace_seconds`` (2 s: a
+      slow link's first round trips), the body must have arrived at this average rate or faster, or
+      408 at once — a client trickling a byte a second is cut after 2 s, not 10. The default, 1 kB/s,
+      is slower than any real client (a 2G link sends 5–10 kB/s) and is Apache's ``mod_reqtimeout``
+      rule (``MinRate=500``) with a little more margin; it makes holding a request for the whole
+      deadline cost a client ``body_seconds`` kB per connection.
     """
 
-    max_body_bytes: int = 32 * 1024 * 1024
-    body_seconds: float = 10.0
-    min_rate: float = 1000.0
+    max_body_bytes: int = DEFAULTS.max_body_bytes
+    body_seconds: float = DEFAULTS.body_seconds
+    min_rate: float = DEFAULTS.body_min_bytes_per_second
     grace_seconds: float = 2.0
 
     @classmethod
-    def from_env(cls, max_body_bytes: int, environ: Mapping[str, str] | None = None) -> FrontSettings:
-        env = os.environ if environ is None else environ
-        defaults = cls()
+    def from_settings(cls, settings: Settings, max_body_bytes: int | None = None) -> FrontSettings:
+        """The front's part of ``settings``; ``max_body_bytes`` (the app's own limit) overrides the setting."""
         return cls(
-            max_body_bytes=max_body_bytes,
-            body_seconds=positive_setting(env, "BOLEKG_BODY_SECONDS", defaults.body_seconds, float),
-            min_rate=non_negative_setting(env, "BOLEKG_BODY_MIN_BYTES_PER_SECOND", defaults.min_rate, float),
+            max_body_bytes=settings.max_body_bytes if max_body_bytes is None else max_body_bytes,
+            body_seconds=settings.body_seconds,
+            min_rate=settings.body_min_bytes_per_second,
         )
 
 

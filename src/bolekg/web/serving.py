@@ -112,20 +112,16 @@ def front_for(app: Any, threads: int = DEFAULT_THREADS) -> Any:
     its store (``config["STORE"].workers``: none for a remote store) and its limits; for another
     app, the environment's. The body limit is the app's own ``MAX_CONTENT_LENGTH`` when it has one,
     so that the front and the app refuse the same bodies."""
-    from bolekg.settings import Limits
+    from bolekg.settings import Limits, Settings
     from bolekg.web.front import Front, FrontSettings, query_threads
 
+    settings = Settings.from_env()
     config = getattr(app, "config", {})
-    limits = config.get("LIMITS") or Limits.from_env()
+    limits = config.get("LIMITS") or Limits.from_settings(settings)
     store = config.get("STORE")
-    if store is not None:
-        workers = getattr(store, "workers", None)
-    else:
-        from bolekg.settings import DEFAULT_WORKERS, non_negative_setting
-
-        workers = non_negative_setting(os.environ, "BOLEKG_QUERY_WORKERS", DEFAULT_WORKERS)
+    workers = getattr(store, "workers", None) if store is not None else settings.query_workers
     max_body = config.get("MAX_CONTENT_LENGTH") or limits.max_body_bytes
-    return Front(app, FrontSettings.from_env(max_body), page_threads=threads,
+    return Front(app, FrontSettings.from_settings(settings, max_body), page_threads=threads,
                  query_threads=query_threads(workers, limits.query_queue, threads), replay=_kept_replies(app))
 
 
