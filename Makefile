@@ -59,6 +59,7 @@ vendor-yasgui:
 
 test: install browser
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 validate: install
@@ -88,11 +89,13 @@ loadtest: install
 	done; \
 	if [ -n "$$failed" ]; then echo "loadtest failed:$$failed"; exit 1; fi
 
+# ruff on everything; mypy on src/ (the files and options are in pyproject.toml's [tool.mypy])
 lint: install
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache
 
 # Benchmarks (bench/run.py, README "Benchmarks"): BENCH_SCALE=small is real + 200k in under a minute;
 # the default adds 1M triples; full adds 10M on disk. wrk (Debian) drives the throughput runs.
