@@ -59,6 +59,7 @@ vendor-yasgui:
 
 test: install browser
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 validate: install
@@ -78,19 +79,23 @@ audit: install
 # 20 browsing clients; `html` is 8 clients asking for 10 000-row HTML answers (30 s each). Each prints
 # p50/p95/p99 by kind, answers by status and the server tree's peak memory, with the targets beside
 # them, and fails on any unexpected answer. MIX picks mixes, DURATION (seconds) overrides every length.
+# The load tester is a tool, not part of the package: bench/loadtest/, found through PYTHONPATH=bench.
 MIX      ?= default runaways slow-bodies html
 DURATION ?=
 loadtest: install
 	@failed=; for mix in $(MIX); do \
-	  $(BIN)/python -m bolekg.loadtest --mix $$mix $(if $(DURATION),--duration $(DURATION)) || failed="$$failed $$mix"; \
+	  PYTHONPATH=bench $(BIN)/python -m loadtest --mix $$mix $(if $(DURATION),--duration $(DURATION)) \
+	    || failed="$$failed $$mix"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "loadtest failed:$$failed"; exit 1; fi
 
+# ruff on everything; mypy on src/ (the files and options are in pyproject.toml's [tool.mypy])
 lint: install
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache
 
 # Benchmarks (bench/run.py, README "Benchmarks"): BENCH_SCALE=small is real + 200k in under a minute;
 # the default adds 1M triples; full adds 10M on disk. wrk (Debian) drives the throughput runs.

@@ -3,7 +3,6 @@ own shapes, and the same for the same seed. Small scale only: the real report an
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -11,13 +10,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from bolekg.paths import ROOT
+import generate  # bench/generate.py: bench/ is on the path through pytest's `pythonpath` (pyproject.toml)
 from bolekg.report.quads import to_rdflib
 from bolekg.report.validate import format_outcome, validate
 from bolekg.report.vocab import BASE, REPORT_GRAPH
-
-sys.path.insert(0, str(ROOT / "bench"))
-import generate  # bench/ is a directory of scripts, not a package
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 NIF = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"

@@ -4,7 +4,7 @@ every runaway cut with 503. (How fast is for ``make loadtest``; no timing is ass
 
 from __future__ import annotations
 
-from bolekg.loadtest import run_load, spawned_server
+from loadtest import run_load, spawned_server
 
 TIMEOUT = 2.0
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bolekg.loadtest import Hostile, Report, main, run_load, spawned_server
+from loadtest import Hostile, Report, main, run_load, spawned_server
 
 TIMEOUT = 2.0
 SMALL = Hostile(runaway_clients=2, slow_bodies=3, slow_interval=0.5, html_clients=1)

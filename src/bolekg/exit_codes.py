@@ -1,4 +1,4 @@
-"""The exit statuses of every ``bolekg`` command (and of the load tester), defined once.
+"""The exit statuses of every ``bolekg`` command (and of the load tester in ``bench/``), defined once.
 
 * :data:`EXIT_OK` (0) — done; a check found nothing wrong;
 * :data:`EXIT_INVALID` (1) — the command ran, and what it checked failed: the data does not conform,

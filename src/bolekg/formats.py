@@ -119,18 +119,31 @@ class QueryResult:
     def offers(self) -> tuple[Format, ...]:
         return GRAPH_FORMATS if self.kind == "graph" else RESULT_FORMATS
 
+    def solutions(self) -> ox.QuerySolutions:
+        """The solutions of a ``SELECT``, for a caller that asked one (the application's own queries)."""
+        if not isinstance(self.value, ox.QuerySolutions):
+            raise TypeError(f"a {self.kind} result has no solutions")
+        return self.value
+
+    def triples(self) -> ox.QueryTriples | list[ox.Triple]:
+        """The triples of a ``CONSTRUCT`` or ``DESCRIBE``, for a caller that asked one."""
+        if isinstance(self.value, ox.QuerySolutions | ox.QueryBoolean):
+            raise TypeError(f"a {self.kind} result has no triples")
+        return self.value
+
     def serialize(self, fmt: Format, prefixes: dict[str, str] | None = None) -> bytes:
         """Write the result in ``fmt`` with pyoxigraph's serialisers.
 
         ``prefixes`` only matter for graphs in Turtle/TriG; passing them costs a pass through
         Python objects, so the endpoint leaves them out and entity documents put them in.
         """
-        if self.kind == "graph":
-            if fmt.rdf is None:
-                raise UnknownFormat(f"{fmt.key} is not an RDF format")
-            if prefixes is None and isinstance(self.value, ox.QueryTriples):
-                return self.value.serialize(format=fmt.rdf) or b""
-            return ox.serialize(self.value, format=fmt.rdf, prefixes=prefixes) or b""
-        if fmt.results is None:
-            raise UnknownFormat(f"{fmt.key} is not a SPARQL results format")
-        return self.value.serialize(format=fmt.results) or b""  # type: ignore[union-attr]
+        value = self.value
+        if isinstance(value, ox.QuerySolutions | ox.QueryBoolean):
+            if fmt.results is None:
+                raise UnknownFormat(f"{fmt.key} is not a SPARQL results format")
+            return value.serialize(format=fmt.results) or b""
+        if fmt.rdf is None:
+            raise UnknownFormat(f"{fmt.key} is not an RDF format")
+        if prefixes is None and isinstance(value, ox.QueryTriples):
+            return value.serialize(format=fmt.rdf) or b""
+        return ox.serialize(value, format=fmt.rdf, prefixes=prefixes) or b""

@@ -16,10 +16,11 @@ are named (``{n} result(s) for “{q}”``) and filled by :func:`translate`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from io import BytesIO
 from pathlib import Path
 from types import MappingProxyType
+from typing import Protocol
 
 from babel.messages.mofile import read_mo
 from babel.support import Translations
@@ -106,13 +107,19 @@ def translate(key: str, lang: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def choose_lang(param: str | None, cookie: str | None, accept_language: object | None) -> str:
+class LanguageChoice(Protocol):
+    """What :func:`choose_lang` asks of an ``Accept-Language`` header (Werkzeug's ``LanguageAccept``)."""
+
+    def best_match(self, matches: Iterable[str]) -> str | None: ...
+
+
+def choose_lang(param: str | None, cookie: str | None, accept_language: LanguageChoice | None) -> str:
     """``?lang=`` > cookie > ``Accept-Language`` (a Werkzeug ``LanguageAccept``) > Chinese."""
     for candidate in (param, cookie):
         if candidate and candidate.lower() in LANGS:
             return candidate.lower()
     if accept_language is not None:
-        best = accept_language.best_match(["zh", "zh-CN", "zh-Hans", "en", "en-US", "en-GB"])  # type: ignore[attr-defined]
+        best = accept_language.best_match(["zh", "zh-CN", "zh-Hans", "en", "en-US", "en-GB"])
         if best:
             return "zh" if best.lower().startswith("zh") else "en"
     return DEFAULT_LANG

@@ -9,7 +9,8 @@ The query workers are forked from the serving process (:func:`bolekg.query.isola
 a fork inherits every page its parent maps, freed-but-held ones too; when the parent later reuses
 such a page, the child keeps the old copy as its own. So the fork path calls
 :func:`release_freed_memory` first; on a small heap it costs a small fraction of the fork itself.
-``python -m bolekg.loadtest`` reports the server tree's memory before, during and after a load.
+The load tester (``make loadtest``, ``bench/loadtest/``) reports the server tree's memory before,
+during and after a load.
 
 Request threads allocate in arenas of their own, and each time a block that had a mapping of its
 own is freed, glibc raises to its size (up to 32 MB) the size from which a block gets one: after
@@ -19,7 +20,7 @@ too, through a :class:`Releaser`: a thread of its own that releases when asked, 
 second, so that neither the event loop nor a request's thread waits for it and a stream of large
 replies costs one trim a second (the trim waits for each arena's lock in turn, never for the GIL,
 which ``ctypes`` lets go of). A fixed ``M_MMAP_THRESHOLD`` of 1 MB (``mallopt``) was measured
-beside it under ``python -m bolekg.loadtest --mix html`` and gave the serving process nothing more,
+beside it under the load tester's ``html`` mix and gave the serving process nothing more,
 so it is not set; the figures are in the README ("Limits and security").
 
 What ``malloc_trim`` cannot return: the free space at the top of a *thread's* arena (glibc gives
@@ -58,7 +59,7 @@ def _trim() -> Callable[[int], int] | None:
         return None
     function.argtypes = [ctypes.c_size_t]
     function.restype = ctypes.c_int
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 def release_freed_memory() -> bool:

@@ -22,7 +22,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def stop(process: subprocess.Popen, timeout: float = 15) -> None:  # type: ignore[type-arg]
+def stop(process: subprocess.Popen, timeout: float = 15) -> None:
     """SIGTERM a process we started, by its PID; SIGKILL it if it has not exited after ``timeout``."""
     if process.poll() is None:
         os.kill(process.pid, signal.SIGTERM)
@@ -33,13 +33,13 @@ def stop(process: subprocess.Popen, timeout: float = 15) -> None:  # type: ignor
             process.wait()
 
 
-def wait_until_answering(url: str, process: subprocess.Popen | None = None,  # type: ignore[type-arg]
+def wait_until_answering(url: str, process: subprocess.Popen | None = None,
                          timeout: float = 30.0) -> None:
     """Poll ``url`` until it answers; fail early if ``process`` (the server) has exited."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         with contextlib.suppress(OSError):
             urllib.request.urlopen(url, timeout=5).close()
             return

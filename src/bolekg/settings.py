@@ -46,7 +46,7 @@ def positive_setting(env: Mapping[str, str], name: str, default: float, kind: ty
         raise ValueError(f"{name} must be a number, not {raw!r}") from error
     if value <= 0:
         raise ValueError(f"{name} must be positive, not {raw!r}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def non_negative_setting(env: Mapping[str, str], name: str, default: T, kind: type = int) -> T:
@@ -61,7 +61,7 @@ def non_negative_setting(env: Mapping[str, str], name: str, default: T, kind: ty
         raise ValueError(f"{name} must be {'a whole number' if kind is int else 'a number'}, not {raw!r}") from error
     if value < 0:
         raise ValueError(f"{name} must be 0 or more, not {raw!r}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from bolekg.exit_codes import EXIT_ERROR, EXIT_INVALID, EXIT_OK
 
 if TYPE_CHECKING:
+    from flask import Flask
+
     from bolekg.store import GraphStore
 
 
@@ -30,7 +32,7 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
                         help="its SPARQL Update URL (default: …/update next to a …/query endpoint)")
 
 
-def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _open(args: argparse.Namespace) -> GraphStore:
     from bolekg.store import open_store
 
     if args.store and args.endpoint:
@@ -45,7 +47,7 @@ def _where(args: argparse.Namespace) -> str:
     return f"embedded store in {args.store}" if args.store else "embedded store in memory"
 
 
-def _load(store, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _load(store: GraphStore, args: argparse.Namespace) -> int:
     from bolekg.report.dataset import read_graphs
     from bolekg.store import WriteRejected
 
@@ -82,7 +84,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     return _on_store(args, "load", lambda store: _load(store, args))
 
 
-def _worker_app(args: argparse.Namespace, app):  # type: ignore[no-untyped-def]
+def _worker_app(args: argparse.Namespace, app: Flask | None) -> Flask:
     """The app in the server's worker process: the one built here (in-memory or remote store), or
     a new one on the on-disk store, opened in the worker."""
     if app is not None:
@@ -92,7 +94,7 @@ def _worker_app(args: argparse.Namespace, app):  # type: ignore[no-untyped-def]
     return create_app({"STORE": _open(args)})
 
 
-def _prepare(store, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _prepare(store: GraphStore, args: argparse.Namespace) -> int:
     """Load the data if the store needs it (or ``--reload``), else say what it already holds."""
     from bolekg.store import EmbeddedStore
 

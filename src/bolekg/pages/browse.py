@@ -138,8 +138,8 @@ def listing(context: Context, cls: str, chosen: Mapping[str, str], page: int = 1
     members = [text(r["s"]) for r in rows]
     shown_figures: list[Figure] = []
     if members and short == "Observation":
-        values = " ".join(iri_term(m) for m in members)
-        shown_figures = figures(context, f"VALUES ?obs {{ {values} }}", "the figures on this page")
+        observations = " ".join(iri_term(m) for m in members)
+        shown_figures = figures(context, f"VALUES ?obs {{ {observations} }}", "the figures on this page")
     facets = []
     for name, (pattern, identity) in FACETS.items():
         if short in identity:

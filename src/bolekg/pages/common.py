@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from bolekg.i18n import local_name, other, pick
 from bolekg.services.describe import local_path
-from bolekg.services.lookup import Lookup, iri_term, text
+from bolekg.services.lookup import Lookup, Term, iri_term, text
 from bolekg.store import GraphStore
 
 QUOTES_QUERY = """SELECT ?fact ?quote ?anchor ?begin ?end ?sentence WHERE {
@@ -91,17 +91,17 @@ class Context:
     def __post_init__(self) -> None:
         self.lookup = Lookup(self.store, self.lang)
 
-    def rows(self, query: str, purpose: str = "") -> list[dict]:  # type: ignore[type-arg]
+    def rows(self, query: str, purpose: str = "") -> list[dict]:
         return self.lookup.rows(query, purpose)
 
-    def link(self, iri: object) -> Link:
+    def link(self, iri: str | Term) -> Link:
         key = iri if isinstance(iri, str) else text(iri)
         found = self.links.get(key)
         if found is None:
             found = self.links[key] = Link(self, key)
         return found
 
-    def maybe(self, iri: object) -> Link | None:
+    def maybe(self, iri: str | Term | None) -> Link | None:
         return None if iri is None else self.link(iri)
 
     def known_names(self, names: dict[str, dict[str, str]]) -> None:
@@ -110,10 +110,10 @@ class Context:
             self.lookup.names.setdefault(iri, {}).update({k: v for k, v in found.items()
                                                            if k not in self.lookup.names.get(iri, {})})
 
-    def want_quotes(self, facts: Iterable[object]) -> None:
+    def want_quotes(self, facts: Iterable[str | Term | None]) -> None:
         self.wanted_quotes |= {f if isinstance(f, str) else text(f) for f in facts if f is not None}
 
-    def quotes_of(self, fact: object) -> list[Quote]:
+    def quotes_of(self, fact: str | Term) -> list[Quote]:
         return self.quotes_by_fact.get(fact if isinstance(fact, str) else text(fact), [])
 
     def resolve(self) -> None:

@@ -93,7 +93,7 @@ def _items(context: Context, initiatives: set[str]) -> dict[str, tuple[str, str]
 
 def pairs(context: Context) -> list[Pair]:
     rows = context.rows(PAIRS_QUERY, "target and actual figures of the same indicator for the same initiative")
-    by_key: dict[tuple[str, str], list[dict]] = {}  # type: ignore[type-arg]
+    by_key: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
         by_key.setdefault((text(row["init"]), text(row["ind"])), []).append(row)
     items = _items(context, {k[0] for k in by_key})

@@ -119,7 +119,7 @@ class Document:
         query = OWN_DOCUMENT_QUERY % {"iri": node}
         context.lookup.queries.append(("the resource's own statements and the names of what they mention "
                                        "(the whole document is served as Turtle, JSON-LD, N-Triples)", query))
-        own: list[ox.Triple] = list(context.store.query(query).value)  # type: ignore[arg-type]
+        own: list[ox.Triple] = list(context.store.query(query).triples())
         counts = {text(row["p"]): int(text(row["n"]))
                   for row in context.rows(INCOMING_COUNTS_QUERY % node, "how many statements point here, per property")}
         if not own and not counts:
@@ -131,7 +131,7 @@ class Document:
             target, already = ox.NamedNode(iri), set(own)  # a statement about itself is in both
             for row in context.rows(f"SELECT ?s ?p WHERE {{\n  {branches}\n}}",
                                     f"the statements pointing here: at most {shown} per property"):
-                triple = ox.Triple(row["s"], ox.NamedNode(text(row["p"])), target)  # type: ignore[arg-type]
+                triple = ox.Triple(row["s"], ox.NamedNode(text(row["p"])), target)
                 if triple not in already:
                     pointing.append(triple)
         document = cls.parse(iri, own + pointing)

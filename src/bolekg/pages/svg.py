@@ -21,7 +21,8 @@ COLOURS = {"out": "#1f5f8b", "in": "#8b5a1f", "centre": "#1f3b57", "target": "#9
 
 def _clip(label: str, width: int) -> str:
     """Shorten a label to about ``width`` columns (CJK characters count double)."""
-    used, out = 0, []
+    used = 0
+    out: list[str] = []
     for char in label:
         used += 2 if ord(char) > 0x2E80 else 1
         if used > width:
@@ -102,11 +103,11 @@ def bar_chart_svg(bars: list[Bar], title: str, description: str, chart_id: str,
     label_width, plot_width, row, top = 300, 380, 24, 30
     rows: list[tuple[str, Bar | None]] = []
     last_group = None
-    for bar in bars:
-        if bar.group and bar.group != last_group:
-            rows.append((bar.group, None))
-            last_group = bar.group
-        rows.append(("", bar))
+    for item in bars:
+        if item.group and item.group != last_group:
+            rows.append((item.group, None))
+            last_group = item.group
+        rows.append(("", item))
     height = top + row * len(rows) + 30
     largest = max([reference_line, *(b.value for b in bars)]) if bars else reference_line
     scale_max = math.ceil(largest / 50) * 50

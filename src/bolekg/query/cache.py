@@ -35,15 +35,15 @@ Key = TypeVar("Key", bound=Hashable)
 Value = TypeVar("Value")
 
 
-class _Values(LRUCache):  # type: ignore[type-arg]
+class _Values(LRUCache[Key, Value]):
     """``LRUCache`` that reports each value it drops (evicted, replaced by a clear)."""
 
-    def __init__(self, maxsize: int, getsizeof: Callable[[object], int] | None,
-                 on_drop: Callable[[object, object], None] | None):
+    def __init__(self, maxsize: int, getsizeof: Callable[[Value], int] | None,
+                 on_drop: Callable[[Key, Value], None] | None):
         super().__init__(maxsize, getsizeof)
         self._on_drop = on_drop
 
-    def popitem(self) -> tuple[object, object]:
+    def popitem(self) -> tuple[Key, Value]:
         key, value = super().popitem()
         if self._on_drop is not None:
             self._on_drop(key, value)
@@ -66,7 +66,7 @@ class VersionedCache(Generic[Key, Value]):
         self.entry_weight = max_weight if entry_weight is None else min(entry_weight, max_weight)
         self._weigh = weigh
         self._on_drop = on_drop
-        self._values = _Values(max_weight, weigh, on_drop)  # type: ignore[arg-type]
+        self._values: _Values[Key, Value] = _Values(max_weight, weigh, on_drop)
         self._version = version
         self._lock = threading.Lock()
         #: key → the lock a build of its value holds (:meth:`get_or_build`)

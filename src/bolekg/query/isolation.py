@@ -224,7 +224,7 @@ class Pool:
                                "allows (BOLEKG_QUERY_MEMORY_MB), or crashed. Narrow it down and try again.") from error
         self._checkin(worker, time.monotonic() - checked_out)
         if status == "ok":
-            return payload  # type: ignore[no-any-return]
+            return payload
         if status == "syntax":
             raise SparqlSyntaxError(payload)
         if status == "value":

@@ -403,7 +403,7 @@ def replayed(service: QueryService, query_string: bytes, accept: str | None, bas
     """The reply kept for a GET of ``query_string`` with ``accept`` on the current data, if any: the
     first step of :func:`respond`, which a front may take before it builds a :class:`QueryRequest`."""
     replies = service.replies
-    return None if replies is None else replies.get((query_string, accept, base_iri))  # type: ignore[no-any-return]
+    return None if replies is None else replies.get((query_string, accept, base_iri))
 
 
 def respond(request: QueryRequest, service: QueryService, page: PageWriter | None = None) -> Reply | Operation:
@@ -421,7 +421,7 @@ def respond(request: QueryRequest, service: QueryService, page: PageWriter | Non
         key = (request.query_string, request.accept, request.base_iri)
         kept = replies.get(key)
         if kept is not None:
-            return kept  # type: ignore[no-any-return]
+            return kept
     try:
         request.query_string.decode("utf-8")
     except UnicodeDecodeError:
@@ -470,6 +470,6 @@ def respond(request: QueryRequest, service: QueryService, page: PageWriter | Non
     if answer.truncated:
         headers += ((TRUNCATED_HEADER, "true"), (ROW_LIMIT_HEADER, str(limits.max_rows)))
     reply = Reply(200, headers, body, len(body) + len(request.query_string))
-    if key is not None and chosen is not HTML:
-        replies.put(version, key, reply)  # type: ignore[union-attr]
+    if replies is not None and key is not None and chosen is not HTML:  # key is set only with replies
+        replies.put(version, key, reply)
     return reply

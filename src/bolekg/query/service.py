@@ -36,7 +36,7 @@ import operator
 import os
 import threading
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, cast
 
 from bolekg.errors import StoreError
 from bolekg.query.admission import Admission
@@ -88,8 +88,8 @@ class QueryService:
         embedded = isinstance(store, EmbeddedStore)
         #: Worker processes (0: queries run in this process, or on the remote server) and the memory
         #: each may take: the embedded store's to say (:class:`~bolekg.store.EmbeddedStore`).
-        self.workers = store.workers if embedded else 0
-        self.memory_mb = store.memory_mb if embedded else 0
+        self.workers = store.workers if isinstance(store, EmbeddedStore) else 0
+        self.memory_mb = store.memory_mb if isinstance(store, EmbeddedStore) else 0
         self.admission = Admission.from_limits(self.limits, self.workers or None)
         if cache_mb is None:
             cache_mb = Settings.from_env().answer_cache_mb
@@ -156,7 +156,7 @@ class QueryService:
         version, known = self._version, self._quads
         if known is not None and known[0] == version:
             return known[1]
-        count = len(self.store.store)  # type: ignore[attr-defined]  # an EmbeddedStore (it has workers)
+        count = len(cast(EmbeddedStore, self.store).store)  # only an embedded store has workers
         self._quads = (version, count)
         return count
 

@@ -8,6 +8,7 @@ store run atomically (pyoxigraph and ``oxigraph serve`` do; so do Fuseki and Vir
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
@@ -47,12 +48,15 @@ def dataset_quads(dataset: Dataset) -> Iterator[ox.Quad]:
 _XSD_STRING = str(XSD.string)
 
 
-def rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-    """One pyoxigraph term as rdflib's (a simple literal is xsd:string in RDF 1.1, untyped in rdflib)."""
+def rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
+    """One pyoxigraph term as rdflib's (a simple literal is xsd:string in RDF 1.1, untyped in rdflib).
+    A quoted triple (RDF-star) has no rdflib term: a TypeError."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
+    if isinstance(term, ox.Triple):
+        raise TypeError(f"a quoted triple has no rdflib term: {term}")
     if term.language:
         return Literal(term.value, lang=term.language)
     if term.datatype.value == _XSD_STRING:
@@ -74,9 +78,15 @@ def graphs_union_rdflib(graphs: Mapping[str, Iterable[ox.Triple]]) -> Graph:
     return to_rdflib(dict.fromkeys(triple for triples in graphs.values() for triple in triples))
 
 
-def union_rdflib(store: ox.Store) -> Graph:
+def union_triples(store: ox.Store) -> ox.QueryTriples:
     """Every distinct triple of every graph (CONSTRUCT answers a set: SPARQL 1.1 Query §16.2)."""
-    return to_rdflib(store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True))
+    union = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    return cast(ox.QueryTriples, union)  # a CONSTRUCT answers triples (pyoxigraph types every query's answer alike)
+
+
+def union_rdflib(store: ox.Store) -> Graph:
+    """Every distinct triple of every graph, as one rdflib Graph."""
+    return to_rdflib(union_triples(store))
 
 
 def graph_sets(store: ox.Store) -> dict[GraphName, TripleSet]:
@@ -93,7 +103,7 @@ def _has_blank(triples: Iterable[tuple]) -> bool:
     return any(isinstance(term, ox.BlankNode) for triple in triples for term in triple)
 
 
-def _block(graphs: dict[GraphName, Iterable[tuple]]) -> str:
+def _block(graphs: Mapping[GraphName, Iterable[tuple]]) -> str:
     parts = []
     for name, triples in graphs.items():
         lines = "\n".join(f"{s} {p} {o} ." for s, p, o in triples)

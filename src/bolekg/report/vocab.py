@@ -9,7 +9,7 @@ handled as text (``str(BK.Item)``, e.g. with pyoxigraph), or as ``PREFIX`` lines
 
 from __future__ import annotations
 
-from rdflib import Namespace, URIRef
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import OWL as OWL  # re-exported: rdflib's own closed namespaces for RDF, RDFS, OWL, XSD
 from rdflib.namespace import RDF as RDF
 from rdflib.namespace import RDFS as RDFS
@@ -245,7 +245,7 @@ def sparql_prefixes(*names: str) -> str:
     return "".join(f"PREFIX {name}: <{known[name]}>\n" for name in names)
 
 
-def bind_prefixes(graph) -> None:  # type: ignore[no-untyped-def]
+def bind_prefixes(graph: Graph) -> None:
     """Bind the project's prefixes on an rdflib ``Graph`` or ``Dataset``."""
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True, replace=True)

@@ -57,10 +57,9 @@ class Site:
 
 
 def _rows(store: GraphStore, query: str) -> list[dict[str, str]]:
-    result = store.query(query)
-    names = [var.value for var in result.value.variables]  # type: ignore[union-attr]
-    return [{name: row[name].value for name in names if row[name] is not None}
-            for row in result.value]  # type: ignore[union-attr]
+    solutions = store.query(query).solutions()
+    names = [var.value for var in solutions.variables]
+    return [{name: row[name].value for name in names if row[name] is not None} for row in solutions]
 
 
 @dataclass(frozen=True)

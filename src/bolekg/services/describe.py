@@ -51,7 +51,7 @@ def resource_document(store: GraphStore, iri: str) -> list[ox.Triple]:
     """The triples describing ``iri``; empty when the store knows nothing about it."""
     node = ox.NamedNode(iri)  # raises ValueError on anything that is not an IRI
     result = store.query(DOCUMENT_QUERY % {"iri": str(node)})
-    return list(result.value)  # type: ignore[arg-type]
+    return list(result.triples())
 
 
 def split_extension(path: str) -> tuple[str, Format | None]:

@@ -18,7 +18,7 @@ from bolekg.report.quads import dataset_quads
 from bolekg.report.vocab import BASE
 
 
-def _rebase_term(term, old: str, new: str):  # type: ignore[no-untyped-def]
+def _rebase_term(term, old: str, new: str):
     if isinstance(term, ox.NamedNode):
         return ox.NamedNode(new + term.value[len(old):]) if term.value.startswith(old) else term
     if isinstance(term, ox.Literal) and term.language is None:

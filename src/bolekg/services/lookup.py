@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -47,8 +48,16 @@ def number(term: object) -> Decimal | None:
     return None
 
 
-def text(term: object) -> str:
-    return "" if term is None else str(term.value)  # type: ignore[attr-defined]
+class Term(Protocol):
+    """A term of an answer as pages read it: pyoxigraph's ``NamedNode``, ``BlankNode`` and ``Literal``."""
+
+    @property
+    def value(self) -> str: ...
+
+
+def text(term: Term | None) -> str:
+    """A term's text (an IRI, a blank node's id, a literal's lexical form); ``""`` for an unbound one."""
+    return "" if term is None else str(term.value)
 
 
 @dataclass
@@ -65,8 +74,9 @@ class Lookup:
         full = PREFIXES + query if not query.lstrip().upper().startswith("PREFIX") else query
         self.queries.append((purpose, full))
         result = self.store.query(full)
-        names = [v.value for v in result.value.variables]  # type: ignore[union-attr]
-        return [{n: row[n] for n in names if row[n] is not None} for row in result.value]  # type: ignore[union-attr]
+        solutions = result.solutions()
+        names = [v.value for v in solutions.variables]
+        return [{n: row[n] for n in names if row[n] is not None} for row in solutions]
 
     def labels(self, iris: Iterable[str], purpose: str = "labels of everything on the page") -> Names:
         """Names (language → text) of every IRI given, in one query; merged into :attr:`names`."""
@@ -77,7 +87,7 @@ class Lookup:
         self.queries.append((purpose, query))
         for iri in wanted:
             self.names.setdefault(iri, {})
-        for row in self.store.query(query).value:  # type: ignore[union-attr]
+        for row in self.store.query(query).solutions():
             literal = row["l"]
             found = self.names.setdefault(row["s"].value, {})
             found.setdefault(getattr(literal, "language", None) or "", literal.value)

@@ -33,6 +33,7 @@ from pypinyin import Style, lazy_pinyin
 
 from bolekg.i18n import pick
 from bolekg.report.vocab import RDFS, SKOS, sparql_prefixes
+from bolekg.services.lookup import Term
 from bolekg.store import GraphStore
 
 LABEL_PREDICATES = ("rdfs:label", "skos:prefLabel", "skos:altLabel", "skos:notation")
@@ -222,11 +223,11 @@ class SearchIndex:
     @classmethod
     def build(cls, store: GraphStore) -> SearchIndex:
         """The index of the store as it is now (one query; the caller keeps it per version)."""
-        rows = [(row["s"].value, row["p"].value, row["o"]) for row in store.query(INDEX_QUERY).value]  # type: ignore[union-attr]
+        rows = [(row["s"].value, row["p"].value, row["o"]) for row in store.query(INDEX_QUERY).solutions()]
         return cls.from_rows(rows)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple[str, str, object]]) -> SearchIndex:
+    def from_rows(cls, rows: Iterable[tuple[str, str, Term]]) -> SearchIndex:
         """The index of (subject, predicate, literal) rows, in the order given (it breaks ties)."""
         index = cls()
         seen: set[tuple[str, bool, str]] = set()
@@ -237,7 +238,7 @@ class SearchIndex:
         interned: dict[str, str] = {}
         for subject, predicate, literal in rows:
             iri = interned.setdefault(subject, subject)
-            value: str = literal.value  # type: ignore[attr-defined]
+            value = literal.value
             value = interned.setdefault(value, value)
             lang = getattr(literal, "language", None) or ""
             lang = interned.setdefault(lang, lang)
@@ -347,6 +348,6 @@ def types_of(store: GraphStore, iris: Iterable[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     if not wanted:
         return found
-    for row in store.query(TYPES_QUERY % wanted).value:  # type: ignore[union-attr]
-        found.setdefault(row["s"].value, []).append(row["t"].value)  # type: ignore[index]
+    for row in store.query(TYPES_QUERY % wanted).solutions():
+        found.setdefault(row["s"].value, []).append(row["t"].value)
     return {iri: sorted(classes) for iri, classes in found.items()}

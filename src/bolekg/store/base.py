@@ -52,6 +52,7 @@ from bolekg.report.quads import (
     graph_term,
     graphs_union_rdflib,
     union_rdflib,
+    union_triples,
 )
 from bolekg.report.validate import Outcome, format_outcome
 from bolekg.store.jobs import Answer, Job, answer
@@ -167,11 +168,11 @@ class GraphStore(ABC):
     def triple_count(self) -> int:
         """Distinct triples across all graphs (what the default graph, their union, holds)."""
         result = self.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
-        return int(next(iter(result.value))["n"].value)  # type: ignore[call-overload, index]
+        return int(next(iter(result.solutions()))["n"].value)
 
     def graph_counts(self) -> dict[str, int]:
         result = self.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-        return {str(row["g"].value): int(row["n"].value) for row in result.value}  # type: ignore[union-attr]
+        return {str(row["g"].value): int(row["n"].value) for row in result.solutions()}
 
     def dump(self, fmt: Format, output: BinaryIO | None = None) -> bytes:
         """The whole dataset: TriG, N-Quads and JSON-LD keep the named graphs; the rest is the union.
@@ -185,7 +186,7 @@ class GraphStore(ABC):
         if fmt.rdf.supports_datasets:
             prefixes = SERIALISATION_PREFIXES if fmt.rdf is ox.RdfFormat.TRIG else None
             return source.dump(output, format=fmt.rdf, prefixes=prefixes) or b""
-        union = source.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+        union = union_triples(source)
         if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.N3):
             return ox.serialize(union, output, format=fmt.rdf, prefixes=SERIALISATION_PREFIXES) or b""
         return union.serialize(output, format=fmt.rdf) or b""
@@ -205,8 +206,9 @@ class GraphStore(ABC):
         """:meth:`load` for graphs Oxigraph parsed (:func:`bolekg.report.dataset.read_graphs`): named graph
         IRI → triples. What ``bolekg serve`` starts with: no rdflib Dataset built only to be
         written out again, which took a quarter of the start-up outside SHACL."""
-        as_ntriples = {name: ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-                       for name, triples in graphs.items() if triples}
+        # without an output, pyoxigraph's serialize returns the bytes (never None)
+        as_ntriples: dict[GraphName, bytes] = {name: ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+                                               for name, triples in graphs.items() if triples}
         return self._load(graphs_union_rdflib(graphs), as_ntriples)
 
     def _load(self, union: Graph, graphs: dict[GraphName, bytes]) -> Outcome:

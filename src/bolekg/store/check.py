@@ -402,7 +402,9 @@ def _validate(live: Path, validator: Callable[[Any], Any] | None) -> Any:
     from bolekg.report.quads import to_rdflib
 
     if validator is None:
-        from bolekg.report.validate import validate as validator
+        from bolekg.report.validate import validate
+
+        validator = validate
     store = open_read_only(live)
     try:
         union = to_rdflib(q.triple for q in store.quads_for_pattern(None, None, None, None))

@@ -7,6 +7,7 @@ import gc
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypedDict
 
 import pyoxigraph as ox
 
@@ -23,6 +24,14 @@ from bolekg.store.forked import run_forked
 from bolekg.store.jobs import Answer, Job, execute
 from bolekg.store.ondisk import StoreDirectory, open_database, record_digests, update_digests
 from bolekg.store.query_text import has_dataset_clause
+
+
+class _Dataset(TypedDict, total=False):
+    """The dataset options of ``pyoxigraph.Store.query`` that :meth:`EmbeddedStore.query` sets."""
+
+    default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]
+    named_graphs: list[ox.NamedNode | ox.BlankNode]
+    use_default_graph_as_union: bool
 
 
 class EmbeddedStore(GraphStore):
@@ -73,14 +82,14 @@ class EmbeddedStore(GraphStore):
     def query(self, sparql: str, default_graphs: Iterable[str] | None = None,
               named_graphs: Iterable[str] | None = None) -> QueryResult:
         defaults, named = list(default_graphs or ()), list(named_graphs or ())
-        options: dict[str, object] = {}
+        options: _Dataset = {}
         if defaults or named:
             options["default_graph"] = [ox.NamedNode(g) for g in defaults]
             options["named_graphs"] = [ox.NamedNode(g) for g in named]
         elif not has_dataset_clause(sparql):
             options["use_default_graph_as_union"] = True
         try:
-            return QueryResult(self.store.query(sparql, **options))  # type: ignore[arg-type]
+            return QueryResult(self.store.query(sparql, **options))
         except SyntaxError as error:
             raise SparqlSyntaxError(str(error)) from error
 

@@ -75,4 +75,4 @@ def run_forked(task: Callable[[], T], lock: Any) -> T:
         raise StoreError(f"a whole-dataset pass failed, and its report could not be read: {error}") from error
     if kind == "error":
         raise value
-    return value  # type: ignore[no-any-return]
+    return value

@@ -63,6 +63,10 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict, cast
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
 
 POINTER = "CURRENT-GENERATION"
 LEGACY = "."
@@ -287,6 +291,13 @@ def in_use_message(root: Path) -> str:
 # --- digests of the immutable .sst files ----------------------------------------------------------
 
 
+class Digest(TypedDict):
+    """One recorded ``.sst`` file: its size and SHA-256 when it was written."""
+
+    size: int
+    sha256: str
+
+
 @dataclass
 class DigestCheck:
     """What :func:`check_digests` found: files whose bytes changed, files not recorded yet."""
@@ -297,7 +308,7 @@ class DigestCheck:
     #: ``.sst`` files present but not in the record
     unrecorded: list[str] = field(default_factory=list)
     #: the record's entries that still match, by file name
-    matching: dict[str, dict[str, object]] = field(default_factory=dict)
+    matching: dict[str, Digest] = field(default_factory=dict)
     #: ``.sst`` bytes hashed
     hashed: int = 0
 
@@ -326,7 +337,7 @@ def _hash_all(paths: list[Path]) -> dict[str, str | None]:
     return digests
 
 
-def read_digests(generation: Path) -> dict[str, dict[str, object]] | None:
+def read_digests(generation: Path) -> dict[str, Digest] | None:
     """The recorded digests (file name → ``{"size", "sha256"}``), or ``None`` if there is no usable record."""
     try:
         data = json.loads((generation / DIGESTS).read_text(encoding="utf-8"))
@@ -335,7 +346,8 @@ def read_digests(generation: Path) -> dict[str, dict[str, object]] | None:
     files = data.get("files") if isinstance(data, dict) else None
     if data.get("format") != 1 or not isinstance(files, dict):
         return None
-    return {name: entry for name, entry in files.items()
+    # each entry checked to be a Digest: an int size and a str sha256
+    return {name: cast(Digest, entry) for name, entry in files.items()
             if isinstance(entry, dict) and isinstance(entry.get("size"), int) and isinstance(entry.get("sha256"), str)}
 
 
@@ -366,7 +378,7 @@ def check_digests(generation: Path) -> DigestCheck:
     for name, digest in _hash_all(to_hash).items():
         if digest is None:
             continue
-        check.hashed += int(record[name]["size"])  # type: ignore[call-overload]
+        check.hashed += int(record[name]["size"])
         if digest != record[name]["sha256"]:
             check.changed[name] = "its bytes changed since it was written (SHA-256 differs)"
         else:
@@ -423,7 +435,7 @@ def update_digests(generation: Path) -> bool:
     return True
 
 
-def open_database(generation: Path):  # type: ignore[no-untyped-def]
+def open_database(generation: Path) -> ox.Store:
     """``pyoxigraph.Store(generation)``, its failures as :class:`StoreRefused` naming what went wrong."""
     import pyoxigraph as ox
 

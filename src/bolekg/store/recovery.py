@@ -158,7 +158,9 @@ def restore(root: Path | str, source: Path | str, validator: Callable[[Any], Any
         if not quads:
             raise ValueError(f"{source} holds no quads: nothing restored")
         if validator is None:
-            from bolekg.report.validate import validate as validator
+            from bolekg.report.validate import validate
+
+            validator = validate
         outcome = validator(to_rdflib(dict.fromkeys(q.triple for q in quads)))
         if not outcome.conforms:
             raise WriteRejected(outcome)

@@ -9,6 +9,7 @@ import urllib.parse
 import urllib.request
 import warnings
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -22,6 +23,9 @@ from bolekg.settings import Settings
 from bolekg.store.base import GraphStore, Validator, Version
 from bolekg.store.jobs import Answer, Job, answer
 from bolekg.store.query_text import has_dataset_clause, with_base
+
+if TYPE_CHECKING:
+    from SPARQLWrapper import SPARQLWrapper
 
 
 class RemoteStore(GraphStore):
@@ -50,7 +54,7 @@ class RemoteStore(GraphStore):
 
     # --- SPARQL protocol through SPARQLWrapper ----------------------------------------------------
 
-    def _wrapper(self, text: str, update: bool) -> object:
+    def _wrapper(self, text: str, update: bool) -> SPARQLWrapper:
         from SPARQLWrapper import POST, SPARQLWrapper
 
         wrapper = SPARQLWrapper(self.endpoint, updateEndpoint=self.update_endpoint)
@@ -64,15 +68,15 @@ class RemoteStore(GraphStore):
         wrapper.queryType = "INSERT" if update else "SELECT"
         return wrapper
 
-    def _send(self, wrapper: object, timeout: float) -> tuple[bytes, str]:
+    def _send(self, wrapper: SPARQLWrapper, timeout: float) -> tuple[bytes, str]:
         """One exchange with the server. Its failures are sorted for the client: a timeout is a
         :class:`QueryTimeout`, a server that cannot be reached (or says 503) is :class:`Unavailable`
         — both 503 — and any other bad answer a plain :class:`StoreError` (502)."""
         from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-        wrapper.timeout = timeout  # type: ignore[attr-defined]  # SPARQLWrapper's setTimeout keeps whole seconds
+        wrapper.timeout = timeout  # type: ignore[assignment]  # a float on purpose: its setTimeout keeps whole seconds
         try:
-            response = wrapper.query().response  # type: ignore[attr-defined]
+            response = wrapper.query().response
             return response.read(), response.headers.get("Content-Type", "")
         except QueryBadFormed as error:
             raise SparqlSyntaxError(_server_message(error)) from error
@@ -121,11 +125,11 @@ class RemoteStore(GraphStore):
     def _query(self, sparql: str, defaults: list[str], named: list[str],
                timeout: float | None = None) -> QueryResult:
         wrapper = self._wrapper(sparql, update=False)
-        wrapper.addCustomHttpHeader("Accept", self.ACCEPT)  # type: ignore[attr-defined]
+        wrapper.addCustomHttpHeader("Accept", self.ACCEPT)
         for graph in defaults:
-            wrapper.addParameter("default-graph-uri", graph)  # type: ignore[attr-defined]
+            wrapper.addParameter("default-graph-uri", graph)
         for graph in named:
-            wrapper.addParameter("named-graph-uri", graph)  # type: ignore[attr-defined]
+            wrapper.addParameter("named-graph-uri", graph)
         body, content_type = self._send(wrapper, timeout if timeout is not None else self.timeout)
         media = content_type.split(";")[0].strip().lower()
         if media in ("application/sparql-results+json", "application/json"):
@@ -140,7 +144,7 @@ class RemoteStore(GraphStore):
 
     def _graph_names(self, timeout: float) -> list[str]:
         result = self._query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", [], [], timeout)
-        return sorted(str(row["g"].value) for row in result.value)  # type: ignore[union-attr]
+        return sorted(str(row["g"].value) for row in result.solutions())
 
     def _commit(self, update: str) -> None:
         self._send(self._wrapper(update, update=True), self.transfer_timeout)

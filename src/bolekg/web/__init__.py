@@ -90,5 +90,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bolekg.web.query_wsgi import QueryEndpoint
 
     # machine clients' queries skip Flask's per-request machinery (see bolekg.web.query_wsgi)
-    app.wsgi_app = QueryEndpoint(app.wsgi_app, queries)  # type: ignore[method-assign]
+    app.wsgi_app = QueryEndpoint(app.wsgi_app, queries)  # type: ignore[method-assign]  # Flask's way to add middleware
     return app

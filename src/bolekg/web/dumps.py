@@ -112,7 +112,8 @@ def _file_response(path: Path, etag: str, content_type: str, name: str) -> Respo
     response.headers["Content-Type"] = content_type
     response.set_etag(etag)
     response.last_modified = state().store.version().last_modified
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place (it returns the same response)
+    return response
 
 
 @bp.route("/dumps/<name>")

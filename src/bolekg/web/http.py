@@ -10,8 +10,10 @@ import io
 import logging
 import re
 import uuid
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
+from wsgiref.types import InputStream, StartResponse, WSGIApplication, WSGIEnvironment
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -29,6 +31,10 @@ from bolekg.query.protocol import (
 )
 from bolekg.store import WriteRejected
 from bolekg.web.state import State
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+    from rdflib import Graph
 
 log = logging.getLogger("bolekg.web")
 
@@ -109,7 +115,7 @@ def _too_large(error: RequestEntityTooLarge) -> Response:
                            f"a form field of at most {request.max_form_memory_size} bytes.")
 
 
-def _plain(start_response, status: str, message: str) -> list[bytes]:  # type: ignore[no-untyped-def]
+def _plain(start_response: StartResponse, status: str, message: str) -> list[bytes]:
     body = message.encode("utf-8") + b"\n"
     start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
                             *COMMON_HEADERS.items()])
@@ -133,11 +139,11 @@ class _RequestGate:
     have been cut).
     """
 
-    def __init__(self, app, max_body: int | None):  # type: ignore[no-untyped-def]
+    def __init__(self, app: WSGIApplication, max_body: int | None):
         self.app = app
         self.max_body = max_body
 
-    def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         try:
             environ.get("QUERY_STRING", "").encode("latin-1").decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
@@ -165,7 +171,7 @@ class _RequestGate:
         return self.app(environ, start_response)
 
 
-def _read_at_most(stream, limit: int) -> bytes:  # type: ignore[no-untyped-def]
+def _read_at_most(stream: InputStream, limit: int) -> bytes:
     """Up to ``limit`` bytes of ``stream``, fewer if it ends first."""
     parts: list[bytes] = []
     size = 0
@@ -195,7 +201,8 @@ def install(app: Flask) -> None:
     app.after_request(_no_type_without_content)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(Exception, _unexpected)
-    app.wsgi_app = _RequestGate(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]
+    gate = _RequestGate(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
+    app.wsgi_app = gate  # type: ignore[method-assign]  # Flask's documented way to add WSGI middleware
 
 
 def write_refusal(state: State) -> Response | None:
@@ -249,7 +256,7 @@ def not_acceptable(offers: Sequence[Format]) -> Response:
     return as_response(not_acceptable_reply(tuple(offers)))
 
 
-def conditional(response: Response, last_modified=None, negotiated: bool = True) -> Response:  # type: ignore[no-untyped-def]
+def conditional(response: Response, last_modified: datetime | None = None, negotiated: bool = True) -> Response:
     """Strong ETag from the body, Last-Modified from the store (RFC 9110 §8.8), 304 when fresh."""
     if negotiated:
         response.vary.add("Accept")
@@ -262,16 +269,16 @@ def conditional(response: Response, last_modified=None, negotiated: bool = True)
     return response
 
 
-def rdflib_body(graph, fmt: Format) -> bytes:  # type: ignore[no-untyped-def]
+def rdflib_body(graph: Graph, fmt: Format) -> bytes:
     """Serialise a small description built with rdflib (VoID, service description): rdflib nests its
     blank nodes, which reads far better than a flat list for these hand-built graphs."""
     names = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "rdfxml": "xml", "trig": "trig"}
     if fmt.key not in names:
         raise UnknownFormat(f"{fmt.key} is not offered for this description")
-    return graph.serialize(format=names[fmt.key], encoding="utf-8")  # type: ignore[no-any-return]
+    return graph.serialize(format=names[fmt.key], encoding="utf-8")
 
 
-def triples_body(triples, fmt: Format, prefixes: dict[str, str] | None = None,  # type: ignore[no-untyped-def]
+def triples_body(triples: Iterable[ox.Triple], fmt: Format, prefixes: dict[str, str] | None = None,
                  focus: str | None = None) -> bytes:
     """A document's triples with pyoxigraph's writers: grouped by subject (the Turtle writer merges
     consecutive triples of one subject), ``focus`` first, with only the prefixes the document uses."""
@@ -279,8 +286,8 @@ def triples_body(triples, fmt: Format, prefixes: dict[str, str] | None = None,  
 
     if fmt.rdf is None:
         raise UnknownFormat(f"{fmt.key} is not an RDF format")
-    ordered = sorted(triples, key=lambda t: (t.subject.value != focus, isinstance(t.subject, ox.BlankNode),
-                                             str(t.subject), str(t.predicate)))
+    ordered = sorted(triples, key=lambda t: (isinstance(t.subject, ox.Triple) or t.subject.value != focus,
+                                             isinstance(t.subject, ox.BlankNode), str(t.subject), str(t.predicate)))
     readable = fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3)
     used = None
     if readable and prefixes:

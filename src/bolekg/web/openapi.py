@@ -60,7 +60,7 @@ GRAPH_PARAMETERS = [
     {"name": "graph", "in": "query", "schema": {"type": "string", "format": "iri"}},
     {"name": "default", "in": "query", "schema": {"type": "boolean"}, "allowEmptyValue": True},
 ]
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 LANG_PARAMETER = {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]},

@@ -27,6 +27,7 @@ from bolekg.pages.common import Context
 from bolekg.pages.examples import examples
 from bolekg.report.vocab import PREFIXES, REPORT_IRI
 from bolekg.services.search import SearchIndex, types_of
+from bolekg.store import GraphStore
 from bolekg.web.http import text_error
 from bolekg.web.state import state
 
@@ -123,10 +124,10 @@ def _index() -> SearchIndex:
     return state().kept("search-index", lambda: _built(store))
 
 
-def _built(store) -> SearchIndex:  # type: ignore[no-untyped-def]
+def _built(store: GraphStore) -> SearchIndex:
     """The index, built apart (``GraphStore.apart``): the server keeps the index (small beside the
     store), not the store pages and query rows its build went through."""
-    return store.apart(lambda: SearchIndex.build(store))  # type: ignore[no-any-return]
+    return store.apart(lambda: SearchIndex.build(store))
 
 
 def _wants_json() -> bool:

@@ -94,7 +94,7 @@ class QueryEndpoint:
             return None
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
-        return body  # type: ignore[no-any-return]
+        return body
 
 
 def _endpoint(environ: dict[str, Any]) -> str:

@@ -57,10 +57,9 @@ def resource(rest: str) -> Response | str:
 
 
 def _graph_names() -> set[str]:
-    names = getattr(request, "_bolekg_graphs", None)
+    names: set[str] | None = request.environ.get("bolekg.graph_names")  # asked once per request
     if names is None:
-        names = set(state().store.graph_names())
-        request._bolekg_graphs = names  # type: ignore[attr-defined]
+        names = request.environ["bolekg.graph_names"] = set(state().store.graph_names())
     return names
 
 
@@ -68,7 +67,7 @@ def _format(explicit: Format | None) -> Format | Response:
     return explicit if explicit is not None else choose(OFFERS)
 
 
-def _document(iri: str, triples: list, explicit: Format | None) -> Response | str:  # type: ignore[type-arg]
+def _document(iri: str, triples: list, explicit: Format | None) -> Response | str:
     """The resource document in an RDF format (or the 400/406 when none is acceptable)."""
     fmt = _format(explicit)
     if isinstance(fmt, Response):

@@ -138,7 +138,7 @@ def _kept_replies(app: Any) -> Any:
     from bolekg.web.wsgi_call import Reply, checked_headers
 
     service = getattr(getattr(app, "extensions", {}).get("bolekg"), "queries", None)
-    if getattr(service, "replies", None) is None:
+    if service is None or getattr(service, "replies", None) is None:
         return None
     from bolekg.query.protocol import endpoint_iri, replayed
 

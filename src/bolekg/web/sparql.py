@@ -16,6 +16,7 @@ HEAD answers as GET (RFC 9110 §9.3.2), without the body.
 from __future__ import annotations
 
 import urllib.parse
+from typing import cast
 
 from flask import Blueprint, Response, g, render_template, request, url_for
 
@@ -74,9 +75,10 @@ def _results_page(operation: Operation, answer: Answer) -> str:
     if answer.kind == "solutions":
         total = max(answer.body.count(b"\n") - 1, 0)  # less the header line
         head = first_lines(answer.body, limits.html_max_rows + 1)
-        result = ox.parse_query_results(head, format=ox.QueryResultsFormat.TSV)
+        # TSV holds solutions, never a boolean
+        result = cast(ox.QuerySolutions, ox.parse_query_results(head, format=ox.QueryResultsFormat.TSV))
         names = [v.value for v in result.variables]
-        rows = [[result_cell(row[name], base) for name in names] for row in result]  # type: ignore[union-attr]
+        rows = [[result_cell(row[name], base) for name in names] for row in result]
         table, shown = {"columns": names, "rows": rows}, len(rows)
     elif answer.kind == "boolean":
         boolean = bool(ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON))

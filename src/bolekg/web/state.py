@@ -69,7 +69,7 @@ class State:
 
     def kept(self, name: str, build: Callable[[], T]) -> T:
         """``build()``'s value at the store's current version, built once per version."""
-        return self.derived.get_or_build(self.store.version().etag, name, build)  # type: ignore[no-any-return]
+        return self.derived.get_or_build(self.store.version().etag, name, build)
 
     def statistics(self) -> Statistics:
         """The dataset's statistics (VoID §4), computed once per version: at a million triples the
@@ -78,4 +78,4 @@ class State:
 
 
 def state() -> State:
-    return current_app.extensions["bolekg"]  # type: ignore[no-any-return]
+    return current_app.extensions["bolekg"]

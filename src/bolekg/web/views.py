@@ -110,7 +110,7 @@ def page(graph: Graph, iri: str, base: str) -> PageView:
     )
 
 
-def result_cell(term, base: str) -> TermView | None:  # type: ignore[no-untyped-def]
+def result_cell(term: object, base: str) -> TermView | None:
     """A SPARQL result term (pyoxigraph) for the results table."""
     import pyoxigraph as ox
 

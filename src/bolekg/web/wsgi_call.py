@@ -48,17 +48,17 @@ class FileWrapper:
     def __next__(self) -> bytes:
         data = self.filelike.read(self.block_size)
         if data:
-            return data  # type: ignore[no-any-return]
+            return data
         raise StopIteration
 
     def seekable(self) -> bool:
         return bool(getattr(self.filelike, "seekable", lambda: False)())
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        return self.filelike.seek(offset, whence)  # type: ignore[no-any-return]
+        return self.filelike.seek(offset, whence)
 
     def tell(self) -> int:
-        return self.filelike.tell()  # type: ignore[no-any-return]
+        return self.filelike.tell()
 
     def close(self) -> None:
         close = getattr(self.filelike, "close", None)
