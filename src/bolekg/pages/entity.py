@@ -110,8 +110,8 @@ class Document:
         """What a page shows of ``iri``: its own statements whole, and at most ``shown`` of the
         statements pointing at it per property, with their number; ``None`` when nothing is known.
 
-        A hub is pointed at by every report (Bole City: 345 statements on the report alone,
-        37 545 at a million triples), so its page cannot hold them all. Counting them is one
+        A hub is pointed at by every report (Bole City by hundreds of statements of this report
+        alone, and by every report added beside it), so its page cannot hold them all. Counting them is one
         pass over the store's index for this one object; the ones shown are the first the index
         gives (``LIMIT`` without ``ORDER BY``, so the engine stops there) and are sorted on the page.
         """

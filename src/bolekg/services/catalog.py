@@ -13,7 +13,7 @@ own IRIs stay under the canonical base whatever the host.
 
 The statistics are whole-dataset scans (distinct triples, class and property partitions): the caller
 computes them (:func:`statistics`) once per version of the store and keeps them, not once per request
-— at a million triples a scan takes seconds, and the numbers only change with a write. The web app
+— a scan grows with the data, and the numbers only change with a write. The web app
 keeps them in its versioned cache (:meth:`bolekg.web.state.State.statistics`).
 """
 

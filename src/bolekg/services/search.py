@@ -47,7 +47,7 @@ INDEX_QUERY = sparql_prefixes("rdfs", "skos", "nif", "bk", "geo") + """SELECT DI
 }""".replace("PREDICATES", " ".join(LABEL_PREDICATES + TEXT_PREDICATES))
 
 #: The types of a page of hits, asked when they are shown: kept for every resource in the index,
-#: they took 25 MB at a million triples for the fifty a search shows.
+#: they grew with the data, for the fifty a search shows.
 TYPES_QUERY = """SELECT DISTINCT ?s ?t WHERE { VALUES ?s { %s } ?s a ?t . FILTER(isIRI(?t)) }"""
 
 LABEL_PROPERTIES = frozenset({str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel), str(SKOS.notation)})

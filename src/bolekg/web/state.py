@@ -72,8 +72,8 @@ class State:
         return self.derived.get_or_build(self.store.version().etag, name, build)
 
     def statistics(self) -> Statistics:
-        """The dataset's statistics (VoID §4), computed once per version: at a million triples the
-        scans take seconds, and the numbers only change with a write."""
+        """The dataset's statistics (VoID §4), computed once per version: the scans grow with
+        the data, and the numbers only change with a write."""
         return self.kept("statistics", lambda: statistics(self.store, self.base))
 
 
