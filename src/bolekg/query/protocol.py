@@ -316,9 +316,11 @@ def _version(versions: list[str]) -> str | None:
 _IRI_UNSAFE = frozenset('<>"{}|^`\\ \t\r\n')
 
 
+@functools.lru_cache(maxsize=256)
 def endpoint_iri(scheme: str, host: str | None, path: str) -> str:
     """The endpoint's IRI as the client addressed it (``scheme://host/path``), the base of relative
-    IRIs; empty when the Host header could not be part of an IRI (then nothing relative resolves)."""
+    IRIs; empty when the Host header could not be part of an IRI (then nothing relative resolves).
+    Memoised: every query asks, replayed ones too, and a server is addressed by few names."""
     if not host or any(char in _IRI_UNSAFE or ord(char) < 0x20 for char in host):
         return ""
     return f"{scheme}://{host}{path}"
