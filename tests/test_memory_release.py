@@ -116,7 +116,7 @@ def app_for(file: Path) -> Any:
     return app
 
 
-def kept(path: str, query_string: str, headers: Any, scheme: str) -> Reply | None:
+def kept(path: str, query_string: str, headers: Any) -> Reply | None:
     """The cache's replay: a large reply it kept, for ``/kept``."""
     return Reply(200, [("Content-Type", "text/plain")], LARGE) if path == "/kept" else None
 

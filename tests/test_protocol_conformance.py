@@ -322,3 +322,12 @@ def test_the_request_dataset_wins_over_from_in_the_query(site: Site) -> None:
     reply = fetch(url, "GET", {"Accept": "text/csv"})
     assert reply.status == 200, reply.text
     assert reply.text.split() == ["n", "2"]
+
+
+def test_a_query_with_a_relative_iri_resolves_for_each_address_it_is_sent_to(site: Site) -> None:
+    """Its reply is never replayed to a client that addressed the endpoint by another name."""
+    url = f"{site.root}/sparql?" + urllib.parse.urlencode({"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"})
+    for host in ("first.test", "second.test", "first.test"):
+        reply = fetch(url, "GET", {"Accept": "application/n-triples", "Host": host})
+        assert reply.status == 200, reply.text
+        assert f"<http://{host}/s>" in reply.text

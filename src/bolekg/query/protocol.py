@@ -47,7 +47,7 @@ from bolekg.query.policy import PolicyViolation, QueryTooLarge, check_query, che
 from bolekg.query.service import QueryService
 from bolekg.settings import Limits
 from bolekg.store.jobs import Answer, Job
-from bolekg.store.query_text import has_dataset_clause
+from bolekg.store.query_text import has_dataset_clause, has_relative_iri
 from bolekg.store.results import NTRIPLES_MEDIA, TSV_MEDIA
 
 log = logging.getLogger("bolekg.web")
@@ -401,11 +401,11 @@ def query_job(operation: Operation, limits: Limits, media: dict[str, str | None]
 # --- the query operation ---------------------------------------------------------------------------
 
 
-def replayed(service: QueryService, query_string: bytes, accept: str | None, base_iri: str) -> Reply | None:
+def replayed(service: QueryService, query_string: bytes, accept: str | None) -> Reply | None:
     """The reply kept for a GET of ``query_string`` with ``accept`` on the current data, if any: the
     first step of :func:`respond`, which a front may take before it builds a :class:`QueryRequest`."""
     replies = service.replies
-    return None if replies is None else replies.get((query_string, accept, base_iri))
+    return None if replies is None else replies.get((query_string, accept))
 
 
 def respond(request: QueryRequest, service: QueryService, page: PageWriter | None = None) -> Reply | Operation:
@@ -420,7 +420,7 @@ def respond(request: QueryRequest, service: QueryService, page: PageWriter | Non
     key = None
     if replies is not None:
         version = replies.version  # before the query runs: a reply that outlives its data is not kept
-        key = (request.query_string, request.accept, request.base_iri)
+        key = (request.query_string, request.accept)
         kept = replies.get(key)
         if kept is not None:
             return kept
@@ -472,6 +472,8 @@ def respond(request: QueryRequest, service: QueryService, page: PageWriter | Non
     if answer.truncated:
         headers += ((TRUNCATED_HEADER, "true"), (ROW_LIMIT_HEADER, str(limits.max_rows)))
     reply = Reply(200, headers, body, len(body) + len(request.query_string))
-    if replies is not None and key is not None and chosen is not HTML:  # key is set only with replies
+    # a reply that depends on the endpoint's address (a relative IRI in the query) is not kept: the key
+    # of a kept reply is what a front reads without parsing, and the address is not part of it
+    if replies is not None and key is not None and chosen is not HTML and not has_relative_iri(operation.text):
         replies.put(version, key, reply)
     return reply

@@ -117,9 +117,15 @@ def with_base(text: str, base_iri: str) -> str:
     no base IRI beside the text (the SPARQL Protocol has no parameter for one). A ``BASE`` in the text
     still wins, being later. Written on the first line, so that a parser's line numbers stay right; a
     text of absolute IRIs only is sent as it is."""
-    if not base_iri or not any(not _ABSOLUTE_IRI.fullmatch(match.group()[1:-1])
-                               for match in _BLANKED.finditer(text) if match.group().startswith("<")):
+    if not base_iri or not has_relative_iri(text):
         return text
     if not _ABSOLUTE_IRI.fullmatch(base_iri):
         raise ValueError(f"{base_iri!r} is not an absolute IRI (RFC 3987)")
     return f"BASE <{base_iri}> {text}"
+
+
+def has_relative_iri(text: str) -> bool:
+    """Whether an IRI reference in ``text`` (outside strings and comments) is relative, so that what
+    the text means depends on its base (a ``PREFIX`` or ``BASE`` declared relative counts too)."""
+    return any(not _ABSOLUTE_IRI.fullmatch(match.group()[1:-1])
+               for match in _BLANKED.finditer(text) if match.group().startswith("<"))

@@ -241,9 +241,9 @@ class BodyRefused(Exception):
 
 
 #: Answers a GET on the loop, without the app, when the reply is known already: given the path, the
-#: query string (as Granian gives it), the headers and the scheme, the reply the app would send, or
-#: ``None``. It runs on the event loop, so it must not block: a lookup, not a computation.
-Replay = Callable[[str, str, Any, str], Reply | None]
+#: query string (as Granian gives it) and the headers, the reply the app would send, or ``None``. It
+#: runs on the event loop, so it must not block: a lookup, not a computation.
+Replay = Callable[[str, str, Any], Reply | None]
 
 
 class Front:
@@ -287,7 +287,7 @@ class Front:
         headers = scope.headers
         if self.replay is not None and method == "GET" and "content-length" not in headers \
                 and "transfer-encoding" not in headers:
-            kept = self.replay(path, scope.query_string, headers, scope.scheme)
+            kept = self.replay(path, scope.query_string, headers)
             if kept is not None:
                 proto.response_bytes(kept.status, kept.headers, kept.body)
                 return

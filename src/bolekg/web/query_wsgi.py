@@ -50,7 +50,7 @@ class QueryEndpoint:
         if method == "GET" and not body_sent:  # the hot path: a repeated lookup, replayed before anything else
             try:
                 kept = replayed(self.queries, environ.get("QUERY_STRING", "").encode("latin-1"),
-                                environ.get("HTTP_ACCEPT"), _endpoint(environ))
+                                environ.get("HTTP_ACCEPT"))
             except UnicodeEncodeError:
                 kept = None
             if kept is not None:

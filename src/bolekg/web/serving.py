@@ -140,14 +140,13 @@ def _kept_replies(app: Any) -> Any:
     service = getattr(getattr(app, "extensions", {}).get("bolekg"), "queries", None)
     if service is None or getattr(service, "replies", None) is None:
         return None
-    from bolekg.query.protocol import endpoint_iri, replayed
+    from bolekg.query.protocol import replayed
 
-    def replay(path: str, query_string: str, headers: Any, scheme: str) -> Reply | None:
+    def replay(path: str, query_string: str, headers: Any) -> Reply | None:
         if path != "/sparql":
             return None
         accept = headers.get_all("accept")
-        kept = replayed(service, query_string.encode("utf-8"), ", ".join(accept) if accept else None,
-                        endpoint_iri(scheme, headers.get("host"), path))
+        kept = replayed(service, query_string.encode("utf-8"), ", ".join(accept) if accept else None)
         return None if kept is None else Reply(kept.status, checked_headers(list(kept.headers)), kept.body)
 
     return replay
