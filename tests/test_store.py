@@ -11,8 +11,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
 import ld_support
+from bolekg.errors import SparqlSyntaxError
 from bolekg.formats import JSON, NQUADS, NTRIPLES, TRIG, TURTLE
-from bolekg.query.policy import SparqlSyntaxError
 from bolekg.report.dataset import read_graphs, union_graph
 from bolekg.report.quads import dataset_quads, to_rdflib
 from bolekg.report.vocab import ONTOLOGY_GRAPH, REPORT_GRAPH

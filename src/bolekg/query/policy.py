@@ -11,7 +11,6 @@ and a size limit on the query text. Every default can be changed through the env
 
 from __future__ import annotations
 
-from bolekg.errors import SparqlSyntaxError as SparqlSyntaxError  # re-exported: it was defined here first
 from bolekg.settings import Limits
 from bolekg.store.query_text import keywords
 

@@ -47,7 +47,7 @@ from bolekg.query.policy import PolicyViolation, QueryTooLarge, check_query, che
 from bolekg.query.service import QueryService
 from bolekg.settings import Limits
 from bolekg.store.jobs import Answer, Job
-from bolekg.store.query_text import has_dataset_clause, has_relative_iri
+from bolekg.store.query_text import has_dataset_clause, has_relative_iri, is_absolute_iri
 from bolekg.store.results import NTRIPLES_MEDIA, TSV_MEDIA
 
 log = logging.getLogger("bolekg.web")
@@ -313,17 +313,11 @@ def _version(versions: list[str]) -> str | None:
     return versions[0]
 
 
-_IRI_UNSAFE = frozenset('<>"{}|^`\\ \t\r\n')
-
-
-@functools.lru_cache(maxsize=256)
 def endpoint_iri(scheme: str, host: str | None, path: str) -> str:
     """The endpoint's IRI as the client addressed it (``scheme://host/path``), the base of relative
-    IRIs; empty when the Host header could not be part of an IRI (then nothing relative resolves).
-    Memoised: every query asks, replayed ones too, and a server is addressed by few names."""
-    if not host or any(char in _IRI_UNSAFE or ord(char) < 0x20 for char in host):
-        return ""
-    return f"{scheme}://{host}{path}"
+    IRIs; empty when the Host header could not be part of an IRI (then nothing relative resolves)."""
+    iri = f"{scheme}://{host}{path}"
+    return iri if host and is_absolute_iri(iri) else ""
 
 
 # --- replies ---------------------------------------------------------------------------------------

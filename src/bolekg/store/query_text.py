@@ -70,7 +70,7 @@ def with_using(update: str, graphs: list[str], named: list[str]) -> str:
         raise DatasetConflict("using-graph-uri / using-named-graph-uri cannot be combined with USING or WITH "
                               "in the update (SPARQL 1.1 Protocol §2.2.3)")
     for iri in (*graphs, *named):
-        if not _ABSOLUTE_IRI.fullmatch(iri):
+        if not is_absolute_iri(iri):
             raise DatasetConflict(f"{iri!r} is not an absolute IRI (RFC 3987)")
     clause = " ".join([*(f"USING <{iri}>" for iri in graphs), *(f"USING NAMED <{iri}>" for iri in named)])
     # blanked with spaces of the same length, so that positions in it are positions in the update
@@ -119,7 +119,7 @@ def with_base(text: str, base_iri: str) -> str:
     text of absolute IRIs only is sent as it is."""
     if not base_iri or not has_relative_iri(text):
         return text
-    if not _ABSOLUTE_IRI.fullmatch(base_iri):
+    if not is_absolute_iri(base_iri):
         raise ValueError(f"{base_iri!r} is not an absolute IRI (RFC 3987)")
     return f"BASE <{base_iri}> {text}"
 
@@ -127,5 +127,10 @@ def with_base(text: str, base_iri: str) -> str:
 def has_relative_iri(text: str) -> bool:
     """Whether an IRI reference in ``text`` (outside strings and comments) is relative, so that what
     the text means depends on its base (a ``PREFIX`` or ``BASE`` declared relative counts too)."""
-    return any(not _ABSOLUTE_IRI.fullmatch(match.group()[1:-1])
+    return any(not is_absolute_iri(match.group()[1:-1])
                for match in _BLANKED.finditer(text) if match.group().startswith("<"))
+
+
+def is_absolute_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI that can stand between ``<`` and ``>`` in SPARQL."""
+    return _ABSOLUTE_IRI.fullmatch(text) is not None

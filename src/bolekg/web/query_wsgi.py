@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wsgi import get_host
 
 from bolekg.query.admission import client_address
 from bolekg.query.protocol import FORM, QUERY_MEDIA, QueryRequest, Reply, endpoint_iri, replayed, respond
@@ -98,7 +99,7 @@ class QueryEndpoint:
 
 
 def _endpoint(environ: dict[str, Any]) -> str:
-    """The endpoint's IRI from the environ, as Flask's view computes it (PEP 3333 "URL Reconstruction")."""
-    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
-    return endpoint_iri(environ.get("wsgi.url_scheme", "http"), host,
+    """The endpoint's IRI from the environ: the host by Werkzeug's ``get_host``, as Flask's ``request.host``
+    has it for the view, so both fronts resolve against the same IRI."""
+    return endpoint_iri(environ.get("wsgi.url_scheme", "http"), get_host(environ),
                         environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))

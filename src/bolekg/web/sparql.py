@@ -20,9 +20,10 @@ from typing import cast
 
 from flask import Blueprint, Response, g, render_template, request, url_for
 
+from bolekg.errors import SparqlSyntaxError
 from bolekg.formats import DOCUMENT_FORMATS, HTML, SERIALISATION_PREFIXES, TRIG
 from bolekg.query.admission import client_address
-from bolekg.query.policy import PolicyViolation, QueryTooLarge, SparqlSyntaxError, check_size, check_update
+from bolekg.query.policy import PolicyViolation, QueryTooLarge, check_size, check_update
 from bolekg.query.protocol import Operation, QueryRequest, Reply, endpoint_iri, respond
 from bolekg.services.catalog import service_description
 from bolekg.store import WriteForbidden, WriteRejected
