@@ -101,10 +101,15 @@ def empty_remote(root: str) -> None:
     assert reply.status in (200, 204), reply.text
 
 
-def new_store(kind: str, oxigraph_root: str | None, validator=small_validator) -> GraphStore:  # type: ignore[no-untyped-def]
-    """An empty store of the given kind, validating with ``validator``."""
+def new_store(kind: str, oxigraph_root: str | None, validator=small_validator,  # type: ignore[no-untyped-def]
+              directory: Path | None = None) -> GraphStore:
+    """An empty store of the given kind, validating with ``validator``: "embedded" (in memory), "disk"
+    (on disk under ``directory``) or "remote" (on the ``oxigraph serve`` at ``oxigraph_root``)."""
     if kind == "embedded":
         return EmbeddedStore(validator=validator)
+    if kind == "disk":
+        assert directory is not None
+        return EmbeddedStore(directory, validator=validator)
     assert oxigraph_root is not None
     empty_remote(oxigraph_root)
     return RemoteStore(f"{oxigraph_root}/query", validator=validator)
@@ -186,12 +191,12 @@ class Site:
 
 
 @contextlib.contextmanager
-def serving(kind: str, oxigraph_root: str | None, dataset: Dataset, token: str | None = None,
-            validator=small_validator) -> Iterator[Site]:  # type: ignore[no-untyped-def]
-    """A fresh store of ``kind`` holding ``dataset``, behind the real app under waitress."""
+def serving(kind: str, oxigraph_root: str | None, dataset: Dataset, token: str | None = None,  # type: ignore[no-untyped-def]
+            validator=small_validator, directory: Path | None = None) -> Iterator[Site]:
+    """A fresh store of ``kind`` (:func:`new_store`) holding ``dataset``, behind the real app under waitress."""
     from bolekg.web import create_app
 
-    store = new_store(kind, oxigraph_root, validator)
+    store = new_store(kind, oxigraph_root, validator, directory)
     store.load(dataset)
     app = create_app({"STORE": store, "WRITE_TOKEN": token})
     try:

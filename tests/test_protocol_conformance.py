@@ -1,6 +1,6 @@
 """SPARQL 1.1 Protocol (https://www.w3.org/TR/sparql11-protocol/), the SPARQL 1.2 Protocol draft's
 ``version`` (https://www.w3.org/TR/sparql12-protocol/) and the Graph Store HTTP Protocol rules that a
-real client sees, over HTTP, against both backends, with the real write token.
+real client sees, over HTTP, on the store in memory, on disk and behind ``oxigraph serve``, with the real write token.
 
 Data goes in the way conformance clients put it: PUT into a named graph through the Graph Store
 Protocol, then queries and updates to the one ``/sparql`` URL. docs/CONFORMANCE.md names these tests.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Graph, URIRef
@@ -25,9 +26,9 @@ TURTLE = (f"<{EX}a> <{EX}p> <{EX}b> .\n<{EX}b> <{EX}p> <{EX}c> .\n").encode()
 JSON = "application/sparql-results+json"
 
 
-@pytest.fixture(params=["embedded", "remote"])
-def site(request: pytest.FixtureRequest, oxigraph_scratch: str) -> Iterator[Site]:
-    with serving(request.param, oxigraph_scratch, Dataset(), token=TOKEN) as running:
+@pytest.fixture(params=["embedded", "disk", "remote"])
+def site(request: pytest.FixtureRequest, oxigraph_scratch: str, tmp_path: Path) -> Iterator[Site]:
+    with serving(request.param, oxigraph_scratch, Dataset(), token=TOKEN, directory=tmp_path / "store") as running:
         put = fetch(f"{running.root}/store?graph={urllib.parse.quote(DATA, safe='')}", "PUT",
                     {"Content-Type": "text/turtle", **AUTH}, TURTLE)
         assert put.status == 201, put.text
