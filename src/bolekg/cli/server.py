@@ -30,6 +30,11 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
                         help="its Graph Store Protocol URL (default: …/store next to a …/query endpoint)")
     parser.add_argument("--update-endpoint", metavar="URL",
                         help="its SPARQL Update URL (default: …/update next to a …/query endpoint)")
+    # no argparse choices: they would import the profiles (and rdflib) before any command runs;
+    # bolekg.store.servers.server_profile refuses an unknown name with the list
+    parser.add_argument("--server", default="oxigraph", metavar="NAME",
+                        help="the server behind --endpoint: oxigraph (default), fuseki or virtuoso; "
+                             "sets the update and Graph Store URLs beside the endpoint and works around its habits")
 
 
 def _open(args: argparse.Namespace) -> GraphStore:
@@ -38,7 +43,7 @@ def _open(args: argparse.Namespace) -> GraphStore:
     if args.store and args.endpoint:
         raise ValueError("give --store or --endpoint, not both")
     return open_store(path=args.store, endpoint=args.endpoint, graph_store=args.graph_store,
-                      update_endpoint=args.update_endpoint)
+                      update_endpoint=args.update_endpoint, server=args.server)
 
 
 def _where(args: argparse.Namespace) -> str:

@@ -40,12 +40,14 @@ def __getattr__(name: str) -> Any:
 
 
 def open_store(path: Path | str | None = None, endpoint: str | None = None, graph_store: str | None = None,
-               update_endpoint: str | None = None, validator: Validator | None = None) -> GraphStore:
-    """The store the command line asks for: remote if ``endpoint`` is given, else embedded."""
+               update_endpoint: str | None = None, validator: Validator | None = None,
+               server: str = "oxigraph") -> GraphStore:
+    """The store the command line asks for: remote if ``endpoint`` is given (on the kind of ``server``
+    named, :mod:`bolekg.store.servers`), else embedded."""
     from bolekg.store.embedded import EmbeddedStore
     from bolekg.store.remote import RemoteStore
 
     if endpoint:
         return RemoteStore(endpoint, graph_store=graph_store, update_endpoint=update_endpoint,
-                           validator=validator)
+                           validator=validator, server=server)
     return EmbeddedStore(path, validator=validator)

@@ -46,6 +46,7 @@ from bolekg.formats import SERIALISATION_PREFIXES, Format, QueryResult
 from bolekg.memory import release_freed_memory
 from bolekg.report.quads import (
     GraphName,
+    TripleSet,
     change_update,
     dataset_graphs,
     graph_sets,
@@ -291,7 +292,7 @@ class GraphStore(ABC):
             result = change(scratch)
             after = graph_sets(scratch)
             check_write(before, after, self.read_only_graphs)
-            request = change_update(before, after)
+            request = self._change_request(before, after)
             if not request:
                 return result
             outcome = self.validator(union_rdflib(scratch))
@@ -302,6 +303,10 @@ class GraphStore(ABC):
                 self._touch()
                 self._changed()
             return result
+
+    def _change_request(self, before: dict[GraphName, TripleSet], after: dict[GraphName, TripleSet]) -> str:
+        """The one SPARQL Update that :meth:`_commit` applies to turn ``before`` into ``after``."""
+        return change_update(before, after)
 
     @abstractmethod
     def _commit(self, update: str) -> None:

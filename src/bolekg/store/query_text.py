@@ -44,6 +44,16 @@ def has_dataset_clause(query: str) -> bool:
     return "FROM" in keywords(query)
 
 
+_FORM = re.compile(r"(?<![\w:?$\-.])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:\-])", re.IGNORECASE)
+
+
+def query_form(query: str) -> str:
+    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the first of them in the text is its form
+    (a sub-``SELECT`` comes after it); ``SELECT`` when none is found, for the server to judge."""
+    match = _FORM.search(_BLANKED.sub(" ", query))
+    return match.group(1).upper() if match else "SELECT"
+
+
 class DatasetConflict(ValueError):
     """``using-graph-uri``/``using-named-graph-uri`` beside ``USING``/``WITH`` in the text (SPARQL 1.1
     Protocol §2.2.3: the request is refused)."""
@@ -112,12 +122,21 @@ def _closing(blanked: str, opening: int) -> int:
     return len(blanked)
 
 
+#: A ``BASE`` declaration before anything else in the text, past white space and comments.
+_OPENING_BASE = re.compile(r"(?:\s|#[^\n\r]*)*BASE\s*<([^<>\"{}|^`\\\x00-\x20]*)>", re.IGNORECASE)
+
+
 def with_base(text: str, base_iri: str) -> str:
     """``text`` with ``BASE <base_iri>`` before it when it holds a relative IRI, for a server that takes
     no base IRI beside the text (the SPARQL Protocol has no parameter for one). A ``BASE`` in the text
     still wins, being later. Written on the first line, so that a parser's line numbers stay right; a
     text of absolute IRIs only is sent as it is."""
     if not base_iri or not has_relative_iri(text):
+        return text
+    opening = _OPENING_BASE.match(text)
+    if opening and is_absolute_iri(opening.group(1)):
+        # the text's own absolute BASE comes first, so nothing in it resolves against ours; and a
+        # second BASE, though the grammar allows it (§19.8 Prologue), is a syntax error to Virtuoso
         return text
     if not is_absolute_iri(base_iri):
         raise ValueError(f"{base_iri!r} is not an absolute IRI (RFC 3987)")
