@@ -9,7 +9,7 @@ PORT   ?= 5000
 LOCALE     := src/bolekg/locale
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install messages browser test run validate lint audit bench clean vendor-yasgui loadtest
+.PHONY: install messages browser servers test run validate lint audit bench clean vendor-yasgui loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,18 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES); \
 	fi
 
+# The second real server behind --endpoint (README "Another SPARQL server"): Debian's OpenLink Virtuoso
+# 7.2, which the tests start on free loopback ports with a throwaway database. Installed only when
+# missing; where it cannot be, make goes on and the Virtuoso tests report skipped, with this reason.
+SERVER_PACKAGES := virtuoso-opensource-7-bin
+servers:
+	@if ! command -v virtuoso-t >/dev/null 2>&1; then \
+	  echo "installing $(SERVER_PACKAGES)"; \
+	  ( $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SERVER_PACKAGES) ) \
+	  || echo "could not install $(SERVER_PACKAGES): the tests on Virtuoso will be skipped"; \
+	fi
+
 # Refresh the vendored YASGUI from the npm registry (commit the two built files, never node_modules).
 YASGUI_VERSION ?= 4.6.2
 vendor-yasgui:
@@ -57,7 +69,7 @@ vendor-yasgui:
 	cp build/yasgui/package/build/yasgui.min.js build/yasgui/package/build/yasgui.min.css web/static/vendor/yasgui/
 	@echo "now update the version line in web/static/vendor/yasgui/LICENSE"
 
-test: install browser
+test: install browser servers
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

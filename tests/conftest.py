@@ -1,17 +1,19 @@
-"""Session fixtures shared by the test modules: the real dataset and two ``oxigraph serve`` processes.
+"""Session fixtures shared by the test modules: the real dataset, two ``oxigraph serve`` processes and two
+Virtuoso servers (each started only when a test asks for it).
 
 pytest finds them here by name; the parts they are built from are in ``ld_support``.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
 from rdflib import Dataset, Graph
 
 from bolekg.report.dataset import load_dataset, union_graph
-from ld_support import oxigraph_process
+from ld_support import VIRTUOSO_MISSING, oxigraph_process, virtuoso_process
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +38,27 @@ def oxigraph_scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second server for tests that write, so they never disturb a loaded read-only store."""
     with oxigraph_process(tmp_path_factory.mktemp("oxigraph-write")) as root:
         yield root
+
+
+@contextlib.contextmanager
+def _virtuoso(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[str]:
+    if VIRTUOSO_MISSING:
+        pytest.skip(VIRTUOSO_MISSING)
+    with virtuoso_process(tmp_path_factory.mktemp(name)) as root:
+        yield root
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real OpenLink Virtuoso for read-only fixtures, the second server behind ``--endpoint``; the
+    tests on it are skipped, with the reason in the log, where the package could not be installed."""
+    with _virtuoso(tmp_path_factory, "virtuoso-read") as root:
+        yield root
+
+
+@pytest.fixture(scope="session")
+def virtuoso_scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second Virtuoso for tests that write (as :func:`oxigraph_scratch` beside :func:`oxigraph_server`)."""
+    with _virtuoso(tmp_path_factory, "virtuoso-write") as root:
+        yield root
+

@@ -16,8 +16,8 @@ from rdflib import Dataset
 
 from bolekg.query.isolation import Pool
 from bolekg.settings import Limits
-from bolekg.store import EmbeddedStore, GraphStore, RemoteStore
-from ld_support import Site, empty_remote, running, small_validator
+from bolekg.store import EmbeddedStore, GraphStore
+from ld_support import Site, new_store, running, small_validator
 
 #: An aggregate over a three-way cartesian product: 10¹² rows on the real data, so it never ends.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -30,7 +30,7 @@ IN_A_WORKER = "ASK { ?s ?p ?o FILTER(true) }"
 
 
 @contextlib.contextmanager
-def limited_site(kind: str, oxigraph_root: str | None, dataset: Dataset, limits: Limits,
+def limited_site(kind: str, remote_root: str | None, dataset: Dataset, limits: Limits,
                  token: str | None = None, workers: int = 2, validator=small_validator,  # type: ignore[no-untyped-def]
                  memory_mb: int | None = None, **config: object) -> Iterator[Site]:
     """A fresh store of ``kind`` holding ``dataset``, behind the real app (with ``limits``) under waitress."""
@@ -40,9 +40,7 @@ def limited_site(kind: str, oxigraph_root: str | None, dataset: Dataset, limits:
     if kind == "embedded":
         store = EmbeddedStore(validator=validator, workers=workers, memory_mb=memory_mb)
     else:
-        assert oxigraph_root is not None
-        empty_remote(oxigraph_root)
-        store = RemoteStore(f"{oxigraph_root}/query", validator=validator, timeout=limits.timeout)
+        store = new_store(kind, remote_root, validator, timeout=limits.timeout)
     store.load(dataset)
     app = create_app({"STORE": store, "WRITE_TOKEN": token, "LIMITS": limits, **config})
     try:

@@ -1,4 +1,4 @@
-"""Every example query of the workbench answers its question on the real data, on both backends.
+"""Every example query of the workbench answers its question on the real data, on every backend.
 
 Expectations are facts of the report checked by hand against the Turtle (a count, specific IRIs,
 a value); where an answer can be cross-checked inside the data itself (parts summing to their
@@ -22,9 +22,9 @@ DEF = "https://w3id.org/bolekg/def/"
 Rows = list[dict[str, str]]
 
 
-@pytest.fixture(scope="module", params=["embedded", "remote"])
-def store(request: pytest.FixtureRequest, oxigraph_server: str, real_dataset: Dataset) -> Iterator[GraphStore]:
-    loaded = ld_support.new_store(request.param, oxigraph_server)
+@pytest.fixture(scope="module", params=["embedded", "remote", "virtuoso"])
+def store(request: pytest.FixtureRequest, real_dataset: Dataset) -> Iterator[GraphStore]:
+    loaded = ld_support.new_store(request.param, ld_support.remote_root(request, request.param, read_only=True))
     loaded.load(real_dataset)
     yield loaded
     loaded.close()

@@ -15,9 +15,10 @@ queries cannot take the threads that everyone else needs.
 The body limits (408 for a slow body, naming the setting; pages and ``ASK {}`` answered meanwhile; 413
 for a body over the limit, declared or chunked) are the README's promise "on every backend", so they
 run on each: ``bolekg serve`` on the in-memory store (``memory``), on an on-disk pyoxigraph/RocksDB
-store (``--store DIR``, ``disk``) and in front of a real ``oxigraph serve`` the module starts
-(``--endpoint``, ``remote``) — one server per backend for the module. The runaways and the replies
-kept are tested on ``memory`` only; the environ and the replies on the small WSGI app.
+store (``--store DIR``, ``disk``) and in front of a real ``oxigraph serve`` and a real Virtuoso the
+module starts (``--endpoint``, ``remote`` and ``virtuoso``) — one server per backend for the module.
+The runaways and the replies kept are tested on ``memory`` only; the environ and the replies on the
+small WSGI app.
 
 Servers are real ``bolekg serve`` processes (or the front around a small WSGI app, served the same
 way) on free loopback ports, stopped by PID. Clients are told apart by their address: the whole of
@@ -46,6 +47,7 @@ from rdflib import Dataset
 
 import ld_support
 from bolekg.processes import free_port, stop
+from bolekg.report.vocab import REPORT_GRAPH
 from hardening_support import RUNAWAY, wait_for
 from ld_support import fetch, wait_until_up
 from test_admission import Runaways, ask
@@ -61,10 +63,10 @@ ITEM = "https://w3id.org/bolekg/id/item/1-01"
 
 
 #: The backends of ``bolekg serve`` (README "Stores"): the embedded store in memory, the embedded store
-#: on disk (``--store DIR``, pyoxigraph over RocksDB) and a remote one (``--endpoint``, here a real
-#: ``oxigraph serve`` the fixture starts). The front is the same in front of each; the tests of the body
-#: limits run on all three, the others on memory only (``on_memory``).
-BACKENDS = ["memory", "disk", "remote"]
+#: on disk (``--store DIR``, pyoxigraph over RocksDB) and two remote ones (``--endpoint``, here a real
+#: ``oxigraph serve`` and a real Virtuoso the fixture starts). The front is the same in front of each;
+#: the tests of the body limits run on all four, the others on memory only (``on_memory``).
+BACKENDS = ["memory", "disk", "remote", "virtuoso"]
 MEMORY = BACKENDS[0]
 on_memory = pytest.mark.parametrize("server", [MEMORY], indirect=True)
 
@@ -89,6 +91,11 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         elif kind == "remote":
             oxigraph = stack.enter_context(ld_support.oxigraph_process(tmp_path_factory.mktemp("front-oxigraph")))
             store = ["--endpoint", f"{oxigraph}/query", "--reload"]
+        elif kind == "virtuoso":
+            if ld_support.VIRTUOSO_MISSING:
+                pytest.skip(ld_support.VIRTUOSO_MISSING)
+            virtuoso = stack.enter_context(ld_support.virtuoso_process(tmp_path_factory.mktemp("front-virtuoso")))
+            store = ["--endpoint", f"{virtuoso}/sparql", "--server", "virtuoso", "--reload"]
         root = stack.enter_context(ld_support.serve_home(home, env, "--threads", str(THREADS), *store))
         # the data is where the backend keeps it, not in the server's memory
         if kind == "disk":
@@ -97,6 +104,11 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             direct = fetch(f"{oxigraph}/query?query=" + urllib.parse.quote("ASK { GRAPH ?g { ?s ?p ?o } }"),
                            headers={"Accept": "application/sparql-results+json"})
             assert direct.status == 200 and b"true" in direct.body, direct.text
+        elif kind == "virtuoso":
+            in_report = f"ASK {{ GRAPH <{REPORT_GRAPH}> {{ ?s ?p ?o }} }}"  # Virtuoso: one row is true
+            direct = fetch(f"{virtuoso}/sparql?query=" + urllib.parse.quote(in_report),
+                           headers={"Accept": "application/sparql-results+json"})
+            assert direct.status == 200 and b'"__ASK_RETVAL": { "type"' in direct.body, direct.text
         yield root
 
 

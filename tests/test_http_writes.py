@@ -17,7 +17,7 @@ from rdflib.namespace import RDF, RDFS
 
 from bolekg.formats import NQUADS
 from bolekg.report.vocab import SD, SH
-from ld_support import EX, Site, fetch, query_url, serving
+from ld_support import EX, Site, fetch, query_url, remote_root, serving
 
 TOKEN = "s3cret-token-for-tests"
 GRAPH = EX + "graph/widgets"
@@ -33,15 +33,15 @@ def widgets() -> Dataset:
     return dataset
 
 
-@pytest.fixture(params=["embedded", "remote"])
-def site(request: pytest.FixtureRequest, oxigraph_scratch: str) -> Iterator[Site]:
-    with serving(request.param, oxigraph_scratch, widgets(), token=TOKEN) as running_site:
+@pytest.fixture(params=["embedded", "remote", "virtuoso"])
+def site(request: pytest.FixtureRequest) -> Iterator[Site]:
+    with serving(request.param, remote_root(request, request.param), widgets(), token=TOKEN) as running_site:
         yield running_site
 
 
-@pytest.fixture(params=["embedded", "remote"])
-def closed_site(request: pytest.FixtureRequest, oxigraph_scratch: str) -> Iterator[Site]:
-    with serving(request.param, oxigraph_scratch, widgets(), token=None) as running_site:
+@pytest.fixture(params=["embedded", "remote", "virtuoso"])
+def closed_site(request: pytest.FixtureRequest) -> Iterator[Site]:
+    with serving(request.param, remote_root(request, request.param), widgets(), token=None) as running_site:
         yield running_site
 
 
@@ -200,7 +200,8 @@ def test_graph_store_refuses_invalid_payloads_atomically(site: Site) -> None:
     assert same_state(before, state(site))
 
 
-def test_deleting_a_graph_is_validated_too(oxigraph_scratch: str) -> None:
+@pytest.mark.parametrize("kind", ["embedded", "remote", "virtuoso"])
+def test_deleting_a_graph_is_validated_too(kind: str, request: pytest.FixtureRequest) -> None:
     """Shapes can require data to exist; removing the graph that holds it is refused like any write."""
     from bolekg.report.validate import validate
 
@@ -209,9 +210,8 @@ def test_deleting_a_graph_is_validated_too(oxigraph_scratch: str) -> None:
         <{EX}MustHaveWidget> a sh:NodeShape ; sh:targetNode <{EX}Widget> ;
             sh:property [ sh:path [ sh:inversePath <{RDF.type}> ] ; sh:minCount 1 ] .
     """, format="turtle")
-    for kind in ("embedded", "remote"):
-        with serving(kind, oxigraph_scratch, widgets(), token=TOKEN,
-                     validator=lambda g: validate(g, shapes=shapes)) as site:
-            before = state(site)
-            assert fetch(store_url(site, GRAPH), "DELETE", AUTH).status == 422
-            assert same_state(before, state(site))
+    with serving(kind, remote_root(request, kind), widgets(), token=TOKEN,
+                 validator=lambda g: validate(g, shapes=shapes)) as site:
+        before = state(site)
+        assert fetch(store_url(site, GRAPH), "DELETE", AUTH).status == 422
+        assert same_state(before, state(site))

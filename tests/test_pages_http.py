@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from rdflib import Dataset
 
-from ld_support import Site, fetch, serving
+from ld_support import Site, fetch, remote_root, serving
 
 ZH = {"Accept": "text/html", "Accept-Language": "zh-CN,zh;q=0.9"}
 EN = {"Accept": "text/html", "Accept-Language": "en-GB,en;q=0.9"}
@@ -25,9 +25,9 @@ PAGES = ["/", "/id/item/1-01", "/id/place/dalete-town", "/id/org/bole-housing-bu
          f"/browse?class={DEF}Observation", "/search?q=boleshi", "/dashboard", "/ontology", "/quality", "/sparql"]
 
 
-@pytest.fixture(scope="module", params=["embedded", "remote"])
-def site(request: pytest.FixtureRequest, oxigraph_server: str, real_dataset: Dataset) -> Iterator[Site]:
-    with serving(request.param, oxigraph_server, real_dataset) as running_site:
+@pytest.fixture(scope="module", params=["embedded", "remote", "virtuoso"])
+def site(request: pytest.FixtureRequest, real_dataset: Dataset) -> Iterator[Site]:
+    with serving(request.param, remote_root(request, request.param, read_only=True), real_dataset) as running_site:
         yield running_site
 
 

@@ -16,7 +16,7 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 
 from bolekg.report.vocab import SD
-from ld_support import EX, Reply, Site, fetch, serving
+from ld_support import EX, Reply, Site, fetch, remote_root, serving
 
 TOKEN = "conformance-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -26,9 +26,10 @@ TURTLE = (f"<{EX}a> <{EX}p> <{EX}b> .\n<{EX}b> <{EX}p> <{EX}c> .\n").encode()
 JSON = "application/sparql-results+json"
 
 
-@pytest.fixture(params=["embedded", "disk", "remote"])
-def site(request: pytest.FixtureRequest, oxigraph_scratch: str, tmp_path: Path) -> Iterator[Site]:
-    with serving(request.param, oxigraph_scratch, Dataset(), token=TOKEN, directory=tmp_path / "store") as running:
+@pytest.fixture(params=["embedded", "disk", "remote", "virtuoso"])
+def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
+    with serving(request.param, remote_root(request, request.param), Dataset(), token=TOKEN,
+                 directory=tmp_path / "store") as running:
         put = fetch(f"{running.root}/store?graph={urllib.parse.quote(DATA, safe='')}", "PUT",
                     {"Content-Type": "text/turtle", **AUTH}, TURTLE)
         assert put.status == 201, put.text

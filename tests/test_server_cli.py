@@ -188,3 +188,36 @@ def test_load_and_serve_a_remote_store(home: Path, serve, oxigraph_scratch: str,
     reply = fetch(f"{root}/id/item/1-01", headers={"Accept": "text/turtle"})
     assert reply.status == 200
     assert (URIRef(BASE + "id/item/1-01"), None, None) in Graph().parse(data=reply.body, format="turtle")
+
+
+def test_load_and_serve_behind_virtuoso(home: Path, serve, virtuoso_scratch: str,  # type: ignore[no-untyped-def]
+                                        real_union: Graph) -> None:
+    """The second real server behind ``--endpoint`` (README "On another SPARQL server"): ``--server virtuoso``
+    finds its update and Graph Store services beside ``/sparql`` and keeps its system graphs out."""
+    ld_support.empty_remote(virtuoso_scratch, "virtuoso")
+    loaded = run(home, "load", "--endpoint", f"{virtuoso_scratch}/sparql", "--server", "virtuoso")
+    assert loaded.returncode == 0, loaded.stderr
+    assert f"Loaded {len(real_union)} triples" in loaded.stdout
+    assert "openlinksw" not in loaded.stdout  # its system graphs are not BoleKG's
+    # the data is in Virtuoso itself, in BoleKG's two graphs
+    direct = fetch(f"{virtuoso_scratch}/sparql?" + urllib.parse.urlencode(
+        {"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), '{BASE}')) }}"}),
+        headers={"Accept": "text/tab-separated-values"})
+    assert direct.text.split()[-1] == str(len(real_union)), direct.text
+    root = serve("--endpoint", f"{virtuoso_scratch}/sparql", "--server", "virtuoso").root
+    assert count(root) == len(real_union)
+    ask = fetch(query_url(root, f"ASK {{ <{BASE}id/item/1-01> ?p ?o }}"),
+                headers={"Accept": "application/sparql-results+json"})
+    assert ask.status == 200 and b'"boolean":true' in ask.body.replace(b" ", b""), ask.text
+    page = fetch(f"{root}/id/item/1-01", headers={"Accept": "text/turtle"})
+    assert page.status == 200
+    assert (URIRef(BASE + "id/item/1-01"), None, None) in Graph().parse(data=page.body, format="turtle")
+    dump = fetch(f"{root}/dumps/bolekg.nt")
+    assert dump.status == 200, dump.text
+    assert len(Graph().parse(data=dump.body, format="nt")) == len(real_union)
+
+
+def test_an_unknown_server_is_refused_by_name(home: Path) -> None:
+    refused = run(home, "load", "--endpoint", "http://127.0.0.1:9/sparql", "--server", "blazegraph")
+    assert refused.returncode != 0
+    assert "unknown --server 'blazegraph': one of oxigraph, fuseki, virtuoso" in refused.stderr

@@ -1,7 +1,8 @@
-"""The query policy's lexical checks and content negotiation, on their own."""
+"""The query policy's lexical checks, content negotiation and the reading of answers, on their own."""
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
 
 from bolekg.formats import (
@@ -17,7 +18,8 @@ from bolekg.formats import (
 )
 from bolekg.query.policy import PolicyViolation, check_query, check_update
 from bolekg.services.describe import candidate_iris, split_extension
-from bolekg.store.query_text import has_dataset_clause
+from bolekg.services.lookup import truth
+from bolekg.store.query_text import has_dataset_clause, query_form, with_base
 
 
 @pytest.mark.parametrize("query", [
@@ -39,6 +41,31 @@ def test_dataset_clause_is_seen(query: str) -> None:
 ])
 def test_the_word_elsewhere_is_not_a_dataset_clause(query: str) -> None:
     assert not has_dataset_clause(query)
+
+
+@pytest.mark.parametrize(("query", "form"), [
+    ("PREFIX ask: <http://ex/> SELECT * WHERE { ?s ask:p ?o }", "SELECT"),
+    ("# CONSTRUCT\nask { ?s ?p ?o }", "ASK"),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { SELECT ?s ?p ?o WHERE { ?s ?p ?o } }", "CONSTRUCT"),
+    ("BASE <http://ex/select/> DESCRIBE <a>", "DESCRIBE"),
+    ("SELECT ?ask WHERE { ?ask ?p 'CONSTRUCT' }", "SELECT"),
+])
+def test_query_form_is_the_first_form_keyword(query: str, form: str) -> None:
+    """What the remote store asks a server for depends on it (Virtuoso does not choose by form)."""
+    assert query_form(query) == form
+
+
+@pytest.mark.parametrize(("query", "sent"), [
+    ("SELECT * WHERE { <s> ?p ?o }", "BASE <http://b/> SELECT * WHERE { <s> ?p ?o }"),
+    ("SELECT * WHERE { <http://ex/s> ?p ?o }", "SELECT * WHERE { <http://ex/s> ?p ?o }"),
+    # the text's own absolute BASE comes first: nothing resolves against ours, and Virtuoso refuses two
+    ("# a comment\n base <http://x/> SELECT * WHERE { <s> ?p ?o }",
+     "# a comment\n base <http://x/> SELECT * WHERE { <s> ?p ?o }"),
+    ("PREFIX a: <r/> BASE <http://x/> SELECT * WHERE { <s> ?p ?o }",
+     "BASE <http://b/> PREFIX a: <r/> BASE <http://x/> SELECT * WHERE { <s> ?p ?o }"),
+])
+def test_the_service_base_is_written_only_where_something_resolves_against_it(query: str, sent: str) -> None:
+    assert with_base(query, "http://b/") == sent
 
 
 def test_service_and_load_are_refused() -> None:
@@ -69,3 +96,19 @@ def test_paths_to_iris() -> None:
     assert split_extension("id/v1.2/x") == ("id/v1.2/x", None)
     assert candidate_iris("https://w3id.org/bolekg/", "def") == ["https://w3id.org/bolekg/def",
                                                                  "https://w3id.org/bolekg/def/"]
+
+
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+@pytest.mark.parametrize(("term", "true"), [
+    (ox.Literal("true", datatype=ox.NamedNode(XSD_BOOLEAN)), True),
+    (ox.Literal("1", datatype=ox.NamedNode(XSD_BOOLEAN)), True),    # xsd:boolean's other form of true
+    (ox.Literal("1", datatype=ox.NamedNode(XSD_INTEGER)), True),    # Virtuoso's EXISTS
+    (ox.Literal("false", datatype=ox.NamedNode(XSD_BOOLEAN)), False),
+    (ox.Literal("0", datatype=ox.NamedNode(XSD_INTEGER)), False),
+    (None, False),
+])
+def test_a_boolean_answer_is_read_in_every_lexical_form(term: ox.Literal | None, true: bool) -> None:
+    assert truth(term) is true
