@@ -17,7 +17,7 @@ from bolekg.pages.browse import browse_href, links_href
 from bolekg.pages.common import Context, Link
 from bolekg.pages.figures import Figure, figures
 from bolekg.report.vocab import BK, NIF, ORG, PROV, QB, SDMX_ATT, SDMX_DIM
-from bolekg.services.lookup import iri_term, text
+from bolekg.services.lookup import iri_term, text, truth
 
 #: Figures shown in a place's or an agency's table, statements of an agency's responsibility, and
 #: places or initiatives in a place's lists.
@@ -89,8 +89,10 @@ class Ancestry:
 def ancestry(context: Context, iri: str) -> Ancestry:
     """What an initiative belongs to: the initiatives above it, and its trail programme › item ›
     parent project … (nearest last, itself excluded)."""
+    # the path in a subquery of its own: joined straight with an OPTIONAL on the same property,
+    # Virtuoso 7.2 drops the rows that OPTIONAL does not match (tests/test_virtuoso_pages.py)
     rows = context.rows(f"""SELECT ?a ?up ?prog WHERE {{
-  {iri_term(iri)} bk:partOfInitiative* ?a .
+  {{ SELECT DISTINCT ?a WHERE {{ {iri_term(iri)} bk:partOfInitiative* ?a }} }}
   OPTIONAL {{ ?a bk:partOfInitiative ?up }}
   OPTIONAL {{ ?a bk:programme ?prog }}
 }}""", "the programme, item and parent projects this initiative belongs to")
@@ -201,7 +203,7 @@ def initiative(context: Context, doc: Any) -> InitiativeSection:
     milestones = [Milestone(
         context.link(r["ms"]), context.link(r["of"]), text(r.get("date") or r.get("ym")),
         context.maybe(r.get("mkind")),
-        None if "planned" not in r else text(r["planned"]) == "true", text(r.get("written")),
+        None if "planned" not in r else truth(r["planned"]), text(r.get("written")),
         tuple(context.link(q) for q in text(r.get("qualifiers")).split())) for r in ms_rows]
     context.want_quotes(m.link.iri for m in milestones)
     return InitiativeSection(
@@ -295,7 +297,7 @@ def areas(context: Context, iri: str) -> tuple[list[str], bool]:
 def place(context: Context, doc: Any) -> PlaceSection:
     iri = iri_term(doc.iri)
     up = context.rows(f"""SELECT ?a ?within ?segment WHERE {{
-  {iri} (bk:segmentOf|geo:sfWithin)* ?a .
+  {{ SELECT DISTINCT ?a WHERE {{ {iri} (bk:segmentOf|geo:sfWithin)* ?a }} }}  # as in ancestry()
   OPTIONAL {{ ?a geo:sfWithin ?within }}
   OPTIONAL {{ ?a bk:segmentOf ?segment }}
 }}""", "where it sits: the places it lies within, up to the region")

@@ -17,7 +17,7 @@ from html import escape
 from itertools import pairwise
 
 from bolekg.pages.common import Context, Link
-from bolekg.services.lookup import text
+from bolekg.services.lookup import text, truth
 
 TEXT_QUERY = "SELECT ?text WHERE { ?context a bk:ReportText ; nif:isString ?text } LIMIT 1"
 PARAGRAPHS_QUERY = """SELECT ?p ?b ?e WHERE { ?p a bk:Paragraph ; nif:beginIndex ?b ; nif:endIndex ?e } ORDER BY ?b"""
@@ -117,7 +117,7 @@ def build(context: Context) -> Reader:
             if fact not in span.facts:
                 span.facts.append(fact)
                 facts.add(fact.iri)
-            span.figure = span.figure or text(row.get("figure")) == "true"
+            span.figure = span.figure or truth(row.get("figure"))
     for span in spans.values():
         span.facts.sort(key=lambda f: f.iri)
     context.resolve()

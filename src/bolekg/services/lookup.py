@@ -60,6 +60,12 @@ def text(term: Term | None) -> str:
     return "" if term is None else str(term.value)
 
 
+def truth(term: Term | None) -> bool:
+    """Whether a boolean in an answer is true: ``"true"`` or ``"1"``, xsd:boolean's two lexical forms
+    of true (XML Schema 1.1 Part 2 §3.3.2.1); Virtuoso 7.2 also answers ``EXISTS`` as the integer 1."""
+    return text(term) in ("true", "1")
+
+
 @dataclass
 class Lookup:
     """One page's conversation with the store."""
