@@ -80,6 +80,10 @@ def test_system_graphs_are_listed_by_the_server_and_hidden_by_the_store(store: R
     count = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     assert int(next(iter(count.solutions()))["n"].value) == 1  # the default graph is BoleKG's union only
     assert b"openlinksw" not in store.dump(NQUADS)
+    store.delete_graph(GRAPH)  # and with no graph of BoleKG's at all
+    assert store.graph_names() == []
+    assert list(store.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").solutions()) == []
+    assert answer(store, "ASK { ?s ?p ?o }") is False
 
 
 def test_the_default_graph_lives_in_a_stand_in_graph(store: RemoteStore, virtuoso_scratch: str) -> None:

@@ -124,7 +124,9 @@ class RemoteStore(GraphStore):
             return [], []
         graphs = names()
         stand_in = self.server.default_graph
-        return ([*graphs, stand_in] if stand_in else graphs), graphs
+        # no named graphs at all must still be a list, where the server reads "none given" as all its own
+        named = graphs or ([NO_GRAPH] if self.server.system_graphs else [])
+        return ([*graphs, stand_in] if stand_in else graphs), named
 
     def run_query(self, job: Job, timeout: float) -> Answer:
         """The time limit is the client's: the remote server may go on working after we give up."""
