@@ -16,6 +16,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from bolekg.formats import DOCUMENT_FORMATS, HTML, SERIALISATION_PREFIXES, Format
+from bolekg.report.vocab import BK, ONTOLOGY_GRAPH
 from bolekg.services.describe import candidate_iris, local_path, resource_document, split_extension
 from bolekg.web.http import choose, conditional, text_error, triples_body
 from bolekg.web.state import state
@@ -23,6 +24,7 @@ from bolekg.web.state import state
 bp = Blueprint("resources", __name__)
 
 OFFERS: tuple[Format, ...] = (HTML, *DOCUMENT_FORMATS)
+ONTOLOGY_IRI = str(BK)
 
 
 @bp.route("/id/<path:rest>")
@@ -49,11 +51,22 @@ def resource(rest: str) -> Response | str:
                         return _respond(iri, body, HTML, fmt_for_attempt)
                     continue
                 triples = resource_document(current.store, iri)
+                if iri == ONTOLOGY_IRI:
+                    triples = _whole_ontology(triples)
                 if triples:
                     return _document(iri, triples, fmt_for_attempt)
     except ValueError:
         pass  # not an IRI at all: no such resource
     return text_error(404, f"Nothing is known about <{current.base}{path}>.")
+
+
+def _whole_ontology(document: list) -> list:
+    """The ontology's IRI (``/def/``, ``/def.ttl``) answers with the whole vocabulary, every class and
+    property with its labels (Best Practice Recipes for Publishing RDF Vocabularies, recipe 3), not
+    only the statements about the ontology resource; its resource document is kept beside."""
+    whole = list(state().store.graph_triples(str(ONTOLOGY_GRAPH)) or [])
+    seen = set(whole)
+    return whole + [t for t in document if t not in seen]
 
 
 def _graph_names() -> set[str]:
