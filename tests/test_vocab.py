@@ -94,3 +94,22 @@ def test_every_class_is_aligned_to_a_standard_vocabulary(ontology: Graph) -> Non
                    if parent != c)
     ]
     assert unaligned == []
+
+
+def test_every_project_prefix_is_documented_with_its_namespace() -> None:
+    """docs/ENCODING.md gives the namespace of every prefix the Turtle files declare under the base,
+    so that a reader who sees ``agency:`` looks under ``/id/org/``, not ``/id/agency/``."""
+    import re
+
+    from bolekg.paths import ONTOLOGY_FILE, ROOT, TURTLE_DIR
+    from bolekg.report.vocab import BASE
+
+    declared: dict[str, str] = {}
+    for path in [ONTOLOGY_FILE, *sorted(TURTLE_DIR.glob("*.ttl"))]:
+        for prefix, namespace in re.findall(r"^@prefix\s+([\w-]*):\s*<([^>]*)>", path.read_text("utf-8"), re.M):
+            if namespace.startswith(BASE):
+                assert declared.setdefault(prefix, namespace) == namespace, (path, prefix)
+    documented = dict(re.findall(r"^\| `([\w-]*):` \| `([^`]*)` \|",
+                                 (ROOT / "docs" / "ENCODING.md").read_text("utf-8"), re.M))
+    assert len(declared) >= 15
+    assert {p: documented.get(p) for p in declared} == declared
