@@ -103,6 +103,12 @@ CASES: list[tuple[str, str, str, str]] = [
     ("rate-over-100", put("ex:obs-rate", "bk:rate", "100.5"), "Observation-percentRange",
      "between 0 and 100"),
     ("rank-zero", put("ex:obs-rank", "bk:rank", "0"), "Observation-rank", "whole number"),
+    # an actual count for the whole year in a half-year report (obs:1-06-public-rental-housing-units, once)
+    ("actual-after-the-report", add('ex:year a bk:ReportingPeriod ; rdfs:label "全年"@zh , "Year"@en ; '
+                                    'time:hasBeginning ex:start ; time:hasEnd ex:year-end . ex:year-end a '
+                                    'time:Instant ; time:inXSDDate "2021-12-31"^^xsd:date')
+     + " ; " + put("ex:obs-actual", "sdmx-dimension:refPeriod", "ex:year"),
+     "Observation-actualByReportDate", "a plan is a bk:target"),
     ("indicator-outside-scheme", drop("ex:indicator", "skos:inScheme"), "Indicator-scheme", "code list"),
     ("division-code-pattern", put("ex:city", "bk:divisionCode", '"65270"'), "Division-code",
      "2, 4, 6, 9 or 12 digits"),

@@ -42,7 +42,7 @@ PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
 """
-OBS = "<https://w3id.org/bolekg/id/obs/1-06-public-rental-housing-units-actual>"
+OBS = "<https://w3id.org/bolekg/id/obs/1-06-public-rental-housing-units-target>"
 QUOTE = "<https://w3id.org/bolekg/id/quote/1424-1442>"
 
 
@@ -223,7 +223,7 @@ OWN_GRAPH_ESCAPES: dict[str, str] = {
     # a node carrying an observation's properties without being one escaped every shape before
     "untyped-observation": f"INSERT DATA {{ GRAPH {MINE} {{ <https://example.org/o1> qb:measureType bk:actual ; "
                            "bk:actual 5 } }",
-    "second-value-for-a-report-observation": f"INSERT DATA {{ GRAPH {MINE} {{ {OBS} bk:actual 501 }} }}",
+    "second-value-for-a-report-observation": f"INSERT DATA {{ GRAPH {MINE} {{ {OBS} bk:target 501 }} }}",
     "quote-without-its-text": f'INSERT DATA {{ GRAPH {MINE} {{ <https://example.org/q1> nif:anchorOf "x" }} }}',
 }
 
