@@ -73,10 +73,17 @@ def check_above_target(rows: Rows) -> None:
 
 
 def check_spending(rows: Rows) -> None:
-    totals = {(r["item"], r["measure"]): Decimal(r["totalYuan"]) for r in rows}
-    assert len(rows) == 5
-    assert totals[(ID + "item/1-01", DEF + "actual")] == Decimal(4870000)  # 实发金额487万元
-    assert totals[(ID + "item/3-03", DEF + "target")] == Decimal(20650000)  # S304 investment 2065万元
+    """Money by kind, never added across kinds: item 1.2's wage claims (1853.06万元 at stake) and wages
+    recovered (56.07万元) are two rows, neither of them spending (once summed as 19 091 300 yuan "actual")."""
+    totals = {(r["item"], r["kind"].rsplit("/", 1)[-1], r["measure"]): Decimal(r["totalYuan"]) for r in rows}
+    assert totals == {
+        (ID + "item/1-01", "loans-disbursed", DEF + "actual"): Decimal(4870000),     # 实发金额487万元
+        (ID + "item/1-02", "amounts-claimed", DEF + "actual"): Decimal(18530600),    # 涉及金额1853.06万元
+        (ID + "item/1-02", "amounts-recovered", DEF + "actual"): Decimal(560700),    # 追回56.07万元
+        (ID + "item/1-06", "spending", DEF + "actual"): Decimal(7584500),            # 补贴资金758.45万元
+        (ID + "item/1-07", "spending", DEF + "actual"): Decimal(13000000),           # natural-gas investment
+        (ID + "item/3-03", "spending", DEF + "target"): Decimal(20650000),           # S304 clause: 2065万元
+    }
 
 
 def check_places_without_figures(rows: Rows) -> None:
