@@ -7,7 +7,7 @@ The general rules behind them are shapes where a rule can be checked (``bks:Obse
 from __future__ import annotations
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDFS, SKOS
+from rdflib.namespace import PROV, RDF, RDFS, SKOS
 
 from bolekg.report.vocab import BK, QB
 
@@ -46,3 +46,36 @@ def test_money_is_told_apart_by_kind(real_union: Graph) -> None:
     assert "spending" not in kind["migrant-worker-claims-amount"] and "money" in kind["migrant-worker-claims-amount"]
     assert "spending" not in kind["wage-arrears-recovered"]
     assert {"loans-disbursed", "money"} <= kind["startup-loan-amount-individual-businesses"]
+
+
+RESP = "https://w3id.org/bolekg/id/responsibility/"
+AGENCY = "https://w3id.org/bolekg/id/org/"
+
+
+def test_a_project_name_is_not_a_statement_of_who_does_the_work(real_union: Graph) -> None:
+    """The hospital is named only inside its projects' names: attributed, with the reason, not stated."""
+    hospital = URIRef(AGENCY + "bole-peoples-hospital")
+    for slug in ("equipment", "ward-building"):
+        statement = URIRef(RESP + f"1-04-peoples-hospital-{slug}")
+        assert (statement, RDF.type, BK.AttributedResponsibility) in real_union
+        assert real_union.value(statement, BK.evidence) is None
+        assert real_union.value(statement, BK.reason) is not None
+        project = real_union.value(None, BK.responsibility, statement)
+        assert (project, BK.attributedAgency, hospital) in real_union
+        assert (project, BK.responsibleAgency, hospital) not in real_union
+
+
+def test_a_figure_is_credited_to_an_agency_only_where_its_sentence_names_one(real_union: Graph) -> None:
+    """「目前全市集中供养老人、孤儿集中收养率100%」 names no agency (民政局 is in the sentence before)."""
+    assert real_union.value(URIRef(OBS + "2-04-institutional-care-rate"), PROV.wasAttributedTo) is None
+
+
+def test_air_and_water_figures_do_not_inherit_the_approval_sentence(real_union: Graph) -> None:
+    """Item 2-10's figures have no agency in their sentences; the branch is named only for environmental
+    approval and heavy-metal targets, so the item is attributed to it and those two activities stated."""
+    item, branch = URIRef("https://w3id.org/bolekg/id/item/2-10"), URIRef(AGENCY + "bortala-eeb-bole-branch")
+    assert (item, BK.responsibleAgency, branch) not in real_union
+    assert (item, BK.attributedAgency, branch) in real_union
+    stated = [s for s, _, _ in real_union.triples((None, BK.responsibleAgency, branch))]
+    assert {str(s).rsplit("/", 1)[-1] for s in stated} == {"eia-approval-gatekeeping",
+                                                           "heavy-metal-emission-control-targets"}
