@@ -9,7 +9,7 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS
 
-from bolekg.report.vocab import BK, QB
+from bolekg.report.vocab import BK, QB, SDMX_ATT
 
 OBS = "https://w3id.org/bolekg/id/obs/"
 IND = "https://w3id.org/bolekg/id/indicator/"
@@ -79,3 +79,13 @@ def test_air_and_water_figures_do_not_inherit_the_approval_sentence(real_union: 
     stated = [s for s, _, _ in real_union.triples((None, BK.responsibleAgency, branch))]
     assert {str(s).rsplit("/", 1)[-1] for s in stated} == {"eia-approval-gatekeeping",
                                                            "heavy-metal-emission-control-targets"}
+
+
+def test_a_nominal_diameter_is_not_a_length(real_union: Graph) -> None:
+    """DN600 is a size designation (ISO 6708): its own unit, never normalised to 0.6 m."""
+    figures = list(real_union.subjects(BK.indicator, URIRef(IND + "pipe-nominal-diameter")))
+    assert len(figures) == 2
+    for figure in figures:
+        assert real_union.value(figure, SDMX_ATT.unitMeasure) == BK.NominalDiameter
+        assert real_union.value(figure, BK.normalisedValue) is None
+        assert real_union.value(figure, BK.target) == Literal(600)

@@ -58,6 +58,7 @@ class BK(DefinedNamespace):
     MilestoneKind: URIRef
     MoreThan: URIRef
     Mu: URIRef
+    NominalDiameter: URIRef
     Observation: URIRef
     Paragraph: URIRef
     PartyCommittee: URIRef
