@@ -51,7 +51,10 @@ INDEX_QUERY = sparql_prefixes("rdfs", "skos", "nif", "bk", "geo") + """SELECT DI
 TYPES_QUERY = """SELECT DISTINCT ?s ?t WHERE { VALUES ?s { %s } ?s a ?t . FILTER(isIRI(?t)) }"""
 
 LABEL_PROPERTIES = frozenset({str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel), str(SKOS.notation)})
-NOTATION = str(SKOS.notation)
+#: The names a hit is shown under; an alternative name (``skos:altLabel``) finds it, but shows it
+#: only when it has no other name in that language.
+SHOWN_NAMES = frozenset({str(RDFS.label), str(SKOS.prefLabel)})
+ALT_LABEL = str(SKOS.altLabel)
 
 #: Scores: (label, other text) for each way of matching.
 SCORES = {"exact": (100, 30), "prefix": (80, 25), "word": (70, 20), "substring": (50, 10),
@@ -234,6 +237,7 @@ class SearchIndex:
         positions: dict[str, int] = {}
         named: list[tuple[str, bool, str, str]] = []
         label_texts: set[str] = set()
+        alternatives: dict[str, dict[str, str]] = {}
         # one string object per IRI, language tag and text, however many rows carry it
         interned: dict[str, str] = {}
         for subject, predicate, literal in rows:
@@ -243,8 +247,10 @@ class SearchIndex:
             lang = getattr(literal, "language", None) or ""
             lang = interned.setdefault(lang, lang)
             is_label = predicate in LABEL_PROPERTIES
-            if is_label and predicate != NOTATION:
+            if predicate in SHOWN_NAMES:
                 index.names.setdefault(iri, {}).setdefault(lang, value)
+            elif predicate == ALT_LABEL:
+                alternatives.setdefault(iri, {}).setdefault(lang, value)
             key = (iri, is_label, value)
             if key in seen:
                 continue
@@ -252,6 +258,12 @@ class SearchIndex:
             named.append((iri, is_label, lang, value))
             if is_label:
                 label_texts.add(value)
+        # a resource is shown under its preferred name, whatever order the rows come in; an
+        # alternative name only where it has none in that language
+        for iri, alternative in alternatives.items():
+            shown = index.names.setdefault(iri, {})
+            for lang, value in alternative.items():
+                shown.setdefault(lang, value)
         for iri, is_label, lang, value in named:
             position = positions.get(value)
             if position is None:
