@@ -103,6 +103,8 @@ CASES: list[tuple[str, str, str, str]] = [
     ("rate-over-100", put("ex:obs-rate", "bk:rate", "100.5"), "Observation-percentRange",
      "between 0 and 100"),
     ("rank-zero", put("ex:obs-rank", "bk:rank", "0"), "Observation-rank", "whole number"),
+    ("stated-without-the-name", 'DELETE DATA { ex:bureau skos:altLabel "测试"@zh }', "Stated-named",
+     "names"),
     ("money-without-kind", drop("ex:money-indicator", "skos:broader"), "MoneyKind-kind", "no kind of money"),
     # an actual count for the whole year in a half-year report (obs:1-06-public-rental-housing-units, once)
     ("actual-after-the-report", add('ex:year a bk:ReportingPeriod ; rdfs:label "全年"@zh , "Year"@en ; '
