@@ -6,9 +6,11 @@ The general rules behind them are shapes where a rule can be checked (``bks:Obse
 
 from __future__ import annotations
 
+import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS
 
+from bolekg.paths import ROOT
 from bolekg.report.vocab import BK, QB, SDMX_ATT
 
 OBS = "https://w3id.org/bolekg/id/obs/"
@@ -89,3 +91,46 @@ def test_a_nominal_diameter_is_not_a_length(real_union: Graph) -> None:
         assert real_union.value(figure, SDMX_ATT.unitMeasure) == BK.NominalDiameter
         assert real_union.value(figure, BK.normalisedValue) is None
         assert real_union.value(figure, BK.target) == Literal(600)
+
+
+GAZETTEER = ROOT.parent / "shared" / "reference" / "gazetteer.tsv"
+
+
+@pytest.mark.skipif(not GAZETTEER.is_file(), reason=f"the stored gazetteer is not at {GAZETTEER}")
+def test_division_codes_are_the_bureaus_twelve_digits_and_only_verified_ones(real_union: Graph) -> None:
+    """Every place of the graph that the gazetteer codes carries its code as the bureau publishes it (the
+    short code padded to 12 digits); a code marked unverified is only ever a candidate."""
+    rows = [line.split("\t") for line in GAZETTEER.read_text("utf-8").splitlines()
+            if line and not line.startswith("#")]
+    header, rows = rows[0], rows[1:]
+    by_name = {row[header.index("name_zh")]: row for row in rows}
+    checked = 0
+    coded = set(real_union.subjects(BK.divisionCode, None)) | set(real_union.subjects(BK.candidateDivisionCode, None))
+    for place in coded:
+        names = {str(n) for n in real_union.objects(place, RDFS.label) if n.language == "zh"}
+        [row] = [by_name[n] for n in names if n in by_name]
+        code = row[header.index("code")].ljust(12, "0")
+        if "unverified" in row[header.index("note")]:
+            assert real_union.value(place, BK.divisionCode) is None
+            assert real_union.value(place, BK.candidateDivisionCode) == Literal(code)
+        else:
+            assert real_union.value(place, BK.divisionCode) == Literal(code), place
+        checked += 1
+    assert checked >= 12
+    assert real_union.value(URIRef("https://w3id.org/bolekg/id/place/bole-city"), BK.divisionCode) == \
+        Literal("652701000000")
+
+
+#: The gazetteer's verified codes (NBS 统计用区划代码, 2023-06-30), in the bureau's 12-digit form: the
+#: same facts as test_division_codes_are_..., checked also where the stored gazetteer is not at hand.
+CODES = {
+    "xinjiang": "650000000000", "bortala-prefecture": "652700000000", "bole-city": "652701000000",
+    "wenquan-county": "652723000000", "shuanghe-city": "659007000000", "xiaoyingpan-town": "652701100000",
+    "dalete-town": "652701101000", "wutubulage-town": "652701102000", "qingdeli-town": "652701103000",
+    "arele-tuohai-ranch": "652701400000",
+}
+
+
+def test_the_division_codes_in_the_graph(real_union: Graph) -> None:
+    stated = {str(place).rsplit("/", 1)[-1]: str(code) for place, code in real_union.subject_objects(BK.divisionCode)}
+    assert stated == CODES
