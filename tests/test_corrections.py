@@ -6,6 +6,8 @@ The general rules behind them are shapes where a rule can be checked (``bks:Obse
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS
@@ -134,3 +136,16 @@ CODES = {
 def test_the_division_codes_in_the_graph(real_union: Graph) -> None:
     stated = {str(place).rsplit("/", 1)[-1]: str(code) for place, code in real_union.subject_objects(BK.divisionCode)}
     assert stated == CODES
+
+
+def test_a_rounded_normalised_value_says_its_precision(real_union: Graph) -> None:
+    """1.4 万亩 is 28000000/3 m²: the reported value and unit stay exact, and the rounded normalised value
+    says it is rounded to 0.01 m² (bks:Normalised-value accepts no unstated rounding)."""
+    weed = URIRef(OBS + "3-08-poisonous-weed-control-actual")
+    assert real_union.value(weed, BK.actual) == Literal(Decimal("1.4"))
+    assert real_union.value(weed, SDMX_ATT.unitMeasure) == BK.TenThousandMu
+    assert real_union.value(weed, BK.normalisedValue) == Literal(Decimal("9333333.33"))
+    assert real_union.value(weed, BK.normalisedPrecision) == Literal(Decimal("0.01"))
+    exact = [o for o in real_union.subjects(BK.normalisedValue, None)
+             if real_union.value(o, BK.normalisedPrecision) is None]
+    assert len(exact) > 20  # the rest are exact, and stay without a precision

@@ -171,6 +171,9 @@ CASES: list[tuple[str, str, str, str]] = [
      "PartsSum-units", "but its whole is in"),
     ("normalised-missing", drop("ex:obs-money", "bk:normalisedValue"), "Normalised-present",
      "give bk:normalisedValue"),
+    # rounded (1000000.004 for 1000000) without saying to what step: the value must be exact
+    ("normalised-rounded-unsaid", put("ex:obs-money", "bk:normalisedValue", "1000000.004"), "Normalised-value",
+     "exactly"),
     ("normalised-wrong", put("ex:obs-money", "bk:normalisedValue", "100000.0"), "Normalised-value",
      "is not 100"),
     # Escape routes (shapes/typing.ttl): a node that loses its class, or half of its triples, is still

@@ -119,6 +119,7 @@ class BK(DefinedNamespace):
     milestoneOf: URIRef
     milestones: URIRef
     normalisedUnit: URIRef
+    normalisedPrecision: URIRef
     normalisedValue: URIRef
     partOf: URIRef
     partOfInitiative: URIRef
