@@ -133,7 +133,7 @@ def _one_page(context: Context, where: str, page: int, counting: str) -> tuple[i
 
 def subclasses(context: Context, cls: str) -> str:
     """``cls`` and its subclasses, as terms for ``VALUES``: found first and written in, because Virtuoso
-    7.2 answers ``?s a/rdfs:subClassOf* <cls>`` joined with any other pattern with nothing at all."""
+    7.2 answers ``?s a/rdfs:subClassOf* <cls>`` joined with the facet patterns with no rows at all."""
     rows = context.rows(f"SELECT DISTINCT ?c WHERE {{ ?c rdfs:subClassOf* {iri_term(cls)} }}",
                         "the class and its subclasses")
     return " ".join(sorted({iri_term(cls), *(iri_term(text(r["c"])) for r in rows)}))
