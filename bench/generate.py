@@ -184,6 +184,26 @@ def _groups(store: ox.Store, observations: dict[str, Observation]) -> dict[str, 
     return {iri: roots.setdefault(find(iri), len(roots)) for iri in observations}
 
 
+def _organisation_names(store: ox.Store, text: str) -> list[tuple[int, int]]:
+    """Where the text writes an organisation's name (a label or altLabel in Chinese). A number inside
+    one (30家职能部门、单位) is part of the name, shared by every report, not a figure to scale: the
+    stated responsibility quoting it must still name its agency (``bks:Stated-named``)."""
+    query = f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+    SELECT DISTINCT ?name WHERE {{
+      ?o rdfs:label|skos:prefLabel|skos:altLabel ?name .
+      FILTER(STRSTARTS(STR(?o), "{ID_BASE}org/") && LANG(?name) = "zh")
+    }}"""
+    spans = []
+    for row in store.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
+        name = row["name"].value
+        start = text.find(name)
+        while start != -1:
+            spans.append((start, start + len(name)))
+            start = text.find(name, start + 1)
+    return spans
+
+
 def build_template() -> Template:
     ontology, triples, gazetteer = _load_real()
     store = ox.Store()
@@ -192,7 +212,9 @@ def build_template() -> Template:
     context = next(t for t in triples if t.predicate.value == IS_STRING)
     text = context.object.value
 
-    mentions = [(m.start(), m.end(), Decimal(m.group("number"))) for m in NUMBER.finditer(text) if m.group("number")]
+    names = _organisation_names(store, text)
+    mentions = [(m.start(), m.end(), Decimal(m.group("number"))) for m in NUMBER.finditer(text)
+                if m.group("number") and not any(b < m.end() and m.start() < e for b, e in names)]
     observations = _observations(store)
     for obs in observations.values():
         if obs.measure in SCALED_MEASURES and obs.unit != PERCENT:
