@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from bolekg.paths import ROOT
 from bolekg.report.vocab import BK, QB, SDMX_ATT
@@ -136,6 +136,42 @@ CODES = {
 def test_the_division_codes_in_the_graph(real_union: Graph) -> None:
     stated = {str(place).rsplit("/", 1)[-1]: str(code) for place, code in real_union.subject_objects(BK.divisionCode)}
     assert stated == CODES
+
+
+#: Identity links the gazetteer verified (its wikidata column), by place; GeoNames: none verified, none made.
+LINKS = {"xinjiang": "http://www.wikidata.org/entity/Q34800"}
+LINK_SOURCE = URIRef("https://w3id.org/bolekg/id/source/place-gazetteer")
+
+
+def identity_links(graph: Graph) -> dict[str, str]:
+    return {str(place).rsplit("/", 1)[-1]: str(other)
+            for place, other in graph.subject_objects(OWL.sameAs | URIRef("https://schema.org/sameAs"))}
+
+
+def test_the_identity_links_in_the_graph_name_their_source(real_union: Graph) -> None:
+    """Every owl:sameAs (or schema:sameAs) is one the stored gazetteer verified, and the link itself names
+    that source: an rdf:Statement about the triple with dct:source (bks:LinkSourced)."""
+    assert identity_links(real_union) == LINKS
+    for place, other in real_union.subject_objects(OWL.sameAs):
+        [link] = [s for s in real_union.subjects(RDF.subject, place) if real_union.value(s, RDF.object) == other]
+        assert real_union.value(link, RDF.predicate) == OWL.sameAs
+        assert real_union.value(link, DCTERMS.source) == LINK_SOURCE
+        assert {lit.language for lit in real_union.objects(LINK_SOURCE, RDFS.label)} == {"zh", "en"}
+
+
+@pytest.mark.skipif(not GAZETTEER.is_file(), reason=f"the stored gazetteer is not at {GAZETTEER}")
+def test_identity_links_are_exactly_the_gazetteers_verified_ones(real_union: Graph) -> None:
+    """A QID in the gazetteer's wikidata column is linked for the place of that name, and nothing else is."""
+    rows = [line.split("\t") for line in GAZETTEER.read_text("utf-8").splitlines()
+            if line and not line.startswith("#")]
+    header, rows = rows[0], rows[1:]
+    expected = {}
+    for row in rows:
+        qid = row[header.index("wikidata")]
+        if qid.startswith("Q"):
+            [place] = real_union.subjects(RDFS.label, Literal(row[header.index("name_zh")], lang="zh"))
+            expected[str(place).rsplit("/", 1)[-1]] = "http://www.wikidata.org/entity/" + qid
+    assert identity_links(real_union) == expected == LINKS
 
 
 def test_a_rounded_normalised_value_says_its_precision(real_union: Graph) -> None:
