@@ -12,7 +12,10 @@ from collections.abc import Iterator
 import pytest
 from rdflib import Dataset, Graph
 
+import ld_support
 from bolekg.report.dataset import load_dataset, union_graph
+from bolekg.services.search import SearchIndex
+from bolekg.store import GraphStore
 from ld_support import VIRTUOSO_MISSING, oxigraph_process, virtuoso_process
 
 
@@ -24,6 +27,21 @@ def real_dataset() -> Dataset:
 @pytest.fixture(scope="session")
 def real_union(real_dataset: Dataset) -> Graph:
     return union_graph(real_dataset)
+
+
+@pytest.fixture(scope="session")
+def real_store(real_dataset: Dataset) -> Iterator[GraphStore]:
+    """An embedded store holding the real data, for tests that only read it."""
+    found = ld_support.new_store("embedded", None)
+    found.load(real_dataset)
+    yield found
+    found.close()
+
+
+@pytest.fixture(scope="session")
+def real_index(real_store: GraphStore) -> SearchIndex:
+    """The search index of the real data, built once: building it is the slow part of a search test."""
+    return SearchIndex.build(real_store)
 
 
 @pytest.fixture(scope="session")

@@ -7,14 +7,11 @@ verbatim from the report (never invented), so that search finds the organisation
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pyoxigraph as ox
 import pytest
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-import ld_support
 from bolekg.paths import SOURCE_FILE
 from bolekg.services.search import SearchIndex
 from bolekg.store import GraphStore
@@ -106,16 +103,13 @@ def test_the_report_form_names_its_organisation(graph: Graph, form: str, slug: s
 
 
 @pytest.fixture(scope="module")
-def store(real_dataset: Dataset) -> Iterator[GraphStore]:
-    found = ld_support.new_store("embedded", None)
-    found.load(real_dataset)
-    yield found
-    found.close()
+def store(real_store: GraphStore) -> GraphStore:
+    return real_store
 
 
 @pytest.fixture(scope="module")
-def index(store: GraphStore) -> SearchIndex:
-    return SearchIndex.build(store)
+def index(real_index: SearchIndex) -> SearchIndex:
+    return real_index
 
 
 @pytest.mark.parametrize(("query", "slug"), sorted(SEARCHES.items()))

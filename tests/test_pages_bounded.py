@@ -19,7 +19,6 @@ from collections.abc import Iterator
 import pytest
 from rdflib import Dataset
 
-import ld_support
 from bolekg.pages import browse, entity, kinds
 from bolekg.report.vocab import BASE
 from bolekg.services.search import SearchIndex, fold
@@ -45,11 +44,8 @@ def site(request: pytest.FixtureRequest, oxigraph_server: str, real_dataset: Dat
 
 
 @pytest.fixture(scope="module")
-def store(real_dataset: Dataset) -> Iterator[GraphStore]:
-    found = ld_support.new_store("embedded", None)
-    found.load(real_dataset)
-    yield found
-    found.close()
+def store(real_store: GraphStore) -> GraphStore:
+    return real_store
 
 
 def page(site: Site, path: str) -> str:
@@ -225,8 +221,8 @@ def test_unknown_resources_have_no_page(store: GraphStore) -> None:
 
 
 @pytest.fixture(scope="module")
-def index(store: GraphStore) -> SearchIndex:
-    return SearchIndex.build(store)
+def index(real_index: SearchIndex) -> SearchIndex:
+    return real_index
 
 
 def queries(index: SearchIndex) -> list[str]:
