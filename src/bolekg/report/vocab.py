@@ -68,6 +68,7 @@ class BK(DefinedNamespace):
     PrefecturalDivision: URIRef
     Programme: URIRef
     Project: URIRef
+    ProjectStatus: URIRef
     ProvincialDivision: URIRef
     Quote: URIRef
     RangeLowerBound: URIRef
@@ -83,6 +84,16 @@ class BK(DefinedNamespace):
     Section: URIRef
     Start: URIRef
     StatedResponsibility: URIRef
+    StatusCompleted: URIRef
+    StatusConstructionCompleted: URIRef
+    StatusInUse: URIRef
+    StatusLargelyCompleted: URIRef
+    StatusPartlyCompleted: URIRef
+    StatusPlanned: URIRef
+    StatusStarted: URIRef
+    StatusStatement: URIRef
+    StatusStructureCompleted: URIRef
+    StatusUnderWay: URIRef
     StructureCompletion: URIRef
     TenThousand: URIRef
     TenThousandMu: URIRef
@@ -98,10 +109,12 @@ class BK(DefinedNamespace):
     actualObservation: URIRef
     agent: URIRef
     asWritten: URIRef
+    aspect: URIRef
     attributedAgency: URIRef
     candidateDivisionCode: URIRef
     chainageMetres: URIRef
     change: URIRef
+    cue: URIRef
     describedIn: URIRef
     divisionCode: URIRef
     dsd: URIRef
@@ -118,14 +131,15 @@ class BK(DefinedNamespace):
     milestoneKind: URIRef
     milestoneOf: URIRef
     milestones: URIRef
-    normalisedUnit: URIRef
     normalisedPrecision: URIRef
+    normalisedUnit: URIRef
     normalisedValue: URIRef
     partOf: URIRef
     partOfInitiative: URIRef
     partsComplete: URIRef
     planned: URIRef
     programme: URIRef
+    projectStatuses: URIRef
     qualifiers: URIRef
     rank: URIRef
     rate: URIRef
@@ -135,6 +149,11 @@ class BK(DefinedNamespace):
     section: URIRef
     segmentOf: URIRef
     shareOfPlan: URIRef
+    status: URIRef
+    statusMilestone: URIRef
+    statusObservation: URIRef
+    statusOf: URIRef
+    statusTime: URIRef
     target: URIRef
     targetObservation: URIRef
     theme: URIRef
