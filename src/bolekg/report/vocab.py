@@ -203,6 +203,7 @@ OBS = Namespace(ID_BASE + "obs/")
 PERIOD = Namespace(ID_BASE + "period/")
 MILESTONE = Namespace(ID_BASE + "milestone/")
 RESPONSIBILITY = Namespace(ID_BASE + "responsibility/")
+STATUS = Namespace(ID_BASE + "status/")
 THEME = Namespace(ID_BASE + "theme/")
 SCHEME = Namespace(ID_BASE + "scheme/")
 DATASET = Namespace(ID_BASE + "dataset/")
@@ -226,6 +227,7 @@ PREFIXES: dict[str, str] = {
     "period": str(PERIOD),
     "ms": str(MILESTONE),
     "resp": str(RESPONSIBILITY),
+    "status": str(STATUS),
     "theme": str(THEME),
     "scheme": str(SCHEME),
     "dataset": str(DATASET),
