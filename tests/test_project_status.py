@@ -190,3 +190,21 @@ def test_the_cue_check_fires_on_the_real_data(graph: Graph) -> None:
     assert not outcome.conforms
     fired = {str(n) for n in outcome.report.objects(None, SH.sourceConstraint)}
     assert SHAPES + "StatusStatement-cue" in fired
+
+
+def test_project_page_shows_its_statuses(real_dataset) -> None:  # type: ignore[no-untyped-def]
+    """The entity page of an initiative lists the status statements of it and of its projects, with
+    their quotes, in the page's language (docs/ENCODING.md "Project status")."""
+    from ld_support import fetch, serving
+
+    with serving("embedded", None, real_dataset) as site:
+        url = site.root + "/id/project/hospital-ward-building"
+        zh = fetch(url, headers={"Accept": "text/html", "Accept-Language": "zh"})
+        assert zh.status == 200
+        assert 'id="h-status">进展状态 (2)' in zh.text and "已开工" in zh.text
+        assert "“于2021年4月5日开工建设”" in zh.text and "“预计2021年12月竣工”" in zh.text
+        en = fetch(url + "?lang=en", headers={"Accept": "text/html"})
+        assert 'id="h-status">Status (2)' in en.text and ">started</a>" in en.text
+        # an item's page gathers the statuses of its projects
+        item = fetch(site.root + "/id/item/3-03?lang=en", headers={"Accept": "text/html"})
+        assert 'id="h-status">Status (15)' in item.text and "right carriageway subgrade" in item.text
