@@ -178,6 +178,8 @@ CASES: list[tuple[str, str, str, str]] = [
     # 完成100人次 says something is done, not that work has started (cue 开工)
     ("status-quote-without-cue", put("ex:status", "bk:status", "bk:StatusStarted"), "StatusStatement-cue",
      "contains no cue word"),
+    ("status-share-without-figure", drop("ex:status", "bk:statusObservation"), "StatusStatement-share",
+     "partly completed"),
     ("escape-status-untyped", drop("ex:status", "a"), "StatusStatementByProperty",
      "not a bk:StatusStatement"),
     ("period-no-end", drop("ex:period", "time:hasEnd"), "Period-end", "ends at exactly one instant"),
