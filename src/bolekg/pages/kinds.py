@@ -55,6 +55,18 @@ class Milestone:
 
 
 @dataclass
+class Status:
+    """A status statement (docs/ENCODING.md "Project status"): what state the report says an initiative,
+    or a part of its work (``aspect``), is in, and when."""
+
+    link: Link
+    of: Link
+    status: Link
+    when: Link
+    aspect: str
+
+
+@dataclass
 class Node:
     link: Link
     depth: int
@@ -154,6 +166,7 @@ class InitiativeSection:
     places: list[Link]
     children: list[Node]
     milestones: list[Milestone]
+    statuses: list[Status]
     figures: list[Figure]
 
 
@@ -206,6 +219,20 @@ def initiative(context: Context, doc: Any) -> InitiativeSection:
         None if "planned" not in r else truth(r["planned"]), text(r.get("written")),
         tuple(context.link(q) for q in text(r.get("qualifiers")).split())) for r in ms_rows]
     context.want_quotes(m.link.iri for m in milestones)
+    st_rows = context.rows(f"""SELECT ?st ?of ?status ?when ?aspect ?begin WHERE {{
+  {values("of", here_and_below)}
+  ?st bk:statusOf ?of ; bk:status ?status ; bk:statusTime ?when .
+  OPTIONAL {{ ?st bk:aspect ?aspect }}
+  OPTIONAL {{ ?st bk:evidence/nif:beginIndex ?begin }}
+}}""", "states: what the report says is done, under way or planned here and below")
+    by_statement: dict[str, list[dict[str, Any]]] = {}
+    for row in st_rows:
+        by_statement.setdefault(text(row["st"]), []).append(row)
+    statuses = [Status(context.link(st), context.link(group[0]["of"]), context.link(group[0]["status"]),
+                       context.link(group[0]["when"]), _pick_lang(group, "aspect", context.lang))
+                for st, group in sorted(by_statement.items(), key=lambda kv: (
+                    min(int(text(r["begin"])) if "begin" in r else 0 for r in kv[1]), kv[0]))]
+    context.want_quotes(s.link.iri for s in statuses)
     return InitiativeSection(
         trail=up.trail,
         themes=[context.link(t) for t in doc.iris(str(BK.theme))],
@@ -213,6 +240,7 @@ def initiative(context: Context, doc: Any) -> InitiativeSection:
         places=[context.link(r["place"]) for r in places],
         children=tree,
         milestones=milestones,
+        statuses=statuses,
         figures=figures(context, values("init", here_and_below), "the figures of this initiative and its projects"),
     )
 

@@ -68,6 +68,7 @@ class BK(DefinedNamespace):
     PrefecturalDivision: URIRef
     Programme: URIRef
     Project: URIRef
+    ProjectStatus: URIRef
     ProvincialDivision: URIRef
     Quote: URIRef
     RangeLowerBound: URIRef
@@ -83,6 +84,16 @@ class BK(DefinedNamespace):
     Section: URIRef
     Start: URIRef
     StatedResponsibility: URIRef
+    StatusCompleted: URIRef
+    StatusConstructionCompleted: URIRef
+    StatusInUse: URIRef
+    StatusLargelyCompleted: URIRef
+    StatusPartlyCompleted: URIRef
+    StatusPlanned: URIRef
+    StatusStarted: URIRef
+    StatusStatement: URIRef
+    StatusStructureCompleted: URIRef
+    StatusUnderWay: URIRef
     StructureCompletion: URIRef
     TenThousand: URIRef
     TenThousandMu: URIRef
@@ -98,10 +109,12 @@ class BK(DefinedNamespace):
     actualObservation: URIRef
     agent: URIRef
     asWritten: URIRef
+    aspect: URIRef
     attributedAgency: URIRef
     candidateDivisionCode: URIRef
     chainageMetres: URIRef
     change: URIRef
+    cue: URIRef
     describedIn: URIRef
     divisionCode: URIRef
     dsd: URIRef
@@ -118,14 +131,15 @@ class BK(DefinedNamespace):
     milestoneKind: URIRef
     milestoneOf: URIRef
     milestones: URIRef
-    normalisedUnit: URIRef
     normalisedPrecision: URIRef
+    normalisedUnit: URIRef
     normalisedValue: URIRef
     partOf: URIRef
     partOfInitiative: URIRef
     partsComplete: URIRef
     planned: URIRef
     programme: URIRef
+    projectStatuses: URIRef
     qualifiers: URIRef
     rank: URIRef
     rate: URIRef
@@ -135,6 +149,11 @@ class BK(DefinedNamespace):
     section: URIRef
     segmentOf: URIRef
     shareOfPlan: URIRef
+    status: URIRef
+    statusMilestone: URIRef
+    statusObservation: URIRef
+    statusOf: URIRef
+    statusTime: URIRef
     target: URIRef
     targetObservation: URIRef
     theme: URIRef
@@ -184,6 +203,7 @@ OBS = Namespace(ID_BASE + "obs/")
 PERIOD = Namespace(ID_BASE + "period/")
 MILESTONE = Namespace(ID_BASE + "milestone/")
 RESPONSIBILITY = Namespace(ID_BASE + "responsibility/")
+STATUS = Namespace(ID_BASE + "status/")
 THEME = Namespace(ID_BASE + "theme/")
 SCHEME = Namespace(ID_BASE + "scheme/")
 DATASET = Namespace(ID_BASE + "dataset/")
@@ -207,6 +227,7 @@ PREFIXES: dict[str, str] = {
     "period": str(PERIOD),
     "ms": str(MILESTONE),
     "resp": str(RESPONSIBILITY),
+    "status": str(STATUS),
     "theme": str(THEME),
     "scheme": str(SCHEME),
     "dataset": str(DATASET),
