@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bolekg.report.vocab import RDF, XSD
+from bolekg.report.vocab import RDF
 from bolekg.services.tidy import COLUMNS_SPEC, SEPARATOR, Column
 
 CSV_NAME = "observations.csv"
@@ -82,9 +82,7 @@ def _field(column: Column) -> dict[str, Any]:
     field: dict[str, Any] = {"name": column.name, "type": column.kind, "description": column.description}
     if column.iri and column.kind == "string" and not column.name.startswith("agency"):
         field["format"] = "uri"
-    if column.datatype == "decimal":
-        field["rdfType"] = str(XSD.decimal)
-    elif column.property == str(RDF.type) and column.value_url:
+    if column.property == str(RDF.type) and column.value_url:  # Table Schema rdfType: the class of the values
         field["rdfType"] = column.value_url
     if column.required:
         field["constraints"] = {"required": True}

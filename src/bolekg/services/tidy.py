@@ -90,7 +90,7 @@ COLUMNS_SPEC: tuple[Column, ...] = (
            value_url=_BK + "Observation", datatype="anyURI", iri=True, required=True),
     *(Column(f"observation_{lang}", f"The observation's {name} label.", str(RDFS.label), lang=lang, required=True)
       for lang, name in (("zh", "Chinese"), ("en", "English"))),
-    _iri("programme", "The programme (of the ten, six or four of the report) the item belongs to.",
+    _iri("programme", "The programme (one of the report's three lists of ten) the item belongs to.",
          _BK + "programme", "{+item}"),
     *_labels("programme", "the programme"),
     Column("item", "The report's numbered item the figure belongs to.", str(RDF.type), "{+item}",
