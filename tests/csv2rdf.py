@@ -10,7 +10,8 @@ in place of the variable; csvw 4.x builds triples for csv2json and drops every d
 * ``aboutUrl``, ``propertyUrl``, ``valueUrl``: RFC 6570 level-2 templates (``{var}`` and ``{+var}``)
   over the row's cell values, resolved against the CSV's URL (tabular-metadata §5.1.3);
 * ``datatype`` (``string``, ``decimal``, ``anyURI``) and ``lang`` for literal cells (csv2rdf §4.6.8.3);
-* ``separator`` (a cell of several values, one triple each), ``suppressOutput``, empty cells as null;
+* ``separator`` on a literal column (a cell of several values, one triple each), ``suppressOutput``,
+  empty cells as null;
 * ``propertyUrl`` given as a compact IRI (``rdf:type``) from the CSVW context's prefixes.
 
 Anything else in a metadata file (virtual columns, ``ordered``, other datatypes, dialects) is refused
@@ -68,6 +69,8 @@ def csv_to_rdf(csv_text: str, metadata: dict[str, Any], csv_url: str) -> Graph:
     for column in columns:
         assert set(column) <= COLUMN_KEYS, f"the converter does not implement {set(column) - COLUMN_KEYS}"
         assert column.get("datatype", "string") in DATATYPES, column
+        assert column.get("suppressOutput") or not ("separator" in column and "valueUrl" in column), \
+            f"the converter does not implement a list of IRIs from one valueUrl ({column['name']})"
     for cells in reader:
         row = dict(zip(header, cells, strict=True))
         for column in columns:
@@ -81,7 +84,7 @@ def csv_to_rdf(csv_text: str, metadata: dict[str, Any], csv_url: str) -> Graph:
             values = text.split(column["separator"]) if "separator" in column else [text]
             for value in values:
                 if "valueUrl" in column:
-                    graph.add((subject, predicate, _iri(column["valueUrl"], {**row, column["name"]: value}, csv_url)))
+                    graph.add((subject, predicate, _iri(column["valueUrl"], row, csv_url)))
                 elif column.get("lang") and column.get("datatype", "string") == "string":
                     graph.add((subject, predicate, Literal(value, lang=column["lang"])))
                 else:
