@@ -21,7 +21,7 @@ from bolekg.report.vocab import BK, DCAT, DCT, NIF, QB, SDMX_ATT, SDMX_DIM
 from bolekg.services.tidy import COLUMNS, LABELLED
 from csv2rdf import csv_to_rdf
 from graphs import assert_isomorphic
-from ld_support import Site, as_kept_by, canonical, fetch, remote_root, serving
+from ld_support import Site, as_kept_by, canonical, fetch, remote_root, serving, small_validator
 
 #: xsd:decimal, spelled out: pytest's collection probes module attributes, and rdflib's closed XSD
 #: namespace warns on every name it does not define
@@ -197,3 +197,18 @@ def test_catalogue_lists_the_descriptions(site: Site) -> None:
         assert f"{site.root}/dumps/{name}" in downloads
     csv_distribution = void.value(None, DCAT.downloadURL, URIRef(f"{site.root}/dumps/observations.csv"))
     assert (csv_distribution, DCT.conformsTo, URIRef(f"{site.root}/dumps/observations.csv-metadata.json")) in void
+
+
+def test_the_table_is_the_same_on_every_backend(served, real_dataset: Dataset) -> None:
+    """The CSV a backend serves is, byte for byte, the one the embedded store in memory builds."""
+    from bolekg.services.tidy import observations_csv
+    from bolekg.store import EmbeddedStore
+
+    reference = EmbeddedStore(validator=small_validator)
+    try:
+        reference.load(real_dataset)
+        expected = observations_csv(reference).decode("utf-8")
+    finally:
+        reference.close()
+    _, text, _, _ = served
+    assert text == expected
