@@ -2,9 +2,11 @@
 
 "Tidy" in Wickham's sense (Tidy Data, J. Stat. Software 59(10), 2014), so that
 ``pandas.read_csv(url)`` or ``readr::read_csv(url)`` gives an analysis-ready table. The rows come
-from one SPARQL query over the union graph, written by the store's SPARQL 1.1 CSV serialiser
-(https://www.w3.org/TR/sparql11-results-csv-tsv/ §2: RFC 4180, UTF-8, IRIs bare, literals as their
-lexical form), so the table is the same on every backend (memory, disk, a remote server).
+from SPARQL over the union graph (the table, then the labels of the IRIs it names), with cells as the
+SPARQL 1.1 CSV results format writes them (https://www.w3.org/TR/sparql11-results-csv-tsv/ §2: IRIs
+bare, literals as their lexical form), written as RFC 4180 CSV in UTF-8; nothing depends on a
+backend's solution order, so the table is the same byte for byte on every backend (memory, disk, a
+remote server; ``tests/test_csvw.py``).
 
 Columns follow the model in ``docs/ENCODING.md``: the value is the one stored under the property
 its ``qb:measureType`` names, as reported and in the reported unit. Beside every IRI that names a

@@ -1,4 +1,5 @@
-"""Export for other systems: whole-dataset dumps, the VoID/DCAT description, every figure as CSV.
+"""Export for other systems: whole-dataset dumps, the VoID/DCAT description, every figure as CSV with
+its CSV on the Web metadata and Frictionless Data Package (``bolekg.services.csvw``).
 
 Dumps live at stable URLs (``/dumps/bolekg.ttl`` …) so that a VoID ``void:dataDump`` (VoID §5.3)
 and a DCAT ``dcat:downloadURL`` can point at them for good. They are built once per version of the
