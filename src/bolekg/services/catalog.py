@@ -26,12 +26,20 @@ from rdflib import BNode, Graph, Literal, URIRef
 from bolekg.formats import DOCUMENT_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, SERIALISATION_PREFIXES, Format
 from bolekg.query.protocol import SPARQL_VERSIONS
 from bolekg.report.vocab import BK, DCAT, DCT, ENTAILMENT, RDF, RDFS, SD, VOID, XSD, bind_prefixes
+from bolekg.services.csvw import CSV_NAME, DATAPACKAGE_NAME, METADATA_MEDIA_TYPE, METADATA_NAME
 from bolekg.store import GraphStore
 
 #: Dumps at stable URLs under ``/dumps/``: file name → format.
 DUMP_FILES: dict[str, Format] = {f"bolekg.{fmt.extension}": fmt for fmt in GRAPH_FORMATS
                                  if fmt.key != "rdfxml"}
-CSV_FILE = "observations.csv"
+CSV_FILE = CSV_NAME
+#: What describes the CSV (``bolekg.services.csvw``): file name → (media type, DCAT conformsTo, title).
+CSV_DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
+    METADATA_NAME: (METADATA_MEDIA_TYPE, "https://www.w3.org/TR/tabular-metadata/",
+                    "The observations CSV described as CSV on the Web (CSVW) metadata, for csv2rdf"),
+    DATAPACKAGE_NAME: ("application/json", "https://specs.frictionlessdata.io/data-package/",
+                       "The observations CSV as a Frictionless Data Package with its Table Schema"),
+}
 IANA = "https://www.iana.org/assignments/media-types/"
 
 #: Namespaces a class or property may come from, for ``void:vocabulary``.
@@ -177,6 +185,18 @@ def void_graph(store: GraphStore, site: Site, stats: Statistics) -> Graph:
         if fmt is None:
             g.add((distribution, DCT.title, Literal("Every figure as tidy CSV, one row per observation",
                                                     lang="en")))
+            # DCAT 3 §6.7: a distribution's schema; the CSV's CSVW metadata is where a machine reads it
+            g.add((distribution, DCT.conformsTo, site.url(f"dumps/{METADATA_NAME}")))
+    for file_name, (media, standard, title) in CSV_DESCRIPTIONS.items():
+        url = site.url(f"dumps/{file_name}")
+        distribution = site.url(f".well-known/void#dump-{file_name.replace('.', '-')}")
+        g.add((dataset, DCAT.distribution, distribution))
+        g.add((distribution, RDF.type, DCAT.Distribution))
+        g.add((distribution, DCAT.downloadURL, url))
+        g.add((distribution, DCAT.accessURL, url))
+        g.add((distribution, DCAT.mediaType, URIRef(IANA + media)))
+        g.add((distribution, DCT.conformsTo, URIRef(standard)))
+        g.add((distribution, DCT.title, Literal(title, lang="en")))
     g.add((dataset, DCAT.accessService, service))
     g.add((service, RDF.type, DCAT.DataService))
     g.add((service, DCAT.endpointURL, site.endpoint))

@@ -1,4 +1,5 @@
-"""Export for other systems: whole-dataset dumps, the VoID/DCAT description, every figure as CSV.
+"""Export for other systems: whole-dataset dumps, the VoID/DCAT description, every figure as CSV with
+its CSV on the Web metadata and Frictionless Data Package (``bolekg.services.csvw``).
 
 Dumps live at stable URLs (``/dumps/bolekg.ttl`` …) so that a VoID ``void:dataDump`` (VoID §5.3)
 and a DCAT ``dcat:downloadURL`` can point at them for good. They are built once per version of the
@@ -23,6 +24,7 @@ says what it is (``bolekg.ttl``, ``bolekg-observations.csv``), not the name of i
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import tempfile
 import uuid
@@ -35,6 +37,7 @@ from flask import Blueprint, Response, render_template, request, send_file
 
 from bolekg.formats import CSV, DOCUMENT_FORMATS, HTML, SERIALISATION_PREFIXES
 from bolekg.services.catalog import CSV_FILE, DUMP_FILES, void_graph
+from bolekg.services.csvw import DATAPACKAGE_NAME, METADATA_MEDIA_TYPE, METADATA_NAME, csvw_metadata, data_package
 from bolekg.services.tidy import observations_csv
 from bolekg.web.http import choose, conditional, rdflib_body, text_error
 from bolekg.web.serving import scratch_directory
@@ -121,12 +124,32 @@ def dump(name: str) -> Response:
     current = state()
     if name == CSV_FILE:
         path, etag = _cached(name, lambda out: out.write(observations_csv(current.store)))
-        return _file_response(path, etag, CSV.content_type, name)
+        response = _file_response(path, etag, CSV.content_type, name)
+        # CSVW tabular-data-model §5.2: the metadata that describes this CSV, found by the Link header
+        response.headers["Link"] = f'<{METADATA_NAME}>; rel="describedby"; type="{METADATA_MEDIA_TYPE}"'
+        return response
+    if name in (METADATA_NAME, DATAPACKAGE_NAME):
+        return _description(name)
     fmt = DUMP_FILES.get(name)
     if fmt is None:
-        return text_error(404, f"No dump called {name!r}; there are: {', '.join([*DUMP_FILES, CSV_FILE])}")
+        known = ", ".join([*DUMP_FILES, CSV_FILE, METADATA_NAME, DATAPACKAGE_NAME])
+        return text_error(404, f"No dump called {name!r}; there are: {known}")
     path, etag = _cached(name, lambda out: current.store.dump(fmt, out))
     return _file_response(path, etag, fmt.content_type, name)
+
+
+def _description(name: str) -> Response:
+    """The CSV's CSVW metadata or its Frictionless Data Package: small JSON built from the column list
+    (``bolekg.services.csvw``), not cached files; they name the data's licences, so they change with
+    the store's version like the CSV."""
+    current = state()
+    licences = current.statistics().licences
+    if name == METADATA_NAME:
+        body, content_type = csvw_metadata(licences), f"{METADATA_MEDIA_TYPE}; charset=utf-8"
+    else:
+        body, content_type = data_package(licences), "application/json; charset=utf-8"
+    response = Response(json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8"), content_type=content_type)
+    return conditional(response, current.store.version().last_modified, negotiated=False)
 
 
 @bp.route("/.well-known/void")

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify, request
 from bolekg import __version__
 from bolekg.formats import DOCUMENT_FORMATS, GRAPH_FORMATS, RESULT_FORMATS
 from bolekg.query.protocol import FORM, QUERY_MEDIA, SPARQL_VERSIONS, UPDATE_MEDIA
-from bolekg.services.catalog import CSV_FILE, DUMP_FILES
+from bolekg.services.catalog import CSV_DESCRIPTIONS, CSV_FILE, DUMP_FILES
 
 bp = Blueprint("openapi", __name__)
 
@@ -171,11 +171,13 @@ def document(server: str) -> dict[str, Any]:
             "/def.{path}": {"get": {**deref, "summary": "The ontology document in a format (ttl, jsonld, nt, rdf)"}},
             "/graph/{path}": {"get": {**deref, "summary": "A named graph: its triples, or a summary page"}},
             "/dumps/{name}": {"get": {
-                "summary": "The whole dataset, or every figure as tidy CSV",
+                "summary": "The whole dataset, or every figure as tidy CSV with its CSVW metadata and "
+                           "Frictionless Data Package",
                 "parameters": [{"name": "name", "in": "path", "required": True,
-                                "schema": {"type": "string", "enum": [*DUMP_FILES, CSV_FILE]}}],
+                                "schema": {"type": "string", "enum": [*DUMP_FILES, CSV_FILE, *CSV_DESCRIPTIONS]}}],
                 "responses": _responses({"description": "The file", "content": _content(
-                    [f.media_type for f in DUMP_FILES.values()] + ["text/csv"])}, 304, 404),
+                    [f.media_type for f in DUMP_FILES.values()] + ["text/csv"]
+                    + sorted({media for media, _, _ in CSV_DESCRIPTIONS.values()}))}, 304, 404),
             }},
             "/.well-known/void": {"get": {
                 "summary": "VoID + DCAT description of the dataset (content-negotiated)",
