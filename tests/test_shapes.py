@@ -220,6 +220,7 @@ CASES: list[tuple[str, str, str, str]] = [
     ("escape-bureau-untyped", drop("ex:bureau", "a"), "OrganisationByProperty", "not an org:Organization"),
     ("escape-city-untyped", drop("ex:city", "a"), "PlaceByProperty", "not a bk:Place"),
     ("escape-road-untyped", drop("ex:road", "a"), "LinearFeatureByProperty", "not a bk:LinearFeature"),
+    ("escape-crossing-road-untyped", drop("ex:highway", "a"), "PlaceByProperty", "not a bk:Place"),
     ("escape-prefecture-untyped", drop("ex:prefecture", "a"), "DivisionByProperty",
      "not a bk:AdministrativeDivision"),
     ("escape-chainage-untyped", drop("ex:chainage", "a"), "ChainageByProperty", "not a bk:Chainage"),
