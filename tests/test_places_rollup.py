@@ -16,6 +16,7 @@ from rdflib import Dataset, Graph
 
 import ld_support
 from bolekg.pages import browse
+from bolekg.pages.examples import examples
 from bolekg.services.places import SCOPES, touching, touching_text
 from bolekg.store import GraphStore
 from ld_support import Site, fetch, serving
@@ -166,6 +167,11 @@ def test_the_documented_query_is_the_file() -> None:
     assert shown is not None
     assert shown.group(1).strip() == touching(PLACE + "dalete-town").strip()
     assert "?place" in touching_text() and "?place" not in touching(PLACE + "dalete-town")
+
+
+def test_the_workbench_example_is_the_named_query() -> None:
+    example = next(e for e in examples() if e.name == "18-what-touches-a-place")
+    assert example.query.strip() == touching(PLACE + "dalete-town").strip()
 
 
 def test_unknown_scope_is_refused() -> None:
