@@ -169,6 +169,18 @@ def check_periods(rows: Rows, store: GraphStore) -> None:
         (ID + "period/2021", DEF + "target")] == 25  # with the 500 public rental flats, read as the year's plan
 
 
+def check_touching(rows: Rows) -> None:
+    """Dalete Town's heating projects and figure are here; the city's own work covers it city-wide."""
+    by_scope: dict[str, set[str]] = {}
+    for row in rows:
+        by_scope.setdefault(row["scope"], set()).add(row["thing"])
+    assert by_scope["here"] == {ID + "project/dalete-coal-to-electric-heating",
+                                ID + "project/electric-heating-connection", ID + "obs/1-07-dalete-area-target"}
+    assert "inside" not in by_scope
+    assert {r["where"] for r in rows if r["scope"] == "wider"} == {ID + "place/bole-city"}
+    assert len(by_scope["wider"]) == 44 + 131 and ID + "item/2-01" in by_scope["wider"]
+
+
 CHECKS: dict[str, Callable[..., None]] = {
     "01-items-by-programme": check_items,
     "02-initiatives-in-a-town": check_town,
@@ -187,6 +199,7 @@ CHECKS: dict[str, Callable[..., None]] = {
     "15-projects-per-item": check_projects,
     "16-parts-and-wholes": check_parts,
     "17-figures-per-period": check_periods,
+    "18-what-touches-a-place": check_touching,
 }
 
 

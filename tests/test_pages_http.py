@@ -225,7 +225,7 @@ def test_workbench(site: Site) -> None:
     html = page(site, "/sparql", EN)
     assert 'src="/static/vendor/yasgui/yasgui.min.js"' in html and 'src="/static/workbench.js"' in html
     assert "<form" in html and "<textarea" in html
-    assert html.count('class="example"') == 17
+    assert html.count('class="example"') == 18
     assert "PREFIX bk: &lt;https://w3id.org/bolekg/def/&gt;" in html            # the prefixes, preloaded
     for asset in ("/static/vendor/yasgui/yasgui.min.js", "/static/vendor/yasgui/yasgui.min.css",
                   "/static/workbench.js"):

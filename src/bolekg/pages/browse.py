@@ -34,9 +34,13 @@ FACETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "item": (f"?s {UP} ?v . ?v a bk:Item .", ("Item",)),
     "place": ("?s bk:location|sdmx-dimension:refArea|geo:sfWithin|bk:segmentOf ?v .", ()),
     # the place or any place it lies in: what a place's page counts as "here" (a figure about a
-    # road in the city is about the city too)
-    "within": ("{ ?s (bk:location|sdmx-dimension:refArea)/(bk:segmentOf|geo:sfWithin)* ?v }"
-               " UNION { ?s (bk:segmentOf|geo:sfWithin)+ ?v }", ()),
+    # road in the city is about the city, the prefecture and the region too). geo:sfWithin is the
+    # one containment property (ENCODING.md "Places roll up"; a segment states its road with it);
+    # the place itself is its own branch, not a zero-length step: inside a UNION, Virtuoso 7.2
+    # answers `*` with almost nothing (tests/test_virtuoso_pages.py)
+    "within": ("{ ?s bk:location|sdmx-dimension:refArea ?v }"
+               " UNION { ?s (bk:location|sdmx-dimension:refArea)/geo:sfWithin+ ?v }"
+               " UNION { ?s geo:sfWithin+ ?v }", ()),
     # UP/AGENCY spelt out without its zero-length steps: inside a UNION, Virtuoso 7.2 answers the
     # short form with almost nothing (tests/test_virtuoso_pages.py)
     "agency": (" UNION ".join(f"{{ ?s {path} ?v }}" for path in (

@@ -18,6 +18,7 @@ from bolekg.pages.common import Context, Link
 from bolekg.pages.figures import Figure, figures
 from bolekg.report.vocab import BK, NIF, ORG, PROV, QB, SDMX_ATT, SDMX_DIM
 from bolekg.services.lookup import iri_term, text, truth
+from bolekg.services.places import touching
 
 #: Figures shown in a place's or an agency's table, statements of an agency's responsibility, and
 #: places or initiatives in a place's lists.
@@ -299,6 +300,11 @@ class PlaceSection:
     codes: list[str]
     agencies: list[Link]
     ends: list[Link]
+    # covered from a place it lies in (the "wider" scope of queries/touching-place.rq): city-wide
+    # initiatives with the place they are located at, and per such place its figures and their list
+    wider: list[tuple[Link, Link]] = field(default_factory=list)
+    wider_count: Count = field(default_factory=lambda: Count(0))
+    wider_figures: list[tuple[Link, Count, str]] = field(default_factory=list)
 
 
 def areas(context: Context, iri: str) -> tuple[list[str], bool]:
@@ -355,6 +361,7 @@ def place(context: Context, doc: Any) -> PlaceSection:
 }}""", "figures about this place or places inside it", lambda r: (text(r["obs"]),), FIGURES_SHOWN, cut)
     shown = figures(context, values("obs", (text(r["obs"]) for r in chosen)),
                     "the figures shown of those") if chosen else []
+    wider, wider_count, wider_figures = covering(context, doc.iri)
     return PlaceSection(
         trail=[context.link(i) for i in _chain(doc.iri, parents)],
         inside=[(context.link(r["x"]), context.maybe(r.get("type"))) for r in inside],
@@ -369,7 +376,29 @@ def place(context: Context, doc: Any) -> PlaceSection:
         codes=[text(v) for v in doc.outgoing.get(str(BK.divisionCode), [])],
         agencies=[context.link(i) for i in doc.pointing(str(BK.jurisdiction))],
         ends=[context.link(i) for i in doc.iris(str(BK.fromPlace)) + doc.iris(str(BK.toPlace))],
+        wider=wider, wider_count=wider_count, wider_figures=wider_figures,
     )
+
+
+def covering(context: Context, iri: str) -> tuple[list[tuple[Link, Link]], Count, list[tuple[Link, Count, str]]]:
+    """What covers a place from a place it lies in: 131 of the report's figures and most of its
+    initiatives are about the whole city, so a town's own lists alone would hide most of what
+    happens in the town. Kept apart from the place's own lists, since the report does not name the
+    town for them. One window of the named query's "wider" branch (the text a researcher copies
+    from ENCODING.md), read like the other lists of a hub."""
+    rows, read = window(context, touching(iri, ["wider"]),
+                        "covering it from a place it lies in (queries/touching-place.rq, scope wider)",
+                        lambda r: (text(r["via"]), text(r["thing"]), text(r["where"])), WINDOW)
+    initiatives = [(context.link(r["thing"]), context.link(r["where"])) for r in rows
+                   if text(r["via"]) == str(BK.location)]
+    per_place: dict[str, int] = {}
+    for row in rows:
+        if text(row["via"]) == str(SDMX_DIM.refArea):
+            where = text(row["where"])
+            per_place[where] = per_place.get(where, 0) + 1
+    figures_at = [(context.link(where), Count(n, read.partial), browse_href(str(BK.Observation), place=where))
+                  for where, n in sorted(per_place.items())]
+    return initiatives[:PLACE_LIST_SHOWN], Count(len(initiatives), read.partial), figures_at
 
 
 # --- organisations ----------------------------------------------------------------------------------
