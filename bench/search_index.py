@@ -8,7 +8,8 @@ Not part of ``make bench`` (which compares whole servers): run it to see what a 
 
 Each figure is the median of ``--repeats`` builds or of 21 runs of a query; memory is what
 ``tracemalloc`` still sees allocated once the build is over (the index, not the query rows it read).
-Writes nothing; prints one line per figure. Hits are the total each query finds.
+Writes nothing; prints one line per figure. Hits are the total each query finds: names only before
+issue 18 (``SearchIndex.search``), then names with a place's topic and sentences (``SearchIndex.find``).
 """
 
 from __future__ import annotations
@@ -75,11 +76,16 @@ def measure(scale: str, repeats: int) -> None:
     for query in QUERIES:
         times = []
         total = 0
+        sentences = ""
         for _ in range(21):
             started = time.perf_counter()
-            total = index.search(query)[1]
+            if hasattr(index, "find"):  # names, place and topic, sentences (issue 18)
+                found = index.find(query)
+                total, sentences = found.total, f" sentences {found.sentence_total}"
+            else:  # names only, before issue 18
+                total = index.search(query)[1]
             times.append(time.perf_counter() - started)
-        print(f"{scale}: query {query!r} hits {total} median {statistics.median(times) * 1000:.2f} ms")
+        print(f"{scale}: query {query!r} hits {total}{sentences} median {statistics.median(times) * 1000:.2f} ms")
     store.close()
 
 

@@ -235,15 +235,16 @@ def _follow(readings: Sequence[Sequence[str]], start: int, consumed: set[int], t
     return ends, len(term) in positions
 
 
-def pinyin_match(readings: Sequence[Sequence[str]], usual: str, term: str) -> str | None:
-    """How the pinyin ``term`` matches a name read ``usual``ly or in any of its ``readings``."""
+def pinyin_match(readings: Sequence[Sequence[str]], usual: str, term: str, inside: bool = True) -> str | None:
+    """How the pinyin ``term`` matches a name read ``usual``ly or in any of its ``readings``; from its
+    beginning only unless ``inside`` (the search inside every reading is the costly part)."""
     several = any(len(options) > 1 for options in readings)
     ends, whole = _follow(readings, 0, {0}, term) if several else (False, False)
     if usual == term or whole:
         return "pinyin-exact"
     if usual.startswith(term) or ends or whole:
         return "pinyin-prefix"
-    if len(term) < 4:
+    if len(term) < 4 or not inside:
         return None
     if term in usual:
         return "pinyin-substring"
@@ -328,8 +329,8 @@ def _match(text: Text, is_label: bool, term: str, term_pinyin: str, term_stem: s
     if term in text.folded and not (strict and latin and not any(c.isdigit() for c in term)):
         return "substring"
     if is_label and text.pinyin and len(term_pinyin) >= 2 and latin:
-        how = pinyin_match(text.readings, text.pinyin, term_pinyin)
-        if how is not None and not (strict and how == "pinyin-substring"):
+        how = pinyin_match(text.readings, text.pinyin, term_pinyin, inside=not strict)
+        if how is not None:
             return how
     if not is_label:
         return None
@@ -604,22 +605,28 @@ class SearchIndex:
     def _every_word(self, parsed: Query) -> dict[str, tuple[int, int]]:
         """Resources each word of the query matches in one of their texts → (score, entry shown): the
         worst word's best score less the penalty; shown is the first entry matching any word."""
-        per_word: list[dict[tuple[int, bool], int]] = []
-        found: list[set[str]] = []
-        for which, term in enumerate(parsed.terms):
-            scores: dict[tuple[int, bool], int] = {}
+        # the word with the fewest candidate texts first; after it, a text is scored only when a
+        # resource still in the running holds it, and a word no such resource matches ends the search
+        candidates = [self.candidates(term, parsed.terms_pinyin[which], parsed.terms_stem[which])
+                      for which, term in enumerate(parsed.terms)]
+        per_word: list[dict[tuple[int, bool], int]] = [{} for _ in parsed.terms]
+        every: set[str] | None = None
+        for which in sorted(range(len(parsed.terms)), key=lambda w: len(candidates[w])):
+            scores = per_word[which]
             holding: set[str] = set()
-            for position in self.candidates(term, parsed.terms_pinyin[which], parsed.terms_stem[which]):
+            for position in candidates[which]:
                 for is_label in (True, False):
                     holders = self.holders.get((position, is_label))
-                    if holders:
-                        score = parsed.term_score(self.texts[position], is_label, which)
-                        if score:
-                            scores[(position, is_label)] = score
-                            holding |= holders
-            per_word.append(scores)
-            found.append(holding)
-        every = set.intersection(*sorted(found, key=len)) if found else set()
+                    if not holders or (every is not None and every.isdisjoint(holders)):
+                        continue
+                    score = parsed.term_score(self.texts[position], is_label, which)
+                    if score:
+                        scores[(position, is_label)] = score
+                        holding |= holders
+            every = holding if every is None else every & holding
+            if not every:
+                return {}
+        every = every or set()
         answer: dict[str, tuple[int, int]] = {}
         for iri in every:
             best = [0] * len(per_word)
