@@ -214,3 +214,30 @@ def test_pages_fit_a_phone(browser: Browser) -> None:
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{name} is {overflow}px wider than a phone screen"
         page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=False)
+
+
+def test_search_suggestions_are_a_keyboard_combobox(browser: Browser) -> None:
+    """Typing on the search page shows names from /search/suggest in a listbox; Down chooses the
+    first (aria-activedescendant), Escape closes the list, Enter on a chosen name opens its page."""
+    page = browser.page("en")
+    page.goto(browser.root + "/search")
+    field = page.locator("#search-q")
+    assert field.get_attribute("role") == "combobox" and field.get_attribute("aria-expanded") == "false"
+    field.press_sequentially("dale")
+    page.wait_for_selector("#search-suggestions li[role=option]")
+    assert field.get_attribute("aria-expanded") == "true"
+    assert page.locator("#search-suggestions li[role=option]").first.inner_text().startswith("Dalete Town")
+    shot(page, "search-suggestions")
+    field.press("ArrowDown")
+    first = page.locator("#search-suggestions li[role=option]").first
+    assert first.get_attribute("aria-selected") == "true"
+    assert field.get_attribute("aria-activedescendant") == first.get_attribute("id")
+    field.press("Escape")
+    assert page.locator("#search-suggestions").is_hidden() and field.get_attribute("aria-expanded") == "false"
+    field.press("ArrowDown")
+    page.wait_for_selector("#search-suggestions li[role=option]")
+    field.press("ArrowDown")
+    field.press("Enter")
+    page.wait_for_url(re.compile(r"/id/place/dalete-town$"))
+    assert heading(page) == "Dalete Town"
+    assert not browser.errors, browser.errors

@@ -50,7 +50,7 @@ COMPOSED = (
     N_("facet.programme"), N_("facet.item"), N_("facet.place"), N_("facet.within"), N_("facet.agency"),
     N_("facet.unit"), N_("facet.measure"),
     N_("match.exact"), N_("match.prefix"), N_("match.word"), N_("match.substring"), N_("match.pinyin"),
-    N_("match.text"),
+    N_("match.text"), N_("match.words"), N_("match.place"), N_("match.topic"),
     N_("col.actual"), N_("col.target"),
 )
 

@@ -70,10 +70,17 @@ PAGE_PATHS: dict[str, Any] = {
     path: {"get": {"summary": summary, "parameters": [LANG_PARAMETER, *extra],
                    "responses": {"200": {"description": "HTML", "content": _content(media)}}}}
     for path, summary, extra, media in (
-        ("/search", "Search names in Chinese, English or pinyin; JSON with format=json or Accept",
+        ("/search", "Search names and the report's sentences in Chinese, English (any word form) or pinyin "
+                    "(every reading); several words must all match; a place and a topic find the topic there; "
+                    "vocabulary terms only with vocab=1; JSON with format=json or Accept",
          [{"name": "q", "in": "query", "schema": {"type": "string"}},
+          {"name": "vocab", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]}},
           {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["html", "json"]}}],
          ["text/html", "application/json"]),
+        ("/search/suggest", "A few names matching what has been typed so far (JSON), for suggestions as one types",
+         [{"name": "q", "in": "query", "schema": {"type": "string"}},
+          {"name": "vocab", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]}}],
+         ["application/json"]),
         ("/browse", "Classes with counts; with class=IRI, its instances with facets and pages; with to=IRI "
                     "and via=PROPERTY, every resource whose PROPERTY is IRI, in pages",
          [{"name": name, "in": "query", "schema": {"type": "string"}}

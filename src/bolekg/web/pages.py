@@ -26,7 +26,7 @@ from bolekg.pages import reader as reader_pages
 from bolekg.pages.common import Context
 from bolekg.pages.examples import examples
 from bolekg.report.vocab import PREFIXES, REPORT_IRI
-from bolekg.services.search import SearchIndex, types_of
+from bolekg.services.search import Found, SearchIndex, types_of
 from bolekg.store import GraphStore
 from bolekg.web.http import text_error
 from bolekg.web.state import state
@@ -138,21 +138,31 @@ def _wants_json() -> bool:
         request.accept_mimetypes["text/html"]
 
 
+def _href(iri: str, base: str) -> str:
+    return "/" + iri[len(base):] if iri.startswith(base) else iri
+
+
+def _wants_vocab() -> bool:
+    """Vocabulary terms (classes, properties, units…) are searched only when asked for (``vocab=1``)."""
+    return request.args.get("vocab", "").lower() in ("1", "true", "on", "yes")
+
+
 @bp.route("/search")
 def search() -> Response:
     query = (request.args.get("q") or "").strip()[:200]
+    vocab = _wants_vocab()
     current_lang = lang()
     index = _index()
-    hits, total = index.search(query, SEARCH_LIMIT) if query else ([], 0)
+    found = index.find(query, SEARCH_LIMIT, vocab=vocab) if query else Found([], 0)
     base = state().base
     results = []
-    classes = types_of(state().store, (hit.iri for hit in hits))
-    for hit in hits:
+    classes = types_of(state().store, (hit.iri for hit in found.hits))
+    for hit in found.hits:
         names = index.names.get(hit.iri, {})
         types = classes.get(hit.iri, [])
         results.append({
             "iri": hit.iri,
-            "href": "/" + hit.iri[len(base):] if hit.iri.startswith(base) else hit.iri,
+            "href": _href(hit.iri, base),
             "name": index.name(hit.iri, current_lang),
             "names": {k: v for k, v in names.items() if k in LANGS},
             "types": types,
@@ -161,17 +171,59 @@ def search() -> Response:
             "match": hit.match,
             "matched": hit.matched,
         })
+    sentences: list[dict[str, Any]] = [{"iri": s.iri, "begin": s.begin, "href": f"/reader#{s.anchor}",
+                  "text": "".join(text for text, _ in s.parts), "parts": s.parts} for s in found.sentences]
+    place = None
+    if found.place is not None:
+        place = {"places": [{"iri": p, "name": index.name(p, current_lang), "href": _href(p, base)}
+                            for p in found.place.places],
+                 "words": found.place.words, "topic": found.place.topic, "found": found.place.found}
     if _wants_json():
-        body = {"query": query, "lang": current_lang, "total": total, "results": results}
+        body: dict[str, Any] = {"query": query, "lang": current_lang, "vocab": vocab, "total": found.total,
+                                "results": results, "sentence_total": found.sentence_total,
+                                "sentences": [{**s, "parts": [[text, mark] for text, mark in s["parts"]]}
+                                              for s in sentences],
+                                "sentences_of_topic": found.sentences_of_topic, "place": place}
         if not query:
             body["message"] = translate("search.empty", current_lang)
-        elif not results:
+        elif not results and not sentences:
             body["message"] = translate("search.none", current_lang, q=query)
         response = Response(json.dumps(body, ensure_ascii=False), content_type="application/json; charset=utf-8")
         response.vary.add("Accept")
         return response
-    response = _html(render_template("search.html", query=query, results=results, total=total))
+    words = query.split()
+    response = _html(render_template("search.html", query=query, results=results, total=found.total,
+                                     sentences=sentences, sentence_total=found.sentence_total,
+                                     sentences_of_topic=found.sentences_of_topic, place=place, vocab=vocab,
+                                     words=words if len(words) > 1 else []))
     response.vary.add("Accept")
+    return response
+
+
+SUGGEST_LIMIT = 8
+
+
+@bp.route("/search/suggest")
+def suggest() -> Response:
+    """Names as one types (``web/static/search.js``): a few of the best hits, JSON, in the page's
+    language; the search page works the same without it."""
+    query = (request.args.get("q") or "").strip()[:200]
+    current_lang = lang()
+    index = _index()
+    hits, total = index.search(query, SUGGEST_LIMIT, vocab=_wants_vocab()) if query else ([], 0)
+    base = state().base
+    other = "en" if current_lang == "zh" else "zh"
+    suggestions = []
+    for hit in hits:
+        names = index.names.get(hit.iri, {})
+        second = names.get(other, "")
+        name = index.name(hit.iri, current_lang)
+        suggestions.append({"iri": hit.iri, "href": _href(hit.iri, base), "name": name,
+                            "other": second if second != name else "", "match": hit.match})
+    body = {"query": query, "lang": current_lang, "total": total, "suggestions": suggestions}
+    response = Response(json.dumps(body, ensure_ascii=False), content_type="application/json; charset=utf-8")
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
     return response
 
 
