@@ -91,4 +91,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # machine clients' queries skip Flask's per-request machinery (see bolekg.web.query_wsgi)
     app.wsgi_app = QueryEndpoint(app.wsgi_app, queries)  # type: ignore[method-assign]  # Flask's way to add middleware
+    from bolekg.web.compression import Compress
+
+    # gzip around everything, the plain-WSGI query answers and files included (bolekg.web.compression)
+    app.wsgi_app = Compress(app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -141,13 +141,20 @@ def _kept_replies(app: Any) -> Any:
     if service is None or getattr(service, "replies", None) is None:
         return None
     from bolekg.query.protocol import replayed
+    from bolekg.web.compression import replay_headers
 
     def replay(path: str, query_string: str, headers: Any) -> Reply | None:
         if path != "/sparql":
             return None
         accept = headers.get_all("accept")
         kept = replayed(service, query_string.encode("utf-8"), ", ".join(accept) if accept else None)
-        return None if kept is None else Reply(kept.status, checked_headers(list(kept.headers)), kept.body)
+        if kept is None:
+            return None
+        # as the gzip middleware (bolekg.web.compression) would send it; a reply it would compress takes
+        # the WSGI path, where it is compressed in a thread, not on the loop
+        encodings = headers.get_all("accept-encoding")
+        sent = replay_headers(kept.headers, len(kept.body), ", ".join(encodings) if encodings else None)
+        return None if sent is None else Reply(kept.status, checked_headers(sent), kept.body)
 
     return replay
 
