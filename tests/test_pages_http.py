@@ -224,7 +224,9 @@ def test_quality(site: Site) -> None:
 
 def test_workbench(site: Site) -> None:
     html = page(site, "/sparql", EN)
-    assert 'src="/static/vendor/yasgui/yasgui.min.js"' in html and 'src="/static/workbench.js"' in html
+    # the scripts are named by their fingerprint (bolekg.web.assets), for a year of caching
+    assert re.search(r'src="/static/vendor/yasgui/yasgui\.min\.js\?v=[0-9a-f]{12}"', html)
+    assert re.search(r'src="/static/workbench\.js\?v=[0-9a-f]{12}"', html)
     assert "<form" in html and "<textarea" in html
     assert html.count('class="example"') == 17
     assert "PREFIX bk: &lt;https://w3id.org/bolekg/def/&gt;" in html            # the prefixes, preloaded

@@ -101,7 +101,17 @@ def _os_error(error: RuntimeError) -> int | None:
 def serve_wsgi(build: Callable[[], Any], host: str, port: int, threads: int = DEFAULT_THREADS) -> None:
     """Serve the WSGI app that ``build()`` returns (called in the worker process) behind the front
     (:mod:`bolekg.web.front`), with ``threads`` threads for pages, until stopped."""
-    serve_rsgi(lambda: front_for(build(), threads), host, port)
+    serve_rsgi(lambda: front_for(_warmed(build()), threads), host, port)
+
+
+def _warmed(app: Any) -> Any:
+    """``app``, with the whole-data work the first readers would otherwise wait for started in the
+    background (:func:`bolekg.web.pages.warm_up`): here, in the worker, after Granian's fork."""
+    if "bolekg" in getattr(app, "extensions", {}):
+        from bolekg.web.pages import warm_up
+
+        warm_up(app)
+    return app
 
 
 def front_for(app: Any, threads: int = DEFAULT_THREADS) -> Any:
