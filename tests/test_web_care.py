@@ -130,6 +130,43 @@ def test_a_dump_is_compressed_once_per_content(site: Site) -> None:
     assert re.search(r"attachment", second.header("Content-Disposition"))
 
 
+def test_accept_encoding_is_read_as_rfc_9110_says() -> None:
+    from bolekg.web.compression import accepted_coding
+
+    for header, coding in (("gzip", "gzip"), ("GZIP;q=0.5", "gzip"), ("x-gzip", "gzip"), ("*", "gzip"),
+                           ("br, *;q=0.1", "gzip"), ("gzip;q=0", None), ("*;q=0", None), ("identity", None),
+                           ("br", None), ("", None), (None, None), (";;;,,,", None), ("gzip;q=abc", None)):
+        assert accepted_coding(header) == coding, header
+
+
+def test_a_streamed_body_is_compressed_piece_by_piece() -> None:
+    """A reply the app yields in pieces, of unknown length, leaves compressed as it is produced: the first
+    compressed bytes are out before the app has made its last piece, and the whole decompresses to it."""
+    import zlib
+
+    from bolekg.web.compression import Compress
+
+    made: list[int] = []
+    piece = b"subject predicate object .\n" * 4000
+
+    def app(environ, start_response):  # type: ignore[no-untyped-def]
+        start_response("200 OK", [("Content-Type", "application/n-triples")])
+        for number in range(5):
+            made.append(number)
+            yield piece
+
+    sent: dict[str, object] = {}
+    body = Compress(app)({"REQUEST_METHOD": "GET", "HTTP_ACCEPT_ENCODING": "gzip"},
+                         lambda status, headers: sent.update(status=status, headers=dict(headers)))
+    chunks = iter(body)
+    first = next(chunks)
+    assert made != [0, 1, 2, 3, 4], "the app had made every piece before the first was sent"
+    rest = b"".join(chunks)
+    headers = sent["headers"]
+    assert isinstance(headers, dict) and headers["Content-Encoding"] == "gzip" and "Content-Length" not in headers
+    assert zlib.decompress(first + rest, 16 + zlib.MAX_WBITS) == piece * 5
+
+
 # --- 2. fingerprinted static files, the favicon -----------------------------------------------------------
 
 
