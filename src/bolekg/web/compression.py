@@ -1,11 +1,13 @@
 """gzip for every textual reply, negotiated by ``Accept-Encoding`` (RFC 9110 §12.5.3), as WSGI middleware.
 
-Why middleware and not an ``after_request`` hook (flask-compress, the well-kept Flask extension for this):
-three kinds of reply never pass through Flask's hooks — the SPARQL answers of the plain-WSGI front
-(:mod:`bolekg.web.query_wsgi`), files handed to ``wsgi.file_wrapper`` (dumps, static files: flask-compress
-leaves ``direct_passthrough`` responses alone) and what the RSGI front replays without a thread
-(:func:`bolekg.web.serving._kept_replies`). A WSGI layer around the whole app sees the first two; the
-third asks :func:`replay_headers` what to do. zlib is in the standard library, so no dependency is added.
+Why middleware and not Flask-Compress (the well-kept Flask extension for this, gzip, brotli and zstd,
+evaluated for this issue): it is an ``after_request`` hook, and two kinds of reply never pass through
+Flask's hooks — the SPARQL answers of the plain-WSGI front (:mod:`bolekg.web.query_wsgi`) and what the
+RSGI front replays without a thread (:func:`bolekg.web.serving._kept_replies`); and a file (a dump of
+megabytes) it would compress again on every download, as a stream, where this module compresses it once
+and lets Granian send the copy from disk. A WSGI layer around the whole app sees the first and the
+files; the replay asks :func:`replay_headers` what to do. zlib is in the standard library, so no
+dependency is added.
 
 Why gzip only, no brotli: every client that sends ``Accept-Encoding`` takes gzip; brotli would save some
 15–20 % more on text for a compiled dependency (``Brotli``) and a second cached copy of every file.
