@@ -76,7 +76,8 @@ def start_pages(site: Site) -> list[str]:
         {"query": f"SELECT ?l WHERE {{ <{ITEM}> ?p ?l }}", "format": "html"}),
         "/" + ITEM.removeprefix("https://w3id.org/bolekg/"), "/def/", "/.well-known/void"]
     for rule in app.url_map.iter_rules():  # type: ignore[attr-defined]
-        if "GET" in (rule.methods or ()) and not rule.arguments and not rule.rule.startswith("/static"):
+        if "GET" in (rule.methods or ()) and not rule.arguments and not rule.rule.startswith("/static") \
+                and rule.rule != "/favicon.ico":  # an image, not a page
             pages.append(rule.rule)
     if any(rule.rule == "/search" for rule in app.url_map.iter_rules()):  # type: ignore[attr-defined]
         for term in ("evil", "script", "double", "恶意", "bold"):

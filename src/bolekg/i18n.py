@@ -43,7 +43,8 @@ def N_(key: str) -> str:
 #: Ids the templates compose at run time, which extraction cannot see where they are used: the counts
 #: of ``home.html`` (keys from ``pages/home.py``), ``'facet.' ~ name`` in ``browse.html`` (the names of
 #: ``pages.browse.FACETS``), ``'match.' ~ kind`` in ``search.html`` (the kinds of ``bolekg.services.search``) and
-#: ``'col.' ~ role`` in ``entity.html`` (the roles of ``pages.kinds``).
+#: ``'col.' ~ role`` in ``entity.html`` (the roles of ``pages.kinds``), ``'error.' ~ status`` in ``error.html``
+#: (``web.pages.FRIENDLY_STATUSES``) and ``'quality.built.' ~ built_by`` in ``quality.html`` (``pages.quality``).
 COMPOSED = (
     N_("count.items"), N_("count.organisations"), N_("count.places"), N_("count.projects"),
     N_("count.figures"), N_("count.quotes"),
@@ -52,6 +53,9 @@ COMPOSED = (
     N_("match.exact"), N_("match.prefix"), N_("match.word"), N_("match.substring"), N_("match.pinyin"),
     N_("match.text"), N_("match.words"), N_("match.place"), N_("match.topic"),
     N_("col.actual"), N_("col.target"),
+    N_("error.404.title"), N_("error.404.lead"), N_("error.405.title"), N_("error.405.lead"),
+    N_("error.500.title"), N_("error.500.lead"),
+    N_("quality.built.start-up"), N_("quality.built.request"), N_("quality.built.load"),
 )
 
 

@@ -1,8 +1,13 @@
 """Server-side SVG: the neighbourhood graph of a resource and the dashboard's bar charts.
 
 Drawn on the server so that pages work without JavaScript and print as they look. Every figure
-carries ``role="img"`` with a ``<title>`` and ``<desc>`` (WAI-ARIA Graphics, SVG-AAM §5) and uses
-presentation attributes only (no ``style``), so a strict Content-Security-Policy leaves it intact.
+has a ``<title>`` and a ``<desc>`` (SVG-AAM §5) and uses presentation attributes only (no ``style``),
+so a strict Content-Security-Policy leaves it intact. A figure without links is ``role="img"``
+(WAI-ARIA Graphics Module §4.1, ``graphics-document``'s simple case): one picture with one name. A
+figure whose parts are links is ``role="group"`` named by its title and described by its desc
+(:func:`_figure_role`): ``img`` makes its children presentational (WAI-ARIA 1.2 §5.2.8.4), so the links
+inside were hidden from screen readers yet still took the keyboard focus — axe's
+``nested-interactive``, WCAG 2.2 SC 4.1.2 (Name, Role, Value).
 Numbers are read off the tables printed beside the charts; the charts never hold the only copy.
 """
 
@@ -31,6 +36,13 @@ def _clip(label: str, width: int) -> str:
     return label
 
 
+def _figure_role(figure_id: str, interactive: bool) -> str:
+    """The ARIA attributes of a figure's ``<svg>`` (see the module's docstring)."""
+    if interactive:
+        return f'role="group" aria-labelledby="{figure_id}-title" aria-describedby="{figure_id}-desc"'
+    return f'role="img" aria-labelledby="{figure_id}-title {figure_id}-desc"'
+
+
 @dataclass
 class Neighbour:
     link: Link
@@ -45,7 +57,7 @@ def neighbourhood_svg(centre: Link, neighbours: list[Neighbour], lang: str) -> s
     cx, cy = width / 2, height / 2
     title = translate("entity.graph.alt", lang, name=centre.name, n=len(neighbours))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="neighbourhood" '
-             f'role="img" aria-labelledby="graph-title graph-desc">',
+             f'{_figure_role("graph", bool(neighbours))}>',
              f'<title id="graph-title">{escape(title)}</title>',
              '<desc id="graph-desc">' + escape("; ".join(
                  f"{n.predicate.name}: {n.link.name}" if n.direction == "out" else f"{n.link.name} {n.predicate.name}"
@@ -116,8 +128,8 @@ def bar_chart_svg(bars: list[Bar], title: str, description: str, chart_id: str,
     def x_of(value: float) -> float:
         return label_width + plot_width * max(value, 0) / scale_max
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" role="img" '
-             f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" '
+             f'{_figure_role(chart_id, any(bar.href for bar in bars))}>',
              f'<title id="{chart_id}-title">{escape(title)}</title>',
              f'<desc id="{chart_id}-desc">{escape(description)}</desc>']
     for tick in range(0, scale_max + 1, 50 if scale_max <= 300 else 100):

@@ -31,6 +31,7 @@ whole generations (:mod:`bolekg.store.ondisk`).
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -82,6 +83,18 @@ class WriteRejected(Exception):
 
 
 @dataclass(frozen=True)
+class Validated:
+    """The gate's verdict on the whole dataset under the project's shapes, with the version it judged:
+    what the quality page shows (:mod:`bolekg.pages.quality`), which then need not validate the same
+    data a second time — the first view of ``/quality`` took seconds for exactly that."""
+
+    version: str
+    triples: int
+    outcome: Outcome
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Version:
     """What HTTP validators (ETag, Last-Modified: RFC 9110 §8.8) are derived from."""
 
@@ -116,6 +129,8 @@ class GraphStore(ABC):
         #: started then sees the data before that write and is retired when it commits.
         self._commit_lock = threading.RLock()
         self._watchers: list[Watcher] = []
+        #: The last verdict of the gate on the whole dataset (:class:`Validated`), or ``None``.
+        self.validated: Validated | None = None
         self._touch()
 
     @property
@@ -214,14 +229,25 @@ class GraphStore(ABC):
 
     def _load(self, union: Graph, graphs: dict[GraphName, bytes]) -> Outcome:
         """Validate ``union`` and, if it conforms, replace each of ``graphs`` (N-Triples by name)."""
+        began = time.perf_counter()
         outcome = self.validator(union)
+        seconds = time.perf_counter() - began
         if not outcome.conforms:
             raise WriteRejected(outcome)
         with self._lock, self._commit_lock:
             self._replace_graphs(graphs)
             self._touch()
             self._changed()
+            # the union judged is the whole dataset only when the store holds no other graph
+            if None not in graphs and set(self.graph_names()) == set(graphs):
+                self._keep_verdict(union, outcome, seconds)
         return outcome
+
+    def _keep_verdict(self, union: Graph, outcome: Outcome, seconds: float) -> None:
+        """Keep the gate's verdict on the whole dataset as it is now (:class:`Validated`), when it was
+        given by the project's shapes (a store built with other shapes, in tests, keeps none)."""
+        self.validated = Validated(self.version().etag, len(union), outcome, seconds) \
+            if self.validator is default_validator else None
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         """A SPARQL 1.1 Update, applied only if the result still conforms; relative IRIs in it resolve
@@ -295,13 +321,17 @@ class GraphStore(ABC):
             request = self._change_request(before, after)
             if not request:
                 return result
-            outcome = self.validator(union_rdflib(scratch))
+            union = union_rdflib(scratch)
+            began = time.perf_counter()
+            outcome = self.validator(union)
+            seconds = time.perf_counter() - began
             if not outcome.conforms:
                 raise WriteRejected(outcome)
             with self._commit_lock:
                 self._commit(request)
                 self._touch()
                 self._changed()
+                self._keep_verdict(union, outcome, seconds)  # the scratch copy was the whole dataset
             return result
 
     def _change_request(self, before: dict[GraphName, TripleSet], after: dict[GraphName, TripleSet]) -> str:

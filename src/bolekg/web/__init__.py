@@ -84,11 +84,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for module in (sparql, resources, dumps, store_api, openapi, pages):
         app.register_blueprint(module.bp)
     app.after_request(_cors)
+    from bolekg.web import assets
     from bolekg.web.http import install
 
+    assets.install(app)  # fingerprinted static URLs, their caching, /favicon.ico
     install(app)  # security headers, 503/502 for backend failures, no stack traces to clients
+    pages.install_error_pages(app)  # 404, 405 and 500 as pages for people who asked for HTML
     from bolekg.web.query_wsgi import QueryEndpoint
 
     # machine clients' queries skip Flask's per-request machinery (see bolekg.web.query_wsgi)
     app.wsgi_app = QueryEndpoint(app.wsgi_app, queries)  # type: ignore[method-assign]  # Flask's way to add middleware
+    from bolekg.web.compression import Compress
+
+    # gzip around everything, the plain-WSGI query answers and files included (bolekg.web.compression)
+    app.wsgi_app = Compress(app.wsgi_app)  # type: ignore[method-assign]
     return app

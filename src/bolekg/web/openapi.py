@@ -191,6 +191,11 @@ def document(server: str) -> dict[str, Any]:
                 "responses": _responses({"description": "The description",
                                          "content": _content(["text/html", *RDF_DOCUMENT])}, 304, 406),
             }},
+            "/favicon.ico": {"get": {
+                "summary": "The site's icon (ICO; the pages link favicon.svg under /static)",
+                "responses": _responses({"description": "The icon", "content": _content(
+                    ["image/vnd.microsoft.icon"], {"type": "string", "format": "binary"})}, 304),
+            }},
             "/openapi.json": {"get": {"summary": "This document", "responses": {
                 "200": {"description": "OpenAPI 3.1", "content": _content(["application/json"],
                                                                           {"type": "object"})}}}},

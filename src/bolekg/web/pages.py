@@ -9,6 +9,8 @@ two languages apart.
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,9 +31,10 @@ from bolekg.report.vocab import PREFIXES, REPORT_IRI
 from bolekg.services.search import Found, SearchIndex, types_of
 from bolekg.store import GraphStore
 from bolekg.web.http import text_error
-from bolekg.web.state import state
+from bolekg.web.state import State, state
 
 bp = Blueprint("pages", __name__)
+log = logging.getLogger("bolekg.web")
 
 REPORT = str(REPORT_IRI)
 SEARCH_LIMIT = 50
@@ -295,6 +298,37 @@ def quality() -> Response:
     return _html(render_template("quality.html", quality=found))
 
 
+def warm_up(app: Any) -> threading.Thread:
+    """Validate for ``/quality`` now, in a thread of its own, so that its first view finds the result
+    (:mod:`bolekg.pages.quality`); a view that comes while it runs waits for this one build rather than
+    starting another (:meth:`bolekg.query.cache.VersionedCache.get_or_build`).
+
+    Called where the server's worker builds its front (:func:`bolekg.web.serving.serve_wsgi`), never
+    before Granian forks it: a fork while the thread held the cache's build lock would leave the worker
+    with a lock nobody can release, and every view of the page waiting on it. Returns once the build
+    holds that lock (milliseconds), so a view that comes next waits for it and never starts its own."""
+    current: State = app.extensions["bolekg"]
+    holding = threading.Event()  # set once the build holds the cache's gate for "quality" (or it was kept)
+
+    def build() -> quality_pages.Quality:
+        holding.set()
+        return quality_pages.build(current.store, "start-up")
+
+    def run() -> None:
+        try:
+            current.kept("quality", build)
+        except Exception:  # the page will try again on its first view, and say what failed there
+            log.warning("quality: the validation at start-up failed", exc_info=True)
+        finally:
+            holding.set()
+
+    thread = threading.Thread(target=run, name="bolekg-warm-up", daemon=True)
+    thread.start()
+    # returned only when no view can come first: the server takes requests after this returns
+    holding.wait()
+    return thread
+
+
 # --- the workbench (the HTML answer of /sparql without a query) --------------------------------------
 
 
@@ -310,3 +344,49 @@ def render_workbench(query: str) -> str:
     return render_template("workbench.html", query=start, examples=examples(), prefixes=prefixes,
                            config=json.dumps({"prefixes": {**SERIALISATION_PREFIXES, **PREFIXES},
                                               "lang": current_lang}, ensure_ascii=False))
+
+
+# --- friendly error pages ------------------------------------------------------------------------------
+
+#: Errors a person may meet in a browser, answered with a page in their language when they ask for HTML.
+FRIENDLY_STATUSES = (404, 405, 500)
+#: Paths whose errors stay exactly as the protocols define them, whatever the client asks: the SPARQL
+#: endpoint and the Graph Store (their clients are programs; tests/test_endpoint_statuses.py).
+MACHINE_PATHS = ("/sparql", "/store")
+
+
+def _wants_html() -> bool:
+    """Does the client ask for HTML before plain text, naming it (a browser's Accept)? A client that
+    sends no Accept, ``*/*``, JSON or Turtle keeps the plain-text error it has always had."""
+    accept = request.accept_mimetypes
+    named = any(value in ("text/html", "application/xhtml+xml") and quality > 0 for value, quality in accept)
+    return named and accept.best_match(["text/plain", "text/html"]) == "text/html"
+
+
+def _friendly_error(response: Response) -> Response:
+    """A 404, 405 or 500 for a person: the page in their language (``?lang=``, cookie, Accept-Language,
+    as every page), with the site's navigation, a search box, a few places to go on, and the server's
+    own message. Same status and headers (``Allow`` of a 405 among them, RFC 9110 §15.5.6). Runs on the
+    finished response, so it covers Werkzeug's errors (no such route, method not allowed) and the
+    plain-text ones the views send (no such resource, no such dump) alike."""
+    if response.status_code not in FRIENDLY_STATUSES or request.path.startswith(MACHINE_PATHS) \
+            or response.mimetype not in ("text/plain", "text/html") or not _wants_html():
+        return response
+    detail = response.get_data(as_text=True).strip() if response.mimetype == "text/plain" else ""
+    query = "" if response.status_code == 500 else request.path.strip("/").rpartition("/")[2].replace("-", " ")
+    try:
+        body = render_template("error.html", status=response.status_code, detail=detail, query=query[:80])
+    except Exception:  # the page itself failed (a broken store behind the navigation): the plain error stands
+        return response
+    response.set_data(body.encode("utf-8"))
+    response.mimetype = "text/html"
+    response.content_type = "text/html; charset=utf-8"
+    response.vary.add("Accept")
+    return response
+
+
+def install_error_pages(app: Any) -> None:
+    """Register :func:`_friendly_error` after :func:`bolekg.web.http.install`, so that it runs before the
+    security headers are set (Flask runs ``after_request`` hooks last registered first) and the page gets
+    its Content-Security-Policy."""
+    app.after_request(_friendly_error)

@@ -101,7 +101,17 @@ def _os_error(error: RuntimeError) -> int | None:
 def serve_wsgi(build: Callable[[], Any], host: str, port: int, threads: int = DEFAULT_THREADS) -> None:
     """Serve the WSGI app that ``build()`` returns (called in the worker process) behind the front
     (:mod:`bolekg.web.front`), with ``threads`` threads for pages, until stopped."""
-    serve_rsgi(lambda: front_for(build(), threads), host, port)
+    serve_rsgi(lambda: front_for(_warmed(build()), threads), host, port)
+
+
+def _warmed(app: Any) -> Any:
+    """``app``, with the whole-data work the first readers would otherwise wait for started in the
+    background (:func:`bolekg.web.pages.warm_up`): here, in the worker, after Granian's fork."""
+    if "bolekg" in getattr(app, "extensions", {}):
+        from bolekg.web.pages import warm_up
+
+        warm_up(app)
+    return app
 
 
 def front_for(app: Any, threads: int = DEFAULT_THREADS) -> Any:
@@ -141,13 +151,20 @@ def _kept_replies(app: Any) -> Any:
     if service is None or getattr(service, "replies", None) is None:
         return None
     from bolekg.query.protocol import replayed
+    from bolekg.web.compression import replay_headers
 
     def replay(path: str, query_string: str, headers: Any) -> Reply | None:
         if path != "/sparql":
             return None
         accept = headers.get_all("accept")
         kept = replayed(service, query_string.encode("utf-8"), ", ".join(accept) if accept else None)
-        return None if kept is None else Reply(kept.status, checked_headers(list(kept.headers)), kept.body)
+        if kept is None:
+            return None
+        # as the gzip middleware (bolekg.web.compression) would send it; a reply it would compress takes
+        # the WSGI path, where it is compressed in a thread, not on the loop
+        encodings = headers.get_all("accept-encoding")
+        sent = replay_headers(kept.headers, len(kept.body), ", ".join(encodings) if encodings else None)
+        return None if sent is None else Reply(kept.status, checked_headers(sent), kept.body)
 
     return replay
 
