@@ -170,6 +170,9 @@ def test_axe_finds_nothing_serious(browser: Browser, viewport: dict[str, int], l
     run_example(page, "11-provenance-of-a-figure")      # the results table and its controls
     share_link(page)                                    # and the share panel, open
     assert axe_findings(page) == [], "with results and the share link shown"
+    page.click(".yasr .select_response")                # the raw answer, in a read-only editor of its own
+    page.locator(".yasr .CodeMirror").first.wait_for()
+    assert axe_findings(page) == [], "with the raw answer shown"
 
 
 @pytest.fixture

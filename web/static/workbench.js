@@ -108,11 +108,21 @@
       anchor.setAttribute("title", iri);
     });
   }
-  // The results table's own controls, as YASR draws them anew with each answer: its page-size menu
-  // and its row-number column have no name.
+  // The results' own controls, as YASR draws them anew with each answer: the table's page-size menu
+  // and row-number column, and the raw answer's text, have no name.
   function label(root) {
     Array.prototype.forEach.call(root.querySelectorAll("select.tableSizer:not([aria-label])"), function (menu) {
       menu.setAttribute("aria-label", config.labels.pageSize);
+    });
+    // the raw answer ("response" view) is a read-only CodeMirror, its input as unnamed as the editor's
+    Array.prototype.forEach.call(root.querySelectorAll(".CodeMirror textarea:not([aria-label])"), function (input) {
+      input.setAttribute("aria-label", config.labels.answer);
+    });
+    // and the long raw answer scrolls in its box: the box takes the keyboard focus (arrows scroll it)
+    Array.prototype.forEach.call(root.querySelectorAll(".CodeMirror-scroll:not([role])"), function (box) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", config.labels.answer);
     });
     Array.prototype.forEach.call(root.querySelectorAll("th.dt-orderable-none:not([aria-label])"), function (th) {
       if (!th.textContent.trim()) {

@@ -278,7 +278,8 @@ def render_workbench(query: str, *, shared: bool = False, example: str | None = 
                            config=json.dumps({"prefixes": {**SERIALISATION_PREFIXES, **PREFIXES},
                                               "lang": current_lang, "base": state().base,
                                               "example": chosen,
-                                              # for the results table's page-size menu, unlabelled in YASR
-                                              "labels": {"pageSize": translate("wb.page_size", current_lang)},
+                                              # names for YASR's unlabelled controls
+                                              "labels": {"pageSize": translate("wb.page_size", current_lang),
+                                                         "answer": translate("wb.answer", current_lang)},
                                               "view": view if view in WORKBENCH_VIEWS else None},
                                              ensure_ascii=False))
