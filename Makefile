@@ -9,7 +9,7 @@ PORT   ?= 5000
 LOCALE     := src/bolekg/locale
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install messages browser servers test run validate lint audit bench clean vendor-yasgui loadtest
+.PHONY: install messages browser servers test run validate lint audit bench clean vendor-yasgui vendor-axe loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,15 @@ vendor-yasgui:
 	cd build/yasgui && npm pack --silent @zazuko/yasgui@$(YASGUI_VERSION) && tar xzf zazuko-yasgui-$(YASGUI_VERSION).tgz
 	cp build/yasgui/package/build/yasgui.min.js build/yasgui/package/build/yasgui.min.css web/static/vendor/yasgui/
 	@echo "now update the version line in web/static/vendor/yasgui/LICENSE"
+
+# Refresh the vendored axe-core the browser tests run on the workbench (tests/vendor/axe-core, a test
+# tool never served): the built file and the licences, never node_modules.
+AXE_VERSION ?= 4.14.1
+vendor-axe:
+	rm -rf build/axe && mkdir -p build/axe
+	cd build/axe && npm pack --silent axe-core@$(AXE_VERSION) && tar xzf axe-core-$(AXE_VERSION).tgz
+	cp build/axe/package/axe.min.js build/axe/package/LICENSE build/axe/package/LICENSE-3RD-PARTY.txt tests/vendor/axe-core/
+	@echo "now update the version line in tests/vendor/axe-core/README.md"
 
 test: install browser servers
 	$(BIN)/ruff check src tests bench

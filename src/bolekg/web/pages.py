@@ -337,13 +337,38 @@ def workbench_prefixes() -> dict[str, str]:
     return {p: merged[p] for p in WORKBENCH_PREFIXES if p in merged}
 
 
-def render_workbench(query: str) -> str:
+#: The result views (YASR plugins) a share link may name with ``view=``: the ones the vendored YASR has.
+WORKBENCH_VIEWS = ("table", "response")
+
+
+def workbench_start(query: str) -> str:
+    """The editor's first text: the project's prefixes, then ``query``. The prefixes stay in the text (a
+    query that uses one without declaring it would fail), and the editor folds them into one line so
+    the query itself is in view when the page opens (``workbench.js``)."""
+    prefixes = workbench_prefixes()
+    return "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in prefixes.items()) + "\n\n" + query
+
+
+def render_workbench(query: str, *, shared: bool = False, example: str | None = None,
+                     view: str | None = None) -> str:
+    """The workbench holding ``query``: as written when it came from a share link (``shared``), else
+    after the project's prefixes. ``example`` names the example the query was loaded from (marked in
+    the list), ``view`` the result view the link chose."""
     current_lang = lang()
     prefixes = workbench_prefixes()
-    start = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in prefixes.items()) + "\n\n" + query
+    start = query if shared else workbench_start(query)
+    known = {ex.name for ex in examples()}
+    chosen = example if example in known else None
     return render_template("workbench.html", query=start, examples=examples(), prefixes=prefixes,
+                           chosen_example=chosen, rows=min(max(start.count("\n") + 2, 8), 40),
                            config=json.dumps({"prefixes": {**SERIALISATION_PREFIXES, **PREFIXES},
-                                              "lang": current_lang}, ensure_ascii=False))
+                                              "lang": current_lang, "base": state().base,
+                                              "example": chosen,
+                                              # names for YASR's unlabelled controls
+                                              "labels": {"pageSize": translate("wb.page_size", current_lang),
+                                                         "answer": translate("wb.answer", current_lang)},
+                                              "view": view if view in WORKBENCH_VIEWS else None},
+                                             ensure_ascii=False))
 
 
 # --- friendly error pages ------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ same headers. This view adds what needs Flask:
 
 * the HTML results page, which shows at most ``BOLEKG_HTML_MAX_ROWS`` rows (or triples), how many
   there were, and links to the whole answer in the machine formats;
-* GET with no query: the Service Description (RDF), or the query form for a browser;
+* GET with no query: the Service Description (RDF), or the workbench for a browser, holding the query
+  of a share link (``?share=``, :func:`workbench_page`);
 * §2.2 update: POST form-encoded ``update=`` or POST ``application/sparql-update``; only with the
   write token, validated and atomic (422 with the SHACL report when the shapes would break).
 
@@ -130,13 +131,46 @@ def describe_service(operation: Operation) -> Response | str:
     if isinstance(fmt, Response):
         return fmt
     if fmt is HTML:
-        from bolekg.web.pages import render_workbench
-
-        example = ("SELECT ?item ?label WHERE {\n  ?item a bk:Item ; rdfs:label ?label .\n"
-                   "  FILTER(LANG(?label) = \"en\")\n} ORDER BY ?item LIMIT 50")
-        response = Response(render_workbench(example), content_type="text/html; charset=utf-8")
+        page = workbench_page()
+        if isinstance(page, Response):
+            return page
+        response = Response(page, content_type="text/html; charset=utf-8")
     else:
         graph = service_description(current.site(), current.statistics())
         response = Response(rdflib_body(graph, fmt), content_type=fmt.content_type)
     response.vary.add("Accept")
     return response
+
+
+#: What the workbench holds when no link names a query.
+DEFAULT_QUERY = ("SELECT ?item ?label WHERE {\n  ?item a bk:Item ; rdfs:label ?label .\n"
+                 "  FILTER(LANG(?label) = \"en\")\n} ORDER BY ?item LIMIT 50")
+
+
+def workbench_page() -> str | Response:
+    """The workbench for a browser, holding the query its link names.
+
+    A share link is ``/sparql?share=QUERY`` (with ``example=NAME`` when the query is an example as it
+    was loaded, ``view=table|response`` for the result view), not ``?query=``: by the SPARQL 1.1
+    Protocol (§2.1.1) a GET with ``query`` *is* the query operation, and this endpoint answers it, as
+    HTML for a browser (the results page). A link that only opens the query for editing must not run
+    it, so it uses a parameter the protocol does not know, which leaves the request a GET with no query
+    (the service description or, for a browser, this page). Not a ``#fragment`` either: the server
+    never sees one, so the page without JavaScript could not show the query. The server writes the
+    query into the plain form's textarea, and the editor starts from that textarea."""
+    from bolekg.pages.examples import examples
+    from bolekg.web.pages import render_workbench
+
+    shared = request.args.get("share")
+    example = request.args.get("example")
+    view = request.args.get("view")
+    if shared is not None:
+        try:
+            check_size(shared, state().limits)  # the same bound as a query sent to run
+        except QueryTooLarge as error:
+            return text_error(413, str(error))
+        return render_workbench(shared, shared=True, example=example, view=view)
+    found = next((ex for ex in examples() if ex.name == example), None)
+    if found is not None:
+        return render_workbench(found.query, shared=True, example=found.name, view=view)
+    return render_workbench(DEFAULT_QUERY, view=view)
