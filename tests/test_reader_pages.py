@@ -84,6 +84,18 @@ def test_quote_page_is_titled_by_its_text_and_lists_what_it_supports(
     assert f'<a href="/id/project/old-compound-greening">{project}</a>' in html  # labels in the page language
 
 
+def test_quote_page_gives_dates_statuses_and_responsibilities(site: Site) -> None:
+    dated = page(site, "/id/quote/1050-1062", ZH)                               # “预计2021年12月竣工”
+    assert "此引文支持的内容 (2)" in dated and "<h3>日期</h3>" in dated and "<h3>进展状态</h3>" in dated
+    assert re.search(r'href="/id/milestone/hospital-ward-building-completion">[^<]+</a>: <time>2021-12</time>', dated)
+    assert 'href="/id/status/hospital-ward-building-planned"' in dated
+    stated = page(site, "/id/quote/2823-2851", EN)                              # the Housing Bureau's car parks
+    assert "What this quote supports (3)" in stated                              # one responsibility, two holders
+    row = re.search(r"<h3>Responsibilities</h3>\s*<ul[^>]*><li>(.*?)</li></ul>", stated, flags=re.S)
+    assert row is not None and row.group(1).startswith('<a href="/id/org/bole-housing-bureau">')
+    assert 'href="/id/item/2-07"' in row.group(1) and 'href="/id/responsibility/2-07-housing"' in row.group(1)
+
+
 def test_quote_page_has_no_empty_graph(site: Site) -> None:
     for headers in (ZH, EN):
         html = page(site, GREENING, headers)

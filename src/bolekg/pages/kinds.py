@@ -539,14 +539,17 @@ FACT_KINDS = ((str(BK.Observation), "figures"), (str(BK.Milestone), "dates"),
 
 @dataclass
 class Supported:
-    """A fact resting on a quote, with what its kind says of it: a milestone's date, a status, the
-    agency of a responsibility and what it is responsible for (``detail``, ``of``); for anything
-    else (an initiative, a place the quote names) its class."""
+    """A fact resting on a quote, with what its kind says of it, so the quote's page need not send a
+    reader on to each fact to learn it: a milestone's date and what it dates (``detail``, ``of``), a
+    status and whose (``what``, ``of``), a responsibility's agency and what it is for (``what``,
+    ``holders``); for anything else (an initiative or a place the quote names) its class (``what``)."""
 
     link: Link
     detail: str = ""
     what: Link | None = None
     of: Link | None = None
+    #: what a responsibility is for: the initiatives holding it
+    holders: list[Link] = field(default_factory=list)
 
 
 @dataclass
@@ -577,8 +580,10 @@ class QuoteSection:
 
     @property
     def count(self) -> int:
-        return sum(len(found) for found in (self.figures, self.dates, self.statuses, self.responsibilities,
-                                            self.others))
+        """How many facts rest on the quote (a responsibility with two agents is one fact)."""
+        return len({f.link for f in self.figures} | {s.link for found in (self.dates, self.statuses,
+                                                                           self.responsibilities, self.others)
+                                                       for s in found})
 
     @property
     def marks(self) -> str:
@@ -625,13 +630,17 @@ def quote(context: Context, doc: Any) -> QuoteSection:
   ?st bk:statusOf ?of ; bk:status ?status .
 }} ORDER BY ?st""", "the statuses it supports")]
     if by_kind.get("responsibilities"):
-        section.responsibilities = [
-            Supported(context.link(r["resp"]), what=context.link(r["agent"]), of=context.maybe(r.get("holder")))
-            for r in context.rows(f"""SELECT ?resp ?agent ?holder WHERE {{
+        stated: dict[tuple[str, str], Supported] = {}
+        for r in context.rows(f"""SELECT ?resp ?agent ?holder WHERE {{
   {values("resp", by_kind["responsibilities"])}
   ?resp bk:agent ?agent .
   OPTIONAL {{ ?holder bk:responsibility ?resp }}
-}} ORDER BY ?resp ?agent ?holder""", "the responsibilities it states")]
+}} ORDER BY ?resp ?agent ?holder""", "the responsibilities it states"):
+            entry = stated.setdefault((text(r["resp"]), text(r["agent"])),
+                                      Supported(context.link(r["resp"]), what=context.link(r["agent"])))
+            if "holder" in r:
+                entry.holders.append(context.link(r["holder"]))
+        section.responsibilities = list(stated.values())
     for fact in by_kind.get("others", []):
         own = sorted(t for t in types[fact] if t.startswith(str(BK)))
         section.others.append(Supported(context.link(fact), what=context.link(own[0]) if own else None))
