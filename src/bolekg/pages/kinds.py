@@ -576,7 +576,15 @@ class QuoteSection:
 
     @property
     def short(self) -> str:
-        return self.text[: TITLE_CHARS - 4] + "…" if self.shortened else self.text
+        """The title: the quote, or for a very long one its start, cut after a clause when one ends
+        late enough (never inside a number such as 27面)."""
+        if not self.shortened:
+            return self.text
+        head = self.text[: TITLE_CHARS - 4]
+        cut = max(head.rfind(mark) for mark in "、,,;;:")
+        if cut >= TITLE_CHARS // 3:
+            return head[:cut] + "…"
+        return head.rstrip("0123456789.%") + "…"
 
     @property
     def count(self) -> int:
