@@ -137,7 +137,7 @@ def test_observation_page(site: Site) -> None:
 def test_quote_page_lists_the_facts_it_supports(site: Site) -> None:
     html = page(site, "/id/quote/236-262", EN)
     assert "<mark>开展各类培训5834人次,完成计划任务的128.2%</mark>" in html
-    assert 'href="/id/obs/1-01-training-share"' in html and 'href="/reader#q-236-262"' in html
+    assert 'href="/id/obs/1-01-training-share"' in html and 'href="/reader?marks=figures#s-230"' in html
 
 
 def test_ontology_term_and_ontology_page(site: Site) -> None:
@@ -151,7 +151,7 @@ def test_ontology_term_and_ontology_page(site: Site) -> None:
 def test_reader_links_every_quote_both_ways(site: Site) -> None:
     html = page(site, "/reader")
     anchors = set(re.findall(r'id="(q-\d+-\d+)"', html))
-    assert len(anchors) == 370  # every declared quote (343, and 27 more the status statements quote)
+    assert len(anchors) == 370  # every quote (343, and 27 more the status statements quote), highlighted or not
     assert 'href="/id/obs/1-01-training-target"' in html                         # a highlight → its fact
     highlight = r'<a class="hl fig" href="/id/obs/1-01-training-target"[^>]*>2021年职业培训工作目标任务4550人次</a>'
     assert re.search(highlight, html)

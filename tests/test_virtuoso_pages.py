@@ -28,7 +28,8 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 INTEGERS = {XSD + name for name in ("integer", "nonNegativeInteger", "positiveInteger", "int", "long")}
 PAGES = ["/", "/id/item/1-01", "/id/item/2-07", "/id/item/3-03", "/id/programme/benefit-projects",
          "/id/place/dalete-town", "/id/place/bole-city", "/id/place/s304-bole-wenquan",
-         "/id/org/bole-housing-bureau", "/id/obs/1-01-training-share", "/id/quote/236-262", "/def/Observation",
+         "/id/org/bole-housing-bureau", "/id/obs/1-01-training-share", "/id/quote/236-262", "/id/quote/2778-2792",
+         "/id/quote/1050-1062", "/id/quote/2823-2851", "/def/Observation",
          "/def/Place", "/browse", "/browse?class=https://w3id.org/bolekg/def/Observation",
          "/browse?class=https://w3id.org/bolekg/def/Item", "/browse?class=https://w3id.org/bolekg/def/Place",
          "/dashboard", "/ontology", "/quality", "/reader", "/search?q=boleshi", "/.well-known/void"]

@@ -529,19 +529,136 @@ class TextSection:
     reader_href: str = "/reader"
 
 
-def quote(context: Context, doc: Any) -> TextSection:
+#: A quote longer than this is shortened in its page's title (the whole is in the sentence below it).
+TITLE_CHARS = 40
+
+#: The kinds of fact a quote supports, by their class, in the order its page lists them.
+FACT_KINDS = ((str(BK.Observation), "figures"), (str(BK.Milestone), "dates"),
+              (str(BK.StatusStatement), "statuses"), (str(BK.StatedResponsibility), "responsibilities"))
+
+
+@dataclass
+class Supported:
+    """A fact resting on a quote, with what its kind says of it, so the quote's page need not send a
+    reader on to each fact to learn it: a milestone's date and what it dates (``detail``, ``of``), a
+    status and whose (``what``, ``of``), a responsibility's agency and what it is for (``what``,
+    ``holders``); for anything else (an initiative or a place the quote names) its class (``what``)."""
+
+    link: Link
+    detail: str = ""
+    what: Link | None = None
+    of: Link | None = None
+    #: what a responsibility is for: the initiatives holding it
+    holders: list[Link] = field(default_factory=list)
+
+
+@dataclass
+class QuoteSection:
+    """A quote's page (``bk:Quote``): titled by its text, shown in its sentence, and everything resting
+    on it by kind, figures with their values, so the page answers "what does this clause support"."""
+
+    text: str
+    begin: int
+    end: int
+    before: str = ""
+    after: str = ""
+    sentence: Link | None = None
+    sentence_href: str = "/reader"
+    figures: list[Figure] = field(default_factory=list)
+    dates: list[Supported] = field(default_factory=list)
+    statuses: list[Supported] = field(default_factory=list)
+    responsibilities: list[Supported] = field(default_factory=list)
+    others: list[Supported] = field(default_factory=list)
+
+    @property
+    def shortened(self) -> bool:
+        return len(self.text) > TITLE_CHARS
+
+    @property
+    def short(self) -> str:
+        """The title: the quote, or for a very long one its start, cut after a clause when one ends
+        late enough (never inside a number such as 27面)."""
+        if not self.shortened:
+            return self.text
+        head = self.text[: TITLE_CHARS - 4]
+        cut = max(head.rfind(mark) for mark in "、,,;;:")
+        if cut >= TITLE_CHARS // 3:
+            return head[:cut] + "…"
+        return head.rstrip("0123456789.%") + "…"
+
+    @property
+    def count(self) -> int:
+        """How many facts rest on the quote (a responsibility with two agents is one fact)."""
+        return len({f.link for f in self.figures} | {s.link for found in (self.dates, self.statuses,
+                                                                           self.responsibilities, self.others)
+                                                       for s in found})
+
+    @property
+    def marks(self) -> str:
+        """The reader's highlights (``pages.reader.MARKS``) that show this quote: its first kind of fact."""
+        for name in ("figures", "dates", "statuses", "responsibilities"):
+            if getattr(self, name):
+                return name
+        return "all"
+
+
+def quote(context: Context, doc: Any) -> QuoteSection:
+    """Every fact whose ``bk:evidence`` is this quote, with its classes (one query), then one small
+    query per kind that has any, each starting from the facts found (``VALUES``)."""
+    node = iri_term(doc.iri)
     rows = context.rows(f"""SELECT ?sentence ?whole ?begin WHERE {{
-  {iri_term(doc.iri)} nif:sentence ?sentence .
+  {node} nif:sentence ?sentence .
   ?sentence nif:anchorOf ?whole ; nif:beginIndex ?begin .
 }}""", "the sentence this quote is part of")
     begin, end = int(text(doc.first(str(NIF.beginIndex)))), int(text(doc.first(str(NIF.endIndex))))
-    section = TextSection(text(doc.first(str(NIF.anchorOf))), begin, end,
-                          facts=[context.link(i) for i in doc.pointing(str(BK.evidence))],
-                          reader_href=f"/reader#q-{begin}-{end}")
+    section = QuoteSection(text(doc.first(str(NIF.anchorOf))), begin, end)
+    types: dict[str, set[str]] = {}
+    for row in context.rows(f"SELECT ?fact ?type WHERE {{ ?fact bk:evidence {node} ; a ?type }}",
+                            "what rests on this quote, and the class of each"):
+        types.setdefault(text(row["fact"]), set()).add(text(row["type"]))
+    by_kind: dict[str, list[str]] = {}
+    for fact, found in sorted(types.items()):
+        kind = next((k for cls, k in FACT_KINDS if cls in found), "others")
+        by_kind.setdefault(kind, []).append(fact)
+    if by_kind.get("figures"):
+        section.figures = figures(context, values("obs", by_kind["figures"]),
+                                  "the figures it supports, with their values")
+    if by_kind.get("dates"):
+        section.dates = [Supported(context.link(r["ms"]), text(r.get("date") or r.get("ym")), of=context.link(r["of"]))
+                         for r in context.rows(f"""SELECT ?ms ?of ?date ?ym WHERE {{
+  {values("ms", by_kind["dates"])}
+  ?ms bk:milestoneOf ?of .
+  OPTIONAL {{ ?ms time:inXSDDate ?date }}
+  OPTIONAL {{ ?ms time:inXSDgYearMonth ?ym }}
+}} ORDER BY ?ms""", "the dates it supports")]
+    if by_kind.get("statuses"):
+        section.statuses = [Supported(context.link(r["st"]), what=context.link(r["status"]), of=context.link(r["of"]))
+                            for r in context.rows(f"""SELECT ?st ?of ?status WHERE {{
+  {values("st", by_kind["statuses"])}
+  ?st bk:statusOf ?of ; bk:status ?status .
+}} ORDER BY ?st""", "the statuses it supports")]
+    if by_kind.get("responsibilities"):
+        stated: dict[tuple[str, str], Supported] = {}
+        for r in context.rows(f"""SELECT ?resp ?agent ?holder WHERE {{
+  {values("resp", by_kind["responsibilities"])}
+  ?resp bk:agent ?agent .
+  OPTIONAL {{ ?holder bk:responsibility ?resp }}
+}} ORDER BY ?resp ?agent ?holder""", "the responsibilities it states"):
+            entry = stated.setdefault((text(r["resp"]), text(r["agent"])),
+                                      Supported(context.link(r["resp"]), what=context.link(r["agent"])))
+            if "holder" in r:
+                entry.holders.append(context.link(r["holder"]))
+        section.responsibilities = list(stated.values())
+    for fact in by_kind.get("others", []):
+        own = sorted(t for t in types[fact] if t.startswith(str(BK)))
+        section.others.append(Supported(context.link(fact), what=context.link(own[0]) if own else None))
     if rows:
         whole, start = text(rows[0]["whole"]), int(text(rows[0]["begin"]))
         section.sentence = context.link(rows[0]["sentence"])
         section.before, section.after = whole[: begin - start], whole[end - start:]
+        section.sentence_href = f"/reader?marks={section.marks}#s-{start}"
+    else:
+        section.sentence_href = f"/reader?marks={section.marks}#q-{begin}-{end}"
     return section
 
 

@@ -1,13 +1,22 @@
-"""The report reader: the whole text, every encoded quote highlighted and linked to what it supports.
+"""The report reader: the whole text, laid out as the report is (programmes, then their 30 items),
+with the quotes behind one kind of fact highlighted and linked to those facts.
 
-Provenance runs both ways: an entity page links each of its quotes here (``/reader#q-<begin>-<end>``),
-and each highlight here links to the fact it supports — or, when several facts rest on one quote,
-to the quote's own page, which lists them all. Offsets are the NIF code-point offsets into the
-text held in the graph (``nif:isString`` of the ``bk:ReportText``), the same offsets the SHACL
-shapes check against the source, so a highlight always covers exactly the quoted characters.
+The report encodes 370 quotes, and nearly every clause is one: highlighting them all says nothing.
+A highlight here means one thing, named in the legend: this clause is the evidence for a figure, a
+date, a status or a responsibility in the data (``?marks=``, :data:`MARKS`; figures by default, the
+facts most people come for). Each kind has its own class and its own underline style, so the kinds
+differ without colour. A highlight links to the fact it supports; when it supports several of the
+chosen kind, to a short list of them after the item (a footnote), never to the quote's own page,
+which stays one step away from each fact.
+
+Provenance runs both ways: an entity page links each of its quotes here (``/reader#q-<begin>-<end>``,
+an anchor every quote has whatever is highlighted), and the quote page links to its sentence
+(``#s-<begin>``). Offsets are the NIF code-point offsets into the text held in the graph
+(``nif:isString`` of the ``bk:ReportText``), the same offsets the SHACL shapes check against the
+source, so a highlight always covers exactly the quoted characters.
 
 Quotes may nest or overlap; the text is cut at every quote and sentence boundary and each piece
-links to the innermost quote covering it.
+links to the innermost highlighted quote covering it.
 """
 
 from __future__ import annotations
@@ -17,15 +26,43 @@ from html import escape
 from itertools import pairwise
 
 from bolekg.pages.common import Context, Link
-from bolekg.services.lookup import text, truth
+from bolekg.report.vocab import BK
+from bolekg.services.lookup import text
 
 TEXT_QUERY = "SELECT ?text WHERE { ?context a bk:ReportText ; nif:isString ?text } LIMIT 1"
-PARAGRAPHS_QUERY = """SELECT ?p ?b ?e WHERE { ?p a bk:Paragraph ; nif:beginIndex ?b ; nif:endIndex ?e } ORDER BY ?b"""
+PARAGRAPHS_QUERY = """SELECT ?p ?b ?e ?section WHERE {
+  ?p a bk:Paragraph ; nif:beginIndex ?b ; nif:endIndex ?e .
+  OPTIONAL { ?p bk:section ?section }
+} ORDER BY ?b"""
 SENTENCES_QUERY = """SELECT ?s ?b ?e WHERE { ?s a nif:Sentence ; nif:beginIndex ?b ; nif:endIndex ?e }"""
-QUOTES_QUERY = """SELECT ?q ?b ?e ?fact ?figure WHERE {
-  ?q a bk:Quote ; nif:beginIndex ?b ; nif:endIndex ?e .
-  OPTIONAL { ?fact bk:evidence ?q . BIND(EXISTS { ?fact a bk:Observation } AS ?figure) }
+#: The programmes and items, by the text that describes them (a programme its section, an item its paragraph).
+OUTLINE_QUERY = """SELECT ?init ?text ?notation WHERE {
+  ?init bk:describedIn ?text .
+  OPTIONAL { ?init skos:notation ?notation }
 }"""
+#: Every quote and the facts resting on it with their types: a plain OPTIONAL, which every store
+#: answers alike (no EXISTS, no path), the types sorted into kinds here.
+QUOTES_QUERY = """SELECT ?q ?b ?e ?fact ?type WHERE {
+  ?q a bk:Quote ; nif:beginIndex ?b ; nif:endIndex ?e .
+  OPTIONAL { ?fact bk:evidence ?q ; a ?type }
+}"""
+
+#: The kinds of fact a highlight can stand for, in the order a clause is classed by when it supports
+#: several; ``other`` is what names or describes an initiative, a place or an organisation.
+KIND_OF_TYPE = {str(BK.Observation): "fig", str(BK.Milestone): "date", str(BK.StatusStatement): "status",
+                str(BK.StatedResponsibility): "resp"}
+KINDS = ("fig", "date", "status", "resp", "other")
+#: What ``?marks=`` may ask for: the kinds highlighted.
+MARKS: dict[str, tuple[str, ...]] = {
+    "figures": ("fig",), "dates": ("date",), "statuses": ("status",), "responsibilities": ("resp",),
+    "all": KINDS, "none": (),
+}
+DEFAULT_MARKS = "figures"
+
+
+def marks_of(asked: str | None) -> str:
+    """The highlight set asked for, or the default for anything else (a display choice, not an error)."""
+    return asked if asked in MARKS else DEFAULT_MARKS
 
 
 @dataclass
@@ -33,96 +70,181 @@ class Span:
     link: Link
     begin: int
     end: int
-    facts: list[Link] = field(default_factory=list)
-    figure: bool = False
+    facts: dict[str, list[Link]] = field(default_factory=dict)
 
     @property
     def anchor(self) -> str:
         return f"q-{self.begin}-{self.end}"
 
+    def shown(self, kinds: tuple[str, ...]) -> list[Link]:
+        """The facts of the chosen kinds resting on this quote, each once."""
+        found: list[Link] = []
+        for kind in kinds:
+            found += [f for f in self.facts.get(kind, []) if f not in found]
+        return found
+
+    def kind(self, kinds: tuple[str, ...]) -> str:
+        return next(k for k in kinds if self.facts.get(k))
+
 
 @dataclass
-class Paragraph:
+class Note:
+    """A highlighted clause that supports several facts: its highlight links here, to the list."""
+
+    span: Span
+    text: str
+    facts: list[Link]
+
+    @property
+    def id(self) -> str:
+        return f"f-{self.span.begin}-{self.span.end}"
+
+    @property
+    def back(self) -> str:
+        return f"m-{self.span.begin}-{self.span.end}"
+
+
+@dataclass
+class Block:
+    """A piece of the report: the introduction (``intro``), a programme's heading (``programme``)
+    or an item (``item``: its first sentence is its heading, the rest its text)."""
+
+    kind: str
     link: Link
+    id: str
     begin: int
-    end: int
-    heading: bool
+    heading_html: str = ""
     html: str = ""
+    initiative: Link | None = None
+    notation: str = ""
+    notes: list[Note] = field(default_factory=list)
+
+
+@dataclass
+class Entry:
+    """A line of the table of contents: a programme with its items."""
+
+    block: Block
+    items: list[Block]
 
 
 @dataclass
 class Reader:
-    paragraphs: list[Paragraph]
+    blocks: list[Block]
+    toc: list[Entry]
+    marks: str
     quotes: int
     facts: int
+    highlighted: int
+    counts: dict[str, int]
 
 
-def _target(span: Span) -> str:
-    chosen = span.facts[0] if len(span.facts) == 1 else span.link
-    return chosen.href
+class _Renderer:
+    """Cuts the text at quote and sentence boundaries and links each piece to its innermost highlight."""
 
+    def __init__(self, source: str, sentences: list[int], spans: list[Span], kinds: tuple[str, ...]):
+        self.source = source
+        self.sentence_starts = set(sentences)
+        self.spans = spans
+        self.kinds = kinds
+        self.highlighted: set[str] = set()
 
-def _render(source: str, paragraph: Paragraph, sentences: list[int], spans: list[Span]) -> str:
-    inside = [s for s in spans if paragraph.begin <= s.begin and s.end <= paragraph.end]
-    cuts = {paragraph.begin, paragraph.end}
-    cuts |= {b for b in sentences if paragraph.begin <= b < paragraph.end}
-    for span in inside:
-        cuts |= {span.begin, span.end}
-    points = sorted(cuts)
-    starts: dict[int, list[Span]] = {}
-    for span in inside:
-        starts.setdefault(span.begin, []).append(span)
-    sentence_starts = set(sentences)
-    out: list[str] = []
-    open_span: Span | None = None
-    for a, b in pairwise(points):
-        covering = [s for s in inside if s.begin <= a and b <= s.end]
-        innermost = min(covering, key=lambda s: (s.end - s.begin, s.begin)) if covering else None
-        if innermost is not open_span and open_span is not None:
+    def render(self, begin: int, end: int, notes: list[Note]) -> str:
+        inside = [s for s in self.spans if begin <= s.begin and s.end <= end]
+        lit = [s for s in inside if s.shown(self.kinds)]
+        cuts = {begin, end} | {b for b in self.sentence_starts if begin <= b < end}
+        for span in inside:
+            cuts |= {span.begin, span.end}
+        starts: dict[int, list[Span]] = {}
+        for span in inside:
+            starts.setdefault(span.begin, []).append(span)
+        out: list[str] = []
+        open_span: Span | None = None
+        for a, b in pairwise(sorted(cuts)):
+            covering = [s for s in lit if s.begin <= a and b <= s.end]
+            innermost = min(covering, key=lambda s: (s.end - s.begin, s.begin)) if covering else None
+            if innermost is not open_span and open_span is not None:
+                out.append("</a>")
+                open_span = None
+            if a in self.sentence_starts:
+                out.append(f'<span class="anchor" id="s-{a}"></span>')
+            for span in sorted(starts.get(a, []), key=lambda s: -(s.end - s.begin)):
+                out.append(f'<span class="anchor qa" id="{span.anchor}"></span>')
+            if innermost is not None and innermost is not open_span:
+                out.append(self._open(innermost, notes))
+                open_span = innermost
+            out.append(escape(self.source[a:b]))
+        if open_span is not None:
             out.append("</a>")
-            open_span = None
-        if a in sentence_starts:
-            out.append(f'<span class="anchor" id="s-{a}"></span>')
-        for span in sorted(starts.get(a, []), key=lambda s: -(s.end - s.begin)):
-            out.append(f'<span class="anchor qa" id="{span.anchor}"></span>')
-        if innermost is not None and innermost is not open_span:
-            names = "; ".join(f.name for f in innermost.facts[:4])
-            more = f" (+{len(innermost.facts) - 4})" if len(innermost.facts) > 4 else ""
-            kind = "fig" if innermost.figure else "ent"
-            out.append(f'<a class="hl {kind}" href="{escape(_target(innermost))}" '
-                       f'title="{escape(names + more)}" data-quote="{innermost.anchor}">')
-            open_span = innermost
-        out.append(escape(source[a:b]))
-    if open_span is not None:
-        out.append("</a>")
-    return "".join(out)
+        return "".join(out)
+
+    def _open(self, span: Span, notes: list[Note]) -> str:
+        facts = span.shown(self.kinds)
+        kind = span.kind(self.kinds)
+        first = span.anchor not in self.highlighted  # a quote cut by a nested one opens again
+        self.highlighted.add(span.anchor)
+        note = Note(span, self.source[span.begin:span.end], facts)
+        if len(facts) == 1:
+            href = facts[0].href
+        else:
+            href = "#" + note.id
+            if first:
+                notes.append(note)
+        ident = f' id="{note.back}"' if first else ""
+        names = "; ".join(f.name for f in facts)
+        return (f'<a class="hl {kind}" href="{escape(href)}"{ident} title="{escape(names)}" '
+                f'aria-describedby="legend-{kind}" data-quote="{span.anchor}">')
 
 
-def build(context: Context) -> Reader:
+def build(context: Context, marks: str = DEFAULT_MARKS) -> Reader:
+    """The reader with the highlights ``marks`` asks for (:data:`MARKS`)."""
+    marks = marks_of(marks)
+    kinds = MARKS[marks]
     rows = context.rows(TEXT_QUERY, "the report's text")
     source = text(rows[0]["text"]) if rows else ""
-    paragraphs = [Paragraph(context.link(r["p"]), int(text(r["b"])), int(text(r["e"])),
-                            "heading" in text(r["p"]).rsplit("/", 1)[-1])
-                  for r in context.rows(PARAGRAPHS_QUERY, "paragraphs")]
+    paragraphs = context.rows(PARAGRAPHS_QUERY, "paragraphs, and the section each belongs to")
     sentences = sorted(int(text(r["b"])) for r in context.rows(SENTENCES_QUERY, "sentences"))
+    described: dict[str, tuple[Link, str]] = {}
+    for row in context.rows(OUTLINE_QUERY, "the programmes and items, and the text describing each"):
+        described[text(row["text"])] = (context.link(row["init"]), text(row.get("notation")))
     spans: dict[str, Span] = {}
     facts: set[str] = set()
-    for row in context.rows(QUOTES_QUERY, "every quote and the facts resting on it"):
+    types: dict[tuple[str, str], set[str]] = {}
+    for row in context.rows(QUOTES_QUERY, "every quote, the facts resting on it and their types"):
         key = text(row["q"])
-        span = spans.get(key)
-        if span is None:
-            span = spans[key] = Span(context.link(key), int(text(row["b"])), int(text(row["e"])))
+        if key not in spans:
+            spans[key] = Span(context.link(key), int(text(row["b"])), int(text(row["e"])))
         if "fact" in row:
-            fact = context.link(row["fact"])
-            if fact not in span.facts:
-                span.facts.append(fact)
-                facts.add(fact.iri)
-            span.figure = span.figure or truth(row.get("figure"))
-    for span in spans.values():
-        span.facts.sort(key=lambda f: f.iri)
+            types.setdefault((key, text(row["fact"])), set()).add(text(row["type"]))
+    for (key, fact), found in sorted(types.items()):
+        kind = next((KIND_OF_TYPE[t] for t in sorted(found) if t in KIND_OF_TYPE), "other")
+        spans[key].facts.setdefault(kind, []).append(context.link(fact))
+        facts.add(fact)
     context.resolve()
     ordered = sorted(spans.values(), key=lambda s: (s.begin, -s.end))
-    for paragraph in paragraphs:
-        paragraph.html = _render(source, paragraph, sentences, ordered)
-    return Reader(paragraphs, len(spans), len(facts))
-
+    renderer = _Renderer(source, sentences, ordered, kinds)
+    blocks: list[Block] = []
+    toc: list[Entry] = []
+    for row in paragraphs:
+        iri, begin, end = text(row["p"]), int(text(row["b"])), int(text(row["e"]))
+        section = text(row.get("section"))
+        block = Block("intro", context.link(iri), iri.rsplit("/", 1)[-1], begin)
+        if iri in described:
+            block.kind = "item"
+            block.initiative, block.notation = described[iri]
+            split = min((s for s in sentences if begin < s < end), default=end)
+            block.heading_html = renderer.render(begin, split, block.notes)
+            block.html = renderer.render(split, end, block.notes)
+        elif section in described:
+            block.kind, block.id = "programme", section.rsplit("/", 1)[-1]
+            block.initiative, block.notation = described[section]
+            block.heading_html = renderer.render(begin, end, block.notes)
+        else:
+            block.html = renderer.render(begin, end, block.notes)
+        if block.kind == "programme":
+            toc.append(Entry(block, []))
+        elif block.kind == "item" and toc:
+            toc[-1].items.append(block)
+        blocks.append(block)
+    counts = {kind: sum(1 for s in spans.values() if s.facts.get(kind)) for kind in KINDS}
+    return Reader(blocks, toc, marks, len(spans), len(facts), len(renderer.highlighted), counts)

@@ -235,8 +235,10 @@ def suggest() -> Response:
 
 @bp.route("/reader")
 def reader() -> Response:
+    """``?marks=`` picks what is highlighted (``reader_pages.MARKS``): a handful of values, each kept."""
     current_lang = lang()
-    found = state().kept(f"reader:{current_lang}", lambda: reader_pages.build(_context()))
+    marks = reader_pages.marks_of(request.args.get("marks"))
+    found = state().kept(f"reader:{current_lang}:{marks}", lambda: reader_pages.build(_context(), marks))
     return _html(render_template("reader.html", reader=found))
 
 
