@@ -45,7 +45,7 @@ def page(site: Site, path: str, headers: dict[str, str] = ZH) -> str:
 
 
 def main(html: str) -> str:
-    found = re.search(r"<main>.*</main>", html, flags=re.S)
+    found = re.search(r"<main\b[^>]*>.*</main>", html, flags=re.S)
     assert found is not None
     return found.group(0)
 
