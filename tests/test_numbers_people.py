@@ -105,6 +105,16 @@ def test_health_checkups_as_the_report_gives_them(site: Site, path: str) -> None
     assert "ten thousand" not in en and "(count)" not in en and "43.1%" not in en
 
 
+def test_figure_tables_read_the_same_way(site: Site) -> None:
+    """The item page's table of figures uses the same formatter: value as read, normalised value only
+    where it adds something (Chinese 6万 = 60,000; English already says 60,000)."""
+    zh = html_of(site, "/id/item/2-03", ZH)
+    assert '<span class="value">6万余</span>' in zh and '<span class="normalised">= 60,000</span>' in zh
+    assert '<span class="value">139,294</span>' in zh and '<span class="value">43.37%</span>' in zh
+    en = html_of(site, "/id/item/2-03", EN)
+    assert '<span class="value">60,000+</span>' in en and "= 60,000" not in en and "60000.0" not in en
+
+
 def test_no_share_the_report_does_not_give(site: Site) -> None:
     """Every percentage beside a target and an actual is the report's own (a link to its share of plan)
     or computed from two exact figures; an approximate figure (60,000+, about …, up to …) never yields one."""
