@@ -131,7 +131,10 @@ def test_observation_page(site: Site) -> None:
     assert 'href="/id/obs/1-01-training-actual"' in html and 'href="/id/obs/1-01-training-target"' in html
     assert 'href="/id/indicator/vocational-training"' in html and 'href="/id/period/2021-h1"' in html
     approx = page(site, "/id/obs/2-03-checkups-actual", EN)
-    assert "more than" in approx.lower() and "60000" in approx                 # qualifier and normalised value
+    # as a reader says it (tests/test_numbers_people.py), with the qualifier's term linked beside it
+    assert "60,000+" in approx and 'href="/def/MoreThan"' in approx and "6万余人" in approx
+    approx_zh = page(site, "/id/obs/2-03-checkups-actual", ZH)
+    assert "6万余" in approx_zh and "= 60,000" not in approx_zh and "60,000" in approx_zh  # normalised value
 
 
 def test_quote_page_lists_the_facts_it_supports(site: Site) -> None:
@@ -210,9 +213,11 @@ def test_search_empty_and_unknown_are_friendly(site: Site) -> None:
 
 def test_dashboard(site: Site) -> None:
     html = page(site, "/dashboard", EN)
-    charts = re.findall(r'<svg [^>]*class="chart"', html)
-    assert len(charts) == 2
+    # two charts, each drawn in a wide and a narrow layout (CSS shows one; tests/test_numbers_people.py)
+    charts = re.findall(r'<svg [^>]*class="chart chart-(?:wide|narrow)"', html)
+    assert len(charts) == 4
     assert "128.2%" in html and "Vocational training" in html
+    assert "43.37%" in html and "60,000+" in html and "43.1%" not in html   # the report's share, not 6 ÷ 139 294
     assert html.count('<td class="num"><a href="/id/obs/') >= 13                # the share table links every figure
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bolekg.pages.common import Context, Link, Quote
+from bolekg.pages.numbers import value_text
 from bolekg.services.lookup import text
 
 #: ``%(selection)s`` binds ``?obs`` from bound terms (``VALUES``, or a pattern on a given IRI). The
@@ -57,6 +58,23 @@ class Figure:
     @property
     def sign(self) -> str:
         return "".join(QUALIFIER_SIGNS.get(q.short, "") for q in self.qualifiers)
+
+    @property
+    def reading(self) -> str:
+        """The value as a reader says it (``6万余`` / ``60,000+``): see :mod:`bolekg.pages.numbers`."""
+        lang = self.context.lang if self.context else "zh"
+        return value_text(self.value, self.unit.iri, (q.iri for q in self.qualifiers), lang, self.unit.name)
+
+    @property
+    def normalised_reading(self) -> str:
+        """The normalised value in words, or "" where it would only repeat the reading (6万 = 60,000 in
+        English) or there is none."""
+        if not self.normalised or self.normalised_unit is None:
+            return ""
+        lang = self.context.lang if self.context else "zh"
+        shown = value_text(self.normalised, self.normalised_unit.iri, (), lang, self.normalised_unit.name)
+        plain = value_text(self.value, self.unit.iri, (), lang, self.unit.name)
+        return "" if shown == plain else shown
 
     @property
     def quotes(self) -> list[Quote]:

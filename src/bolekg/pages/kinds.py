@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from bolekg.pages.browse import browse_href, links_href
 from bolekg.pages.common import Context, Link
 from bolekg.pages.figures import Figure, figures
+from bolekg.pages.numbers import value_text
 from bolekg.report.vocab import BK, NIF, ORG, PROV, QB, SDMX_ATT, SDMX_DIM
 from bolekg.services.lookup import iri_term, text, truth
 from bolekg.services.places import touching
@@ -472,6 +473,8 @@ class ObservationSection:
     compared: list[tuple[str, Link]]
     given_by: list[Link]
     related: list[Figure] = field(default_factory=list)
+    reading: str = ""  # the value as a reader says it, unit and qualifier included (bolekg.pages.numbers)
+    normalised_reading: str = ""
 
 
 def observation(context: Context, doc: Any) -> ObservationSection:
@@ -493,14 +496,25 @@ def observation(context: Context, doc: Any) -> ObservationSection:
     compared = [(role, context.link(i)) for role, predicate in (("actual", BK.actualObservation),
                                                                 ("target", BK.targetObservation))
                 for i in doc.iris(str(predicate))]
+    shown = text(value) if isinstance(value, ox.Literal) else ""
+    unit = one(str(SDMX_ATT.unitMeasure))
+    qualifiers = [context.link(q) for q in doc.iris(str(BK.valueQualifier))]
+    normalised, normalised_unit = text(doc.first(str(BK.normalisedValue))), one(str(BK.normalisedUnit))
+    reading = value_text(shown, unit.iri if unit else "", (q.iri for q in qualifiers), context.lang,
+                         unit.name if unit else "") if shown else ""
+    normalised_reading = value_text(normalised, normalised_unit.iri, (), context.lang, normalised_unit.name) \
+        if normalised and normalised_unit else ""
+    if normalised_reading == value_text(shown, unit.iri if unit else "", (), context.lang):
+        normalised_reading = ""  # English multiplies 万 out already: "= 60,000" would only repeat it
     return ObservationSection(
-        value=text(value) if isinstance(value, ox.Literal) else "",
+        reading=reading, normalised_reading=normalised_reading,
+        value=shown,
         measure=measure,
-        unit=one(str(SDMX_ATT.unitMeasure)),
-        normalised=text(doc.first(str(BK.normalisedValue))),
-        normalised_unit=one(str(BK.normalisedUnit)),
+        unit=unit,
+        normalised=normalised,
+        normalised_unit=normalised_unit,
         as_written=text(doc.first(str(BK.asWritten))),
-        qualifiers=[context.link(q) for q in doc.iris(str(BK.valueQualifier))],
+        qualifiers=qualifiers,
         indicator=one(str(BK.indicator)),
         period=one(str(SDMX_DIM.refPeriod)),
         area=one(str(SDMX_DIM.refArea)),
