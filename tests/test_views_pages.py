@@ -100,6 +100,12 @@ def test_timeline_lists_every_milestone_once_in_date_order(site: Site, headers: 
     months = re.findall(r'<h2 id="m-(\d{4})-(\d{1,2})">', html)
     assert [(int(y), int(m)) for y, m in months] == sorted({(d.year, d.month) for d in days})
     assert len(re.findall(r"<h1[ >]", html)) == 1 and "<ol class=\"timeline\">" in html
+    # the axis: its dots are links to the entries, so it is a named group, never an image
+    svg = re.search(r"<svg.*?</svg>", html, flags=re.S)
+    assert svg is not None and 'role="group"' in svg.group(0) and 'aria-label="' in svg.group(0)
+    assert "<title>" in svg.group(0) and 'role="img"' not in svg.group(0)
+    entries = re.findall(r'<li class="event[^"]*" id="([^"]+)"', html)
+    assert set(re.findall(r'<a href="#(t-[^"]+)"', svg.group(0))) == set(entries)
 
 
 @pytest.mark.parametrize(("headers", "line"), [(ZH, "截至报告日期(2021年6月30日)"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 from babel.dates import format_date, format_skeleton
@@ -118,6 +119,8 @@ class Timeline:
     report_date: dt.date | None
     report_date_text: str
     entries: list[Entry]
+    #: The same entries on a drawn axis (:func:`axis_svg`); the list below it holds everything it shows.
+    svg: str = ""
 
     @property
     def milestones(self) -> list[Entry]:
@@ -241,4 +244,56 @@ def build(context: Context) -> Timeline:
             months.append(month)
             months.sort(key=lambda m: (m.year, m.month))
         month.report_at = sum(1 for e in month.entries if e.latest <= report_date)
-    return Timeline(months, report_date, day_text(report_date, lang) if report_date else "", ordered)
+    report_text = day_text(report_date, lang) if report_date else ""
+    return Timeline(months, report_date, report_text, ordered, axis_svg(ordered, report_date, report_text, lang))
+
+
+def axis_svg(entries: list[Entry], report_date: dt.date | None, report_text: str, lang: str) -> str:
+    """A time axis with a dot per entry (filled: done, hollow: planned), each a link to its entry in the
+    list, and the report date as a line. Its dots are links, so it is ``role="group"`` named by
+    ``aria-label``, never ``role="img"`` (which would hide the links from screen readers while they
+    still take the focus; see :mod:`bolekg.pages.svg`). It scales to the page's width (``viewBox``), so
+    it never makes a phone scroll sideways."""
+    if not entries:
+        return ""
+    first = min(e.latest for e in entries)
+    last = max([e.latest for e in entries] + ([report_date] if report_date else []))
+    start = dt.date(first.year, first.month, 1)
+    end_month = dt.date(last.year, last.month, calendar.monthrange(last.year, last.month)[1])
+    span = max((end_month - start).days + 1, 1)
+    width, height, left, right, axis_y = 800, 150, 20, 780, 100
+
+    def x(day: dt.date) -> float:
+        return left + (right - left) * (day - start).days / span
+
+    label = translate("timeline.axis", lang, n=len(entries), first=month_title(first.year, first.month, lang),
+                      last=month_title(last.year, last.month, lang))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="timeline-axis" '
+             f'role="group" aria-label="{escape(label)}">', f"<title>{escape(label)}</title>",
+             f'<line x1="{left}" y1="{axis_y}" x2="{right}" y2="{axis_y}" stroke="#1f3b57" stroke-width="2"/>']
+    month = start
+    while month <= end_month:
+        at = x(month)
+        tall = month.month == 1 or month == start
+        parts.append(f'<line x1="{at:.1f}" y1="{axis_y}" x2="{at:.1f}" y2="{axis_y + (14 if tall else 7)}" '
+                     'stroke="#666" stroke-width="1"/>')
+        if tall:
+            parts.append(f'<text x="{at + 3:.1f}" y="{axis_y + 34}" font-size="20" fill="#444">{month.year}</text>')
+        month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    if report_date is not None:
+        at = x(report_date)
+        parts.append(f'<line x1="{at:.1f}" y1="12" x2="{at:.1f}" y2="{axis_y + 8}" stroke="#b5452b" '
+                     'stroke-width="2" stroke-dasharray="5 3"/>')
+        marker = translate("timeline.axis.report", lang, date=report_text)
+        parts.append(f'<text x="{at + 5:.1f}" y="24" font-size="18" fill="#b5452b">{escape(marker)}</text>')
+    stacked: dict[int, int] = {}
+    for entry in entries:
+        at = x(entry.latest)
+        slot = round(at / 14)
+        level = stacked[slot] = stacked.get(slot, -1) + 1
+        cy = axis_y - 16 - 18 * level
+        fill = "#fff" if entry.planned else "#1f3b57"
+        parts.append(f'<a href="#{entry.anchor}"><title>{escape(entry.when)} · {escape(entry.link.name)}</title>'
+                     f'<circle cx="{at:.1f}" cy="{cy}" r="8" fill="{fill}" stroke="#1f3b57" stroke-width="3"/></a>')
+    parts.append("</svg>")
+    return "".join(parts)
