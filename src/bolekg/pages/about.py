@@ -163,7 +163,9 @@ def citation(base: str) -> Citation:
     return Citation(title, version, released, cite, bibtex)
 
 
-def build(context: Context, store: GraphStore, report_iri: str) -> About:
+def build(context: Context, store: GraphStore, report_iri: str, audited: Audit | None = None) -> About:
+    """The page's data; ``audited`` is the audit of the store's data when the caller keeps one (it is
+    the same in both languages), otherwise it is run here."""
     report = iri_term(report_iri)
     report_link = context.link(report_iri)  # asked for before resolve(), so that its name is fetched
     titles: dict[str, str] = {}
@@ -207,6 +209,6 @@ def build(context: Context, store: GraphStore, report_iri: str) -> About:
         report=report_link, titles=titles, title_notes=title_notes, period=period, place=place,
         publisher=publisher, issued=issued, report_date=report_date,
         report_date_text=_day(report_date, context.lang), report_date_notes=date_notes,
-        source_path=source_path, source_characters=characters, counts=counts, audit=run_audit(store),
+        source_path=source_path, source_characters=characters, counts=counts, audit=audited or run_audit(store),
         data_licences=licences, code_licence=code_licence, version=__version__, citation=citation(context.base),
     )

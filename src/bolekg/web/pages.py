@@ -319,7 +319,9 @@ def timeline() -> Response:
 def about() -> Response:
     current_lang = lang()
     store = state().store
-    found = state().kept(f"about:{current_lang}", lambda: about_pages.build(_context(), store, REPORT))
+    # the audit reads the whole graph: run once per version of the data, for both languages
+    audited = state().kept("about:audit", lambda: about_pages.run_audit(store))
+    found = state().kept(f"about:{current_lang}", lambda: about_pages.build(_context(), store, REPORT, audited))
     return _html(render_template("about.html", about=found))
 
 
