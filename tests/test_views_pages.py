@@ -220,13 +220,12 @@ def test_citation_cff_is_served_as_it_is(site: Site) -> None:
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make browser)")
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_timeline_and_about_fit_a_phone(site: Site, lang: str, tmp_path: Path) -> None:
-    """390 × 844 (a phone held upright): no sideways scroll, in Chromium as test_browser.py drives it."""
-    if site.kind != "embedded":
-        pytest.skip("the layout does not depend on the store")
+def test_timeline_and_about_fit_a_phone(real_dataset: Dataset, lang: str, tmp_path: Path) -> None:
+    """390 × 844 (a phone held upright): no sideways scroll, in Chromium as test_browser.py drives it
+    (the layout does not depend on the store: the embedded one only)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as driver:
+    with serving("embedded", None, real_dataset) as site, sync_playwright() as driver:
         context = driver.chromium.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
             viewport={"width": 390, "height": 844})
