@@ -32,7 +32,8 @@ PAGES = ["/", "/id/item/1-01", "/id/item/2-07", "/id/item/3-03", "/id/programme/
          "/id/quote/1050-1062", "/id/quote/2823-2851", "/def/Observation",
          "/def/Place", "/browse", "/browse?class=https://w3id.org/bolekg/def/Observation",
          "/browse?class=https://w3id.org/bolekg/def/Item", "/browse?class=https://w3id.org/bolekg/def/Place",
-         "/dashboard", "/ontology", "/quality", "/reader", "/search?q=boleshi", "/.well-known/void"]
+         "/dashboard", "/ontology", "/quality", "/reader", "/search?q=boleshi", "/.well-known/void",
+         "/timeline", "/about"]
 
 Answers = dict[str, list[str]]
 

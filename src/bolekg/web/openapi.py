@@ -92,6 +92,13 @@ PAGE_PATHS: dict[str, Any] = {
         ("/ontology", "The ontology's classes, properties and units with zh/en labels and definitions", [],
          ["text/html"]),
         ("/quality", "The current SHACL validation result and the shapes", [], ["text/html"]),
+        ("/timeline", "Every milestone and every status statement dated to a day, in date order and grouped by "
+                      "month, with the report date marked; format=json (or Accept) for JSON",
+         [{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json"]}}],
+         ["text/html", "application/json"]),
+        ("/about", "What BoleKG is: source, method (with the numeric audit), licences, how to cite", [],
+         ["text/html"]),
+        ("/CITATION.cff", "How to cite BoleKG: Citation File Format 1.2.0, as plain text", [], ["text/plain"]),
     )
 }
 

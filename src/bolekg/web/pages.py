@@ -18,6 +18,7 @@ from flask import Blueprint, Response, g, render_template, request
 
 from bolekg.formats import SERIALISATION_PREFIXES
 from bolekg.i18n import COOKIE, LANGS, choose_lang, translate
+from bolekg.pages import about as about_pages
 from bolekg.pages import browse as browse_pages
 from bolekg.pages import dashboard as dashboard_pages
 from bolekg.pages import entity as entity_pages
@@ -25,6 +26,7 @@ from bolekg.pages import home as home_pages
 from bolekg.pages import ontology as ontology_pages
 from bolekg.pages import quality as quality_pages
 from bolekg.pages import reader as reader_pages
+from bolekg.pages import timeline as timeline_pages
 from bolekg.pages.common import Context
 from bolekg.pages.examples import examples
 from bolekg.report.vocab import PREFIXES, REPORT_IRI
@@ -298,6 +300,43 @@ def quality() -> Response:
     store = state().store
     found = state().kept("quality", lambda: quality_pages.build(store))
     return _html(render_template("quality.html", quality=found))
+
+
+@bp.route("/timeline")
+def timeline() -> Response:
+    """Every milestone and dated status statement in date order (:mod:`bolekg.pages.timeline`);
+    ``format=json`` or ``Accept: application/json`` for the same entries as JSON."""
+    current_lang = lang()
+    found = state().kept(f"timeline:{current_lang}", lambda: timeline_pages.build(_context()))
+    if _wants_json():
+        response = Response(json.dumps({"lang": current_lang, **found.as_json()}, ensure_ascii=False),
+                            content_type="application/json; charset=utf-8")
+    else:
+        response = _html(render_template("timeline.html", timeline=found))
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/about")
+def about() -> Response:
+    current_lang = lang()
+    store = state().store
+    # the audit reads the whole graph: run once per version of the data, for both languages
+    audited = state().kept("about:audit", lambda: about_pages.run_audit(store))
+    found = state().kept(f"about:{current_lang}", lambda: about_pages.build(_context(), store, REPORT, audited))
+    return _html(render_template("about.html", about=found))
+
+
+@bp.route("/CITATION.cff")
+def citation_file() -> Response:
+    """The repository's CITATION.cff as it is. text/plain, not a YAML type: no media type is registered
+    for CFF, and a browser shows text/plain where it would download application/yaml; UTF-8 for the
+    report's Chinese title."""
+    try:
+        body = about_pages.CITATION_FILE.read_bytes()
+    except OSError:
+        return text_error(404, "CITATION.cff is not part of this installation")
+    return Response(body, content_type="text/plain; charset=utf-8")
 
 
 def warm_up(app: Any) -> threading.Thread:
