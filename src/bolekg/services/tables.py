@@ -120,3 +120,9 @@ def slug(*parts: str) -> str:
     are the IRIs' readable slugs, so no ``filename*`` (RFC 6266 §4.3) is needed."""
     text = "-".join(p for p in parts if p)
     return re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9.-]+", "-", text)).strip("-.") or "bolekg-table"
+
+
+def observations_excel(store: GraphStore) -> bytes:
+    """The site-wide CSV (``/dumps/observations.csv``, :func:`bolekg.services.tidy.observations_csv`)
+    for Excel: its columns in its own order, after a byte order mark."""
+    return to_csv(Table("bolekg-observations", "zh", COLUMNS, observation_rows(store)), excel=True)

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, request
 
+from bolekg.i18n import N_
 from bolekg.pages import tables as table_pages
 from bolekg.pages.browse import FACETS
 from bolekg.pages.common import Context
@@ -37,9 +38,15 @@ def export_links(table: str, lang_code: str, **params: str) -> list[tuple[str, s
     """(label key, href) of a table's downloads: CSV, CSV for Excel, JSON — what a template lists
     under the table."""
     base = {**{k: v for k, v in params.items() if v}, "lang": lang_code}
-    return [("export.csv", f"/exports/{table}?" + urlencode({**base, "format": "csv"})),
-            ("export.excel", f"/exports/{table}?" + urlencode({**base, "format": "csv", "excel": "1"})),
-            ("export.json", f"/exports/{table}?" + urlencode({**base, "format": "json"}))]
+    return [(N_("export.csv"), f"/exports/{table}?" + urlencode({**base, "format": "csv"})),
+            (N_("export.excel"), f"/exports/{table}?" + urlencode({**base, "format": "csv", "excel": "1"})),
+            (N_("export.json"), f"/exports/{table}?" + urlencode({**base, "format": "json"}))]
+
+
+@bp.app_context_processor
+def _export_context() -> dict[str, object]:
+    """``export_links`` for the templates' ``downloads`` macro (``ui.html``)."""
+    return {"export_links": export_links}
 
 
 def _attachment(name: str) -> str:
