@@ -251,10 +251,10 @@ def initiatives_below(context: Context, iri: str) -> list[dict[str, Any]]:
 }}""", "the projects and activities below it")
 
 
-def initiative_figures(context: Context, iri: str) -> str:
-    """A pattern binding ``?obs`` to the figures an initiative's page lists: its own and those of
-    the projects and activities below it (shared with the page's download)."""
-    return values("init", {iri, *(text(row["sub"]) for row in initiatives_below(context, iri))})
+def initiative_and_below(context: Context, iri: str) -> set[str]:
+    """An initiative and the projects and activities below it: whose figures its page lists (shared
+    with the page's download)."""
+    return {iri, *(text(row["sub"]) for row in initiatives_below(context, iri))}
 
 
 # --- lists that grow with the data ---------------------------------------------------------------------

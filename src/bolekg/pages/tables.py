@@ -51,8 +51,20 @@ def _cut(rows: list[dict[str, str]], limit: int, partial: bool) -> tuple[list[di
     return rows[:limit], partial or len(rows) > limit
 
 
+def _values(variable: str, iris: list[str] | set[str]) -> str:
+    """``VALUES ?variable { … }`` for the table's selection, its term written twice when there is
+    only one: Virtuoso 7.2 folds a one-row ``VALUES`` into the query as a constant and then answers
+    the table's OPTIONALs about it with nothing (tests/test_table_exports.py, on Virtuoso); the
+    repeated row is merged again by the table's ``GROUP BY``. No rows: a pattern that matches none."""
+    found = sorted(set(iris))
+    if not found:
+        return "FILTER(false)"
+    terms = [iri_term(iri) for iri in found] * (2 if len(found) == 1 else 1)
+    return f"VALUES ?{variable} {{ {' '.join(terms)} }}"
+
+
 def _observations(ids: list[str]) -> str:
-    return kinds.values("observation", ids) if ids else "FILTER(false)"
+    return _values("observation", ids)
 
 
 def entity_table(context: Context, iri: str, table: str, limit: int) -> tables.Table | None:
@@ -64,7 +76,7 @@ def entity_table(context: Context, iri: str, table: str, limit: int) -> tables.T
     store, lang = context.store, context.lang
     if kind == "initiative":
         # the same figures as the page: of the initiative and every project or activity below it
-        selection = kinds.initiative_figures(context, iri).replace("?init", "?sel_init")
+        selection = _values("sel_init", kinds.initiative_and_below(context, iri))
         return tables.figures(store, name, lang, f"{selection}\n  ?observation bk:initiative ?sel_init .",
                               limit=limit)
     if table == "inside":
@@ -94,11 +106,7 @@ def browse_table(context: Context, cls: str, chosen: Mapping[str, str], limit: i
     filters = "\n  ".join("{ " + FACETS[name][0].replace("?v", iri_term(value)) + " }"
                           for name, value in sorted(chosen.items()))
     where = f"VALUES ?type {{ {subclasses(context, cls)} }} ?s a ?type . FILTER(isIRI(?s))\n  {filters}"
-    rows = context.rows(f"SELECT DISTINCT ?s WHERE {{ {where} }} ORDER BY ?s LIMIT {int(limit) + 1}",
-                        "every instance that matches, up to the limit")
-    members = [text(r["s"]) for r in rows]
-    cut = len(members) > limit
-    members = members[:limit]
+    members, cut = _members(context, where, limit)
     parts = ["bolekg", "browse", local_name(cls)]
     for facet, value in sorted(chosen.items()):
         parts += [facet, local_name(value)]
@@ -111,9 +119,18 @@ def browse_table(context: Context, cls: str, chosen: Mapping[str, str], limit: i
 
 def links_table(context: Context, target: str, via: str, limit: int) -> tables.Table:
     """Every resource whose ``via`` is ``target`` (``/browse?to=…&via=…``), up to ``limit``."""
-    rows = context.rows(f"SELECT DISTINCT ?s WHERE {{ ?s {iri_term(via)} {iri_term(target)} . FILTER(isIRI(?s)) }} "
-                        f"ORDER BY ?s LIMIT {int(limit) + 1}", "every resource pointing here, up to the limit")
-    members = [text(r["s"]) for r in rows]
+    members, cut = _members(context, f"?s {iri_term(via)} {iri_term(target)} . FILTER(isIRI(?s))", limit)
     name = tables.slug("bolekg", _stem(context, target), local_name(via)).lower()
     return tables.labelled(context.store, name, context.lang, ("resource",),
-                           [{"resource": m} for m in members[:limit]], len(members) > limit, limit)
+                           [{"resource": m} for m in members], cut, limit)
+
+
+def _members(context: Context, where: str, limit: int) -> tuple[list[str], bool]:
+    """The first ``limit`` distinct ``?s`` of ``where`` by IRI, and whether there are more: counted
+    first, as a browse page counts, not by asking for ``limit + 1`` rows, since Virtuoso refuses to
+    sort more than its ``ResultSetMaxRows`` (10 000, the default row cap) under a ``LIMIT``."""
+    counted = context.rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}", "how many match")
+    total = int(text(counted[0]["n"])) if counted else 0
+    rows = context.rows(f"SELECT DISTINCT ?s WHERE {{ {where} }} ORDER BY ?s LIMIT {int(limit)}",
+                        "every one that matches, up to the limit") if total else []
+    return [text(r["s"]) for r in rows], total > limit
