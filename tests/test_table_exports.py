@@ -21,9 +21,12 @@ from collections.abc import Iterator
 import pytest
 from rdflib import Dataset
 
+from bolekg.pages import tables as table_pages
+from bolekg.pages.common import Context
 from bolekg.services.tables import BOM, Table, to_csv
 from bolekg.services.tidy import COLUMNS, LABELLED
 from bolekg.settings import Limits
+from bolekg.store import GraphStore
 from hardening_support import limited_site
 from ld_support import Reply, Site, fetch, remote_root, serving
 
@@ -331,3 +334,13 @@ def test_excel_cells_that_would_be_formulas_are_made_inert() -> None:
     rows = list(csv.reader(io.StringIO(excel[len(BOM):].decode("utf-8"), newline="")))
     assert rows[1:] == [["'=HYPERLINK(\"http://x\")", "-12.5"], ["'@SUM(A1)", "+3"], ["'-其他", "普通"]]
     assert list(csv.reader(io.StringIO(plain.decode("utf-8"), newline="")))[1][0] == "=HYPERLINK(\"http://x\")"
+
+
+def test_a_long_list_of_figures_is_asked_for_in_parts(real_store: GraphStore,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browse download of every figure, asked for 7 at a time, is the same table as in one query."""
+    context = Context(real_store, BASE, "en")
+    whole = table_pages.browse_table(context, DEF + "Observation", {}, 10_000)
+    monkeypatch.setattr(table_pages, "CHUNK", 7)
+    parts = table_pages.browse_table(Context(real_store, BASE, "en"), DEF + "Observation", {}, 10_000)
+    assert len(whole.rows) == 164 and parts.rows == whole.rows and to_csv(parts) == to_csv(whole)

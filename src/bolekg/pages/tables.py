@@ -63,8 +63,15 @@ def _values(variable: str, iris: list[str] | set[str]) -> str:
     return f"VALUES ?{variable} {{ {' '.join(terms)} }}"
 
 
-def _observations(ids: list[str]) -> str:
-    return _values("observation", ids)
+#: Figures asked for in one query of a download: the rest in further queries of as many.
+CHUNK = 500
+
+
+def _observations(ids: list[str]) -> list[str]:
+    """Selections of the figures ``ids``, :data:`CHUNK` at a time in IRI order (the table's order)."""
+    found = sorted(set(ids))
+    return [_values("observation", found[at:at + CHUNK]) for at in range(0, len(found), CHUNK)] or \
+        [_values("observation", [])]
 
 
 def entity_table(context: Context, iri: str, table: str, limit: int) -> tables.Table | None:

@@ -12,10 +12,12 @@ other language, then the IRI, so a person opening the file reads names first. Th
 not change with the language, only their order, so a program reading by name reads either.
 
 CSV is RFC 4180 (https://www.rfc-editor.org/rfc/rfc4180): CRLF line ends, fields quoted where
-they must be, UTF-8 (RFC 7111 registers ``text/csv``; its ``charset`` parameter is given). The
-Excel variant is the same bytes after a UTF-8 byte order mark: Excel reads a CSV without one in
-the system's legacy code page and garbles Chinese, while other tools (pandas, readr) read the
-plain file as it is, so the plain file stays without one.
+they must be, UTF-8, sent as ``text/csv; charset=utf-8`` (the type §3 registers, with its
+``charset`` parameter). The Excel variant is the same bytes after a UTF-8 byte order mark: Excel
+reads a CSV without one in the system's legacy code page and garbles Chinese, while other tools
+(pandas, readr) read the plain file as it is, so the plain file stays without one. One difference
+more, for Excel only: a text cell that Excel would run as a formula is written inert
+(:data:`_FORMULA_START`); the report's own data has none, so there the two are equal after the mark.
 
 The JSON is ``{"table", "lang", "columns", "count", "truncated", "limit", "rows"}``; ``rows`` is a
 list of objects, one per CSV row, keyed by the column names, with the same strings as the CSV cells.
@@ -69,10 +71,14 @@ def ordered(columns: Sequence[str], lang: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def figures(store: GraphStore, name: str, lang: str, selection: str, truncated: bool = False,
+def figures(store: GraphStore, name: str, lang: str, selections: str | Sequence[str], truncated: bool = False,
             limit: int | None = None) -> Table:
-    """The site-wide table's rows of the figures ``selection`` binds to ``?observation``."""
-    return Table(name, lang, ordered(COLUMNS, lang), observation_rows(store, selection), truncated, limit)
+    """The site-wide table's rows of the figures each selection binds to ``?observation``, one query
+    per selection, in their order (a long list of figures is asked for in parts: a query of 10 000
+    IRIs is larger than some servers take)."""
+    rows = [row for selection in ([selections] if isinstance(selections, str) else selections)
+            for row in observation_rows(store, selection)]
+    return Table(name, lang, ordered(COLUMNS, lang), rows, truncated, limit)
 
 
 def labelled(store: GraphStore, name: str, lang: str, columns: Sequence[str], rows: Iterable[dict[str, str]],

@@ -6,7 +6,7 @@ parameters, ask ``bolekg.pages.tables`` for the rows, write them with ``bolekg.s
 * ``/exports/browse?class=IRI&<facet>=IRI…`` — a browse result with the page's filters, every page
   of it; ``/exports/browse?to=IRI&via=PROPERTY`` — what points at a resource.
 
-``format=csv`` (the default) is ``text/csv; charset=utf-8`` (RFC 4180, RFC 7111), and with
+``format=csv`` (the default) is ``text/csv; charset=utf-8`` (RFC 4180 §2 and §3), and with
 ``excel=1`` the same after a UTF-8 byte order mark; ``format=json`` is ``application/json``. Each is
 an attachment (RFC 6266) named for what it holds (``bolekg-item-1-02-figures.csv``). The columns'
 order follows the language (``?lang=``, as the pages choose it). A table cut at its bound says so in
