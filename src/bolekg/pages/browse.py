@@ -101,6 +101,11 @@ class Listing(Paged):
     selected: dict[str, Link] = field(default_factory=dict)
     clear_href: str = ""
 
+    @property
+    def export_params(self) -> dict[str, str]:
+        """The list's class and chosen facet values: what its download (``/exports/browse``) selects by."""
+        return {"class": self.cls.iri, **{name: link.iri for name, link in sorted(self.selected.items())}}
+
 
 def classes(context: Context) -> list[ClassCount]:
     found = []

@@ -177,12 +177,8 @@ def initiative(context: Context, doc: Any) -> InitiativeSection:
     down from it), then passed as ``VALUES``. A path such as ``?x (bk:partOfInitiative|bk:programme)*
     <item>`` joined with another pattern lets the engine start from that pattern instead — every
     location, milestone or observation of the store — which made an item page linear in the data."""
-    iri = iri_term(doc.iri)
     up = ancestry(context, doc.iri)
-    below = context.rows(f"""SELECT ?sub ?parent WHERE {{
-  ?sub {DOWN}+ {iri} .
-  ?sub {DOWN} ?parent .
-}}""", "the projects and activities below it")
+    below = initiatives_below(context, doc.iri)
     children_of: dict[str, list[str]] = {}
     for row in below:
         children_of.setdefault(text(row["parent"]), []).append(text(row["sub"]))
@@ -245,6 +241,21 @@ def initiative(context: Context, doc: Any) -> InitiativeSection:
         statuses=statuses,
         figures=figures(context, values("init", here_and_below), "the figures of this initiative and its projects"),
     )
+
+
+def initiatives_below(context: Context, iri: str) -> list[dict[str, Any]]:
+    """The projects and activities below an initiative (``?sub``), each with its parent: a walk down
+    from the initiative written into the query, never from ``VALUES`` (Virtuoso)."""
+    return context.rows(f"""SELECT ?sub ?parent WHERE {{
+  ?sub {DOWN}+ {iri_term(iri)} .
+  ?sub {DOWN} ?parent .
+}}""", "the projects and activities below it")
+
+
+def initiative_and_below(context: Context, iri: str) -> set[str]:
+    """An initiative and the projects and activities below it: whose figures its page lists (shared
+    with the page's download)."""
+    return {iri, *(text(row["sub"]) for row in initiatives_below(context, iri))}
 
 
 # --- lists that grow with the data ---------------------------------------------------------------------
@@ -346,20 +357,10 @@ def place(context: Context, doc: Any) -> PlaceSection:
             within.setdefault(a, []).append(text(row["within"]))
     # A segment's road is more specific than the city both lie in.
     parents = {a: segment_of.get(a) or within.get(a, []) for a in set(segment_of) | set(within)}
-    inside, inside_count = window(context, f"""SELECT ?x (SAMPLE(?t) AS ?type) WHERE {{
-  {{ SELECT DISTINCT ?x WHERE {{ ?x bk:segmentOf|geo:sfWithin {iri} }} LIMIT {WINDOW + 1} }}
-  OPTIONAL {{ ?x a ?t . FILTER(STRSTARTS(STR(?t), STR(bk:))) }}
-}} GROUP BY ?x""", "what lies inside it", lambda r: (text(r["x"]),), PLACE_LIST_SHOWN)
+    inside, inside_count = places_inside(context, doc.iri, PLACE_LIST_SHOWN)
     here_and_inside, cut = areas(context, doc.iri)
-    here, initiative_count = window(context, f"""SELECT DISTINCT ?init ?where WHERE {{
-  {values("where", here_and_inside)}
-  ?init bk:location ?where .
-}}""", "initiatives located here or in a place inside it", lambda r: (text(r["init"]), text(r["where"])),
-        PLACE_LIST_SHOWN, cut)
-    chosen, figure_count = window(context, f"""SELECT DISTINCT ?obs WHERE {{
-  {values("area", here_and_inside)}
-  ?obs sdmx-dimension:refArea ?area .
-}}""", "figures about this place or places inside it", lambda r: (text(r["obs"]),), FIGURES_SHOWN, cut)
+    here, initiative_count = place_initiatives(context, here_and_inside, cut, PLACE_LIST_SHOWN)
+    chosen, figure_count = place_figures(context, here_and_inside, cut, FIGURES_SHOWN)
     shown = figures(context, values("obs", (text(r["obs"]) for r in chosen)),
                     "the figures shown of those") if chosen else []
     wider, wider_count, wider_figures = covering(context, doc.iri)
@@ -381,7 +382,37 @@ def place(context: Context, doc: Any) -> PlaceSection:
     )
 
 
-def covering(context: Context, iri: str) -> tuple[list[tuple[Link, Link]], Count, list[tuple[Link, Count, str]]]:
+def place_figures(context: Context, here_and_inside: list[str], cut: bool,
+                  shown: int = WINDOW) -> tuple[list[dict[str, Any]], Count]:
+    """The figures about a place or the places inside it (:func:`areas`), the first ``shown`` in IRI
+    order within the :func:`window` (shared with the page's download, which takes the whole window)."""
+    return window(context, f"""SELECT DISTINCT ?obs WHERE {{
+  {values("area", here_and_inside)}
+  ?obs sdmx-dimension:refArea ?area .
+}}""", "figures about this place or places inside it", lambda r: (text(r["obs"]),), shown, cut)
+
+
+def place_initiatives(context: Context, here_and_inside: list[str], cut: bool,
+                      shown: int = WINDOW) -> tuple[list[dict[str, Any]], Count]:
+    """The initiatives located at a place or a place inside it (``?init``, ``?where``), as
+    :func:`place_figures` does for figures."""
+    return window(context, f"""SELECT DISTINCT ?init ?where WHERE {{
+  {values("where", here_and_inside)}
+  ?init bk:location ?where .
+}}""", "initiatives located here or in a place inside it", lambda r: (text(r["init"]), text(r["where"])),
+        shown, cut)
+
+
+def places_inside(context: Context, iri: str, shown: int = WINDOW) -> tuple[list[dict[str, Any]], Count]:
+    """What lies directly inside a place (``?x``) with its kind (``?type``), within the :func:`window`."""
+    return window(context, f"""SELECT ?x (SAMPLE(?t) AS ?type) WHERE {{
+  {{ SELECT DISTINCT ?x WHERE {{ ?x bk:segmentOf|geo:sfWithin {iri_term(iri)} }} LIMIT {WINDOW + 1} }}
+  OPTIONAL {{ ?x a ?t . FILTER(STRSTARTS(STR(?t), STR(bk:))) }}
+}} GROUP BY ?x""", "what lies inside it", lambda r: (text(r["x"]),), shown)
+
+
+def covering(context: Context, iri: str, shown: int = PLACE_LIST_SHOWN
+             ) -> tuple[list[tuple[Link, Link]], Count, list[tuple[Link, Count, str]]]:
     """What covers a place from a place it lies in: 131 of the report's figures and most of its
     initiatives are about the whole city, so a town's own lists alone would hide most of what
     happens in the town. Kept apart from the place's own lists, since the report does not name the
@@ -399,7 +430,7 @@ def covering(context: Context, iri: str) -> tuple[list[tuple[Link, Link]], Count
             per_place[where] = per_place.get(where, 0) + 1
     figures_at = [(context.link(where), Count(n, read.partial), browse_href(str(BK.Observation), place=where))
                   for where, n in sorted(per_place.items())]
-    return initiatives[:PLACE_LIST_SHOWN], Count(len(initiatives), read.partial), figures_at
+    return initiatives[:shown], Count(len(initiatives), read.partial), figures_at
 
 
 # --- organisations ----------------------------------------------------------------------------------

@@ -158,6 +158,7 @@ SELECT ?observation
   (SAMPLE(?quote_) AS ?quote) (SAMPLE(?quote_text_) AS ?quote_text)
   (SAMPLE(?sentence_) AS ?sentence) (SAMPLE(?sentence_text_) AS ?sentence_text)
 WHERE {
+  #selection
   ?observation a bk:Observation ; qb:measureType ?measure .
   ?observation ?measure ?value_ .
   BIND(STRAFTER(STR(?measure), STR(bk:)) AS ?measure_type_)
@@ -189,7 +190,7 @@ GROUP BY ?observation
 ORDER BY ?observation
 """
 
-#: The zh and en labels of the IRIs the table names (bound with VALUES by :func:`_labels_of`). Apart
+#: The zh and en labels of the IRIs the table names (bound with VALUES by :func:`labels_of`). Apart
 #: from the table's query: a label OPTIONAL on an IRI that a row leaves unbound (an observation with
 #: no agency) would match every label in the store.
 LABELS_QUERY = sparql_prefixes("rdfs") + """\
@@ -201,7 +202,12 @@ SELECT ?s ?label WHERE {{
 """
 
 
-def _labels_of(store: GraphStore, iris: set[str]) -> dict[tuple[str, str], str]:
+#: The line of :data:`OBSERVATIONS_QUERY` a table of some figures replaces with a pattern that binds
+#: ``?observation`` first (an item's, a place's, a browse result's: ``bolekg.services.tables``).
+SELECTION = "#selection"
+
+
+def labels_of(store: GraphStore, iris: set[str]) -> dict[tuple[str, str], str]:
     """(IRI, language) → label; the least label in code-point order where a thing has two in a
     language, so the table is the same on every backend."""
     if not iris:
@@ -216,18 +222,21 @@ def _labels_of(store: GraphStore, iris: set[str]) -> dict[tuple[str, str], str]:
     return labels
 
 
-def observation_rows(store: GraphStore) -> list[dict[str, str]]:
+def observation_rows(store: GraphStore, selection: str = "") -> list[dict[str, str]]:
     """The table's rows, each a dict in :data:`COLUMNS` order ("" for no value): the cells are the
     terms' lexical forms and bare IRIs, as the SPARQL 1.1 CSV results format writes them (§2). A
-    cell of several IRIs (:data:`SEPARATOR`) has its labels in the same order."""
-    solutions = store.query(OBSERVATIONS_QUERY).solutions()
+    cell of several IRIs (:data:`SEPARATOR`) has its labels in the same order.
+
+    ``selection``, a graph pattern binding ``?observation``, keeps the rows of the figures it picks
+    (one table builder for the whole table and for an item's, a place's or a facet's share of it)."""
+    solutions = store.query(OBSERVATIONS_QUERY.replace(SELECTION, selection)).solutions()
     names = [variable.value for variable in solutions.variables]
     found = [{name: (solution[name].value if solution[name] is not None else "") for name in names}
              for solution in solutions]
     for row in found:
         row["agency"] = SEPARATOR.join(sorted(filter(None, row["agency"].split(SEPARATOR))))
     iris = {iri for row in found for name in LABELLED for iri in row[name].split(SEPARATOR) if iri}
-    labels = _labels_of(store, iris)
+    labels = labels_of(store, iris)
     rows = []
     for row in found:
         for name in LABELLED:

@@ -79,9 +79,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     queries = QueryService(store, limits, allow_service=bool(app.config["ALLOW_SERVICE"]))
     app.extensions["bolekg"] = State(queries=queries, base=app.config["BASE"], write_token=app.config["WRITE_TOKEN"])
 
-    from bolekg.web import dumps, openapi, pages, resources, sparql, store_api
+    from bolekg.web import dumps, openapi, pages, resources, sparql, store_api, tables
 
-    for module in (sparql, resources, dumps, store_api, openapi, pages):
+    for module in (sparql, resources, dumps, store_api, openapi, pages, tables):
         app.register_blueprint(module.bp)
     app.after_request(_cors)
     from bolekg.web import assets

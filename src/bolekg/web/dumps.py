@@ -38,6 +38,7 @@ from flask import Blueprint, Response, render_template, request, send_file
 from bolekg.formats import CSV, DOCUMENT_FORMATS, HTML, SERIALISATION_PREFIXES
 from bolekg.services.catalog import CSV_FILE, DUMP_FILES, void_graph
 from bolekg.services.csvw import DATAPACKAGE_NAME, METADATA_MEDIA_TYPE, METADATA_NAME, csvw_metadata, data_package
+from bolekg.services.tables import observations_excel
 from bolekg.services.tidy import observations_csv
 from bolekg.web.http import choose, conditional, rdflib_body, text_error
 from bolekg.web.serving import scratch_directory
@@ -45,6 +46,9 @@ from bolekg.web.state import State, state
 from bolekg.web.views import page
 
 bp = Blueprint("export", __name__)
+
+#: The site-wide CSV for Excel: the same table after a UTF-8 byte order mark (``bolekg.services.tables``).
+EXCEL_CSV_FILE = CSV_FILE.removesuffix(".csv") + ".excel.csv"
 
 
 def _directory(current: State) -> Path:
@@ -128,11 +132,14 @@ def dump(name: str) -> Response:
         # CSVW tabular-data-model §5.2: the metadata that describes this CSV, found by the Link header
         response.headers["Link"] = f'<{METADATA_NAME}>; rel="describedby"; type="{METADATA_MEDIA_TYPE}"'
         return response
+    if name == EXCEL_CSV_FILE:
+        path, etag = _cached(name, lambda out: out.write(observations_excel(current.store)))
+        return _file_response(path, etag, CSV.content_type, name)
     if name in (METADATA_NAME, DATAPACKAGE_NAME):
         return _description(name)
     fmt = DUMP_FILES.get(name)
     if fmt is None:
-        known = ", ".join([*DUMP_FILES, CSV_FILE, METADATA_NAME, DATAPACKAGE_NAME])
+        known = ", ".join([*DUMP_FILES, CSV_FILE, EXCEL_CSV_FILE, METADATA_NAME, DATAPACKAGE_NAME])
         return text_error(404, f"No dump called {name!r}; there are: {known}")
     path, etag = _cached(name, lambda out: current.store.dump(fmt, out))
     return _file_response(path, etag, fmt.content_type, name)

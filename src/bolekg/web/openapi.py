@@ -12,8 +12,10 @@ from flask import Blueprint, Response, jsonify, request
 
 from bolekg import __version__
 from bolekg.formats import DOCUMENT_FORMATS, GRAPH_FORMATS, RESULT_FORMATS
+from bolekg.pages.browse import FACETS
 from bolekg.query.protocol import FORM, QUERY_MEDIA, SPARQL_VERSIONS, UPDATE_MEDIA
 from bolekg.services.catalog import CSV_DESCRIPTIONS, CSV_FILE, DUMP_FILES
+from bolekg.web.dumps import EXCEL_CSV_FILE
 
 bp = Blueprint("openapi", __name__)
 
@@ -188,10 +190,32 @@ def document(server: str) -> dict[str, Any]:
                 "summary": "The whole dataset, or every figure as tidy CSV with its CSVW metadata and "
                            "Frictionless Data Package",
                 "parameters": [{"name": "name", "in": "path", "required": True,
-                                "schema": {"type": "string", "enum": [*DUMP_FILES, CSV_FILE, *CSV_DESCRIPTIONS]}}],
+                                "schema": {"type": "string", "enum": [*DUMP_FILES, CSV_FILE, EXCEL_CSV_FILE,
+                                                                *CSV_DESCRIPTIONS]}}],
                 "responses": _responses({"description": "The file", "content": _content(
                     [f.media_type for f in DUMP_FILES.values()] + ["text/csv"]
                     + sorted({media for media, _, _ in CSV_DESCRIPTIONS.values()}))}, 304, 404),
+            }},
+            "/exports/{table}": {"get": {
+                "summary": "A table of a page as a download (an attachment): an initiative's or a place's "
+                           "figures (figures?of=IRI), a place's lists (initiatives, inside, wider), or every "
+                           "page of a browse result with its filters (browse?class=IRI&facet=IRI…, or "
+                           "browse?to=IRI&via=IRI); cut at the row cap, which X-BoleKG-Truncated then names",
+                "parameters": [
+                    {"name": "table", "in": "path", "required": True,
+                     "schema": {"type": "string", "enum": ["figures", "initiatives", "inside", "wider", "browse"]}},
+                    {"name": "of", "in": "query", "schema": {"type": "string", "format": "iri"}},
+                    {"name": "class", "in": "query", "schema": {"type": "string", "format": "iri"}},
+                    *({"name": name, "in": "query", "schema": {"type": "string", "format": "iri"}} for name in FACETS),
+                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "iri"}},
+                    {"name": "via", "in": "query", "schema": {"type": "string", "format": "iri"}},
+                    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "json"]}},
+                    {"name": "excel", "in": "query", "description": "1: the CSV after a UTF-8 byte order mark",
+                     "schema": {"type": "string", "enum": ["0", "1"]}},
+                    {"name": "lang", "in": "query", "description": "which language's name columns come first",
+                     "schema": {"type": "string", "enum": ["zh", "en"]}}],
+                "responses": _responses({"description": "The table", "content": _content(
+                    ["text/csv", "application/json"])}, 400, 404),
             }},
             "/.well-known/void": {"get": {
                 "summary": "VoID + DCAT description of the dataset (content-negotiated)",
