@@ -45,6 +45,13 @@ def real_index(real_store: GraphStore) -> SearchIndex:
 
 
 @pytest.fixture(scope="session")
+def real_site(real_dataset: Dataset) -> Iterator[ld_support.Site]:
+    """The real data behind the real app on an embedded store, for page tests that only read."""
+    with ld_support.serving("embedded", None, real_dataset) as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The server that read-only fixtures load once per module."""
     with oxigraph_process(tmp_path_factory.mktemp("oxigraph-read")) as root:

@@ -299,6 +299,25 @@ def serving(kind: str, oxigraph_root: str | None, dataset: Dataset, token: str |
         store.close()
 
 
+@contextlib.contextmanager
+def serving_kind(request: pytest.FixtureRequest, dataset: Dataset, tmp_path_factory: pytest.TempPathFactory,
+                 label: str) -> Iterator[Site]:
+    """The real data served read-only on the backend ``request.param`` names (embedded, disk, remote,
+    virtuoso): the body of a module's parametrised ``site`` fixture."""
+    kind = request.param
+    directory = tmp_path_factory.mktemp(f"{label}-disk") / "store" if kind == "disk" else None
+    with serving(kind, remote_root(request, kind, read_only=True), dataset, directory=directory) as site:
+        yield site
+
+
+def page_text(site: Site, path: str, headers: dict[str, str] | None = None) -> str:
+    """The HTML of a page that must be there (200, text/html)."""
+    reply = fetch(site.root + path, headers=headers)
+    assert reply.status == 200 and reply.header("Content-Type").startswith("text/html"), \
+        (path, reply.status, reply.text[:300])
+    return reply.text
+
+
 def make_home(root: Path, dataset: Dataset) -> Path:
     """A copy of the project (``BOLEKG_HOME``) whose data is ``dataset``'s report graph in one file and
     whose shapes are the small test shapes, so a test can make the data invalid without touching the

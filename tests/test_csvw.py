@@ -21,7 +21,7 @@ from bolekg.report.vocab import BK, DCAT, DCT, NIF, QB, SDMX_ATT, SDMX_DIM
 from bolekg.services.tidy import COLUMNS, LABELLED
 from csv2rdf import csv_to_rdf
 from graphs import assert_isomorphic
-from ld_support import Site, as_kept_by, canonical, fetch, remote_root, serving, small_validator
+from ld_support import Site, as_kept_by, canonical, fetch, serving_kind, small_validator
 
 #: xsd:decimal, spelled out: pytest's collection probes module attributes, and rdflib's closed XSD
 #: namespace warns on every name it does not define
@@ -31,9 +31,7 @@ DECIMAL = URIRef("http://www.w3.org/2001/XMLSchema#decimal")
 @pytest.fixture(scope="module", params=["embedded", "disk", "remote", "virtuoso"])
 def site(request: pytest.FixtureRequest, real_dataset: Dataset,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    directory = tmp_path_factory.mktemp("csvw-disk") / "store" if request.param == "disk" else None
-    with serving(request.param, remote_root(request, request.param, read_only=True), real_dataset,
-                 directory=directory) as running_site:
+    with serving_kind(request, real_dataset, tmp_path_factory, "csvw") as running_site:
         yield running_site
 
 

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset
 
 from bolekg.pages.numbers import number_text, percent_text, text_width, value_text
 from bolekg.pages.svg import Bar, bar_chart_svg
-from ld_support import Site, fetch, serving
+from ld_support import Site, page_text
 from test_browser import CHROMIUM, FLAGS
 
 BK = "https://w3id.org/bolekg/def/"
@@ -77,15 +75,12 @@ def test_text_width_counts_cjk_wider() -> None:
 # --- the pages -------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def site(real_dataset: Dataset) -> Iterator[Site]:
-    with serving("embedded", None, real_dataset) as running_site:
-        yield running_site
+def site(real_site: Site) -> Site:
+    return real_site
 
 
 def html_of(site: Site, path: str, headers: dict[str, str]) -> str:
-    reply = fetch(site.root + path, headers=headers)
-    assert reply.status == 200, (path, reply.text[:300])
-    return reply.text
+    return page_text(site, path, headers)
 
 
 def checkup_row(html: str) -> str:

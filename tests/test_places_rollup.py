@@ -19,7 +19,7 @@ from bolekg.pages import browse
 from bolekg.pages.examples import examples
 from bolekg.services.places import SCOPES, touching, touching_text
 from bolekg.store import GraphStore
-from ld_support import Site, fetch, serving
+from ld_support import Site, page_text
 
 PLACE = "https://w3id.org/bolekg/id/place/"
 ID = "https://w3id.org/bolekg/id/"
@@ -183,15 +183,12 @@ def test_unknown_scope_is_refused() -> None:
 
 
 @pytest.fixture(scope="module")
-def site(real_dataset: Dataset) -> Iterator[Site]:
-    with serving("embedded", None, real_dataset) as running_site:
-        yield running_site
+def site(real_site: Site) -> Site:
+    return real_site
 
 
 def page(site: Site, path: str, headers: dict[str, str]) -> str:
-    reply = fetch(site.root + path, headers=headers)
-    assert reply.status == 200, (path, reply.text[:300])
-    return reply.text
+    return page_text(site, path, headers)
 
 
 def section(html: str, anchor: str) -> str:

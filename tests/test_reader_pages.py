@@ -12,16 +12,14 @@ from __future__ import annotations
 import html as htmllib
 import os
 import re
-from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset
 
 from bolekg.pages import reader as reader_pages
 from bolekg.report.vocab import BK
-from ld_support import Site, fetch, serving
+from ld_support import Site, page_text
 from test_browser import CHROMIUM, FLAGS
 
 ZH = {"Accept": "text/html", "Accept-Language": "zh-CN,zh;q=0.9"}
@@ -33,15 +31,12 @@ LONG = "/id/quote/5017-5082"
 
 
 @pytest.fixture(scope="module")
-def site(real_dataset: Dataset) -> Iterator[Site]:
-    with serving("embedded", None, real_dataset) as running_site:
-        yield running_site
+def site(real_site: Site) -> Site:
+    return real_site
 
 
 def page(site: Site, path: str, headers: dict[str, str] = ZH) -> str:
-    reply = fetch(site.root + path, headers=headers)
-    assert reply.status == 200, (path, reply.text[:500])
-    return reply.text
+    return page_text(site, path, headers)
 
 
 def main(html: str) -> str:

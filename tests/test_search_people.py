@@ -15,15 +15,13 @@ import json
 import random
 import re
 import urllib.parse
-from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Dataset
 
 from bolekg.paths import SOURCE_FILE
 from bolekg.services.search import SearchIndex, pinyin_match, query_pinyin
-from ld_support import Site, fetch, serving
+from ld_support import Site, fetch, page_text
 
 ID = "https://w3id.org/bolekg/id/"
 DEF = "https://w3id.org/bolekg/def/"
@@ -264,15 +262,12 @@ def test_a_long_sentence_is_shown_around_its_match() -> None:
 
 
 @pytest.fixture(scope="module")
-def site(real_dataset: Dataset) -> Iterator[Site]:
-    with serving("embedded", None, real_dataset) as running_site:
-        yield running_site
+def site(real_site: Site) -> Site:
+    return real_site
 
 
 def page(site: Site, path: str, headers: dict[str, str]) -> str:
-    reply = fetch(site.root + path, headers=headers)
-    assert reply.status == 200 and reply.header("Content-Type").startswith("text/html"), (path, reply.status)
-    return reply.text
+    return page_text(site, path, headers)
 
 
 def search_path(query: str, **extra: str) -> str:

@@ -28,7 +28,7 @@ from bolekg.services.tidy import COLUMNS, LABELLED
 from bolekg.settings import Limits
 from bolekg.store import GraphStore
 from hardening_support import limited_site
-from ld_support import Reply, Site, fetch, remote_root, serving
+from ld_support import Reply, Site, fetch, serving_kind
 
 ZH = {"Accept": "text/html", "Accept-Language": "zh-CN,zh;q=0.9"}
 EN = {"Accept": "text/html", "Accept-Language": "en-GB,en;q=0.9"}
@@ -48,9 +48,7 @@ FILTERED = OBSERVATIONS + "&" + urllib.parse.urlencode({"within": BASE + "id/pla
 @pytest.fixture(scope="module", params=["embedded", "disk", "remote", "virtuoso"])
 def site(request: pytest.FixtureRequest, real_dataset: Dataset,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    directory = tmp_path_factory.mktemp("exports-disk") / "store" if request.param == "disk" else None
-    with serving(request.param, remote_root(request, request.param, read_only=True), real_dataset,
-                 directory=directory) as running_site:
+    with serving_kind(request, real_dataset, tmp_path_factory, "exports") as running_site:
         yield running_site
 
 
