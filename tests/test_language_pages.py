@@ -183,3 +183,21 @@ def test_browse_lists_the_projects_classes_first_labelled_translated_and_once(si
                          "http://www.opengis.net/ont/geosparql#Feature"):
             assert repeated not in iris
     assert "其他词表的类" in page(site, "/browse")
+
+
+def test_a_result_reads_in_either_language_with_its_blanks_filled() -> None:
+    """pySHACL fills every language's message but drops its language tag: each is told apart by the
+    template it fills (validate.messages_by_language), so the English stays English on the command
+    line and the Chinese reaches the zh page with the same values in its blanks."""
+    from bolekg.report.validate import validate
+    from test_shapes import FIXTURES, drop, mutated, put
+
+    base = ontology_graph()
+    base.parse(FIXTURES / "shapes-base.ttl", format="turtle")
+    broken = mutated(base, put("ex:chainage", "bk:chainageMetres", "2169") + " ; " + drop("ex:obs-rate", "qb:dataSet"))
+    found = {f.message: f for f in validate(broken).findings}
+    chainage = found["chainage K2+196 is 2196 m, not 2169"]
+    assert chainage.message_in("zh") == "桩号 K2+196 应为 2196 米,而非 2169"
+    assert chainage.message_in("en") == chainage.message
+    dataset = found["an observation belongs to exactly one qb:DataSet (Data Cube IC-1)"]
+    assert dataset.message_in("zh") == "观测值恰属于一个 qb:DataSet(Data Cube IC-1)"
