@@ -44,7 +44,8 @@ def N_(key: str) -> str:
 #: of ``home.html`` (keys from ``pages/home.py``), ``'facet.' ~ name`` in ``browse.html`` (the names of
 #: ``pages.browse.FACETS``), ``'match.' ~ kind`` in ``search.html`` (the kinds of ``bolekg.services.search``) and
 #: ``'col.' ~ role`` in ``entity.html`` (the roles of ``pages.kinds``), ``'error.' ~ status`` in ``error.html``
-#: (``web.pages.FRIENDLY_STATUSES``) and ``'quality.built.' ~ built_by`` in ``quality.html`` (``pages.quality``).
+#: (``web.pages.FRIENDLY_STATUSES``), ``'quality.built.' ~ built_by`` (``pages.quality``) and
+#: ``'quality.severity.' ~ severity`` (SHACL's sh:Violation, sh:Warning, sh:Info) in ``quality.html``.
 COMPOSED = (
     N_("count.items"), N_("count.organisations"), N_("count.places"), N_("count.projects"),
     N_("count.figures"), N_("count.quotes"),
@@ -56,6 +57,7 @@ COMPOSED = (
     N_("error.404.title"), N_("error.404.lead"), N_("error.405.title"), N_("error.405.lead"),
     N_("error.500.title"), N_("error.500.lead"),
     N_("quality.built.start-up"), N_("quality.built.request"), N_("quality.built.load"),
+    N_("quality.severity.Violation"), N_("quality.severity.Warning"), N_("quality.severity.Info"),
 )
 
 

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from bolekg.pages.common import Context, Link
 from bolekg.pages.figures import Figure, figures
+from bolekg.report.vocab import BK, ORG
 from bolekg.services.lookup import iri_term, text
 
 PAGE_SIZE = 50
@@ -57,11 +58,28 @@ CLASSES_QUERY = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
 } GROUP BY ?class ORDER BY DESC(?n) ?class"""
 
 
+#: One step of the class hierarchy; the closure is taken here, not with ``rdfs:subClassOf+`` from an
+#: unbound start, which Virtuoso 7.2 refuses ("transitive start not given").
+SUPERCLASSES_QUERY = """SELECT ?class ?super WHERE {
+  ?class rdfs:subClassOf ?super . FILTER(isIRI(?class) && isIRI(?super))
+}"""
+
+#: The kinds a reader comes for, in this order, before the rest of the project's own classes.
+#: Organisations are the W3C ORG class itself (ENCODING.md: the project's organisations are
+#: org:Organization and its subclasses), so it counts as one of the project's own.
+PRINCIPAL = (str(BK.Initiative), str(BK.Programme), str(BK.Item), str(BK.Project), str(BK.Activity),
+             str(BK.Place), str(ORG.Organization), str(BK.Observation), str(BK.Indicator),
+             str(BK.StatusStatement), str(BK.Milestone), str(BK.Responsibility), str(BK.Quote))
+
+
 @dataclass
 class ClassCount:
     link: Link
     count: int
     href: str
+    #: ``"own"``: the project's classes; ``"other"``: other vocabularies' (PROV, NIF, SKOS, OWL …),
+    #: listed after them under their own heading.
+    group: str = "own"
 
 
 @dataclass
@@ -108,11 +126,34 @@ class Listing(Paged):
 
 
 def classes(context: Context) -> list[ClassCount]:
-    found = []
+    """Every class with its number of resources: the project's own first (:data:`PRINCIPAL` in order,
+    then the rest by number), then other vocabularies'. An outside class that holds exactly the
+    resources of one of the project's classes below it (qb:Observation above bk:Observation,
+    schema:Place and geo:Feature above bk:Place …) is left out: it would be a second row with the same
+    resources, and, in Chinese, under nearly the same name."""
+    counts: dict[str, int] = {}
     for row in context.rows(CLASSES_QUERY, "every class with how many resources are of it (subclasses included)"):
-        iri = text(row["class"])
-        found.append(ClassCount(context.link(iri), int(text(row["n"])), ""))
-    return found
+        counts[text(row["class"])] = int(text(row["n"]))
+    parents: dict[str, set[str]] = {}
+    for row in context.rows(SUPERCLASSES_QUERY, "the class hierarchy (which outside classes repeat a project class)"):
+        parents.setdefault(text(row["class"]), set()).add(text(row["super"]))
+
+    def above(cls: str) -> set[str]:
+        found: set[str] = set()
+        todo = [cls]
+        while todo:
+            for parent in parents.get(todo.pop(), ()):
+                if parent not in found:
+                    found.add(parent)
+                    todo.append(parent)
+        return found
+
+    own = {c for c in counts if c.startswith(str(BK)) or c in PRINCIPAL}
+    repeated = {outer for cls in own for outer in above(cls) - own if counts.get(outer) == counts[cls]}
+    order = {cls: i for i, cls in enumerate(PRINCIPAL)}
+    ranked = sorted(counts, key=lambda c: (c not in own, order.get(c, len(order)), -counts[c], c))
+    return [ClassCount(context.link(cls), counts[cls], "", "own" if cls in own else "other")
+            for cls in ranked if cls not in repeated]
 
 
 def browse_href(cls: str, **chosen: str) -> str:

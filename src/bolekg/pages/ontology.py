@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from markupsafe import Markup, escape
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
+from bolekg.i18n import pick
 from bolekg.pages.common import Context, Link
+from bolekg.report.validate import PLACEHOLDER
 from bolekg.report.vocab import OWL, QUDT, RDF, RDFS, SH
 from bolekg.services.lookup import text
 
@@ -92,6 +95,21 @@ class ShapeDoc:
     targets: list[str]
     constraints: list[str]
     messages: list[str]
+    #: Language (``en`` for an untagged message, pySHACL's and the shapes' first language) → the
+    #: shape's labels and messages in it: the quality page is kept once and shown in either language.
+    labels: dict[str, str] = field(default_factory=dict)
+    messages_by_lang: dict[str, list[str]] = field(default_factory=dict)
+
+    def label_in(self, lang: str) -> str:
+        return pick(self.labels, lang)
+
+    def messages_in(self, lang: str) -> list[Markup]:
+        """The messages in ``lang`` (else English), each placeholder shown as ``<var>name</var>``: a
+        template documents what a result will say, and ``{?written}`` is how SHACL writes the blank
+        a result fills (SHACL §5.3.2), not text for a reader."""
+        chosen = self.messages_by_lang.get(lang) or self.messages_by_lang.get("en") or self.messages
+        return [Markup(PLACEHOLDER.sub(lambda m: str(Markup("<var>{}</var>").format(m.group(1))), str(escape(text))))
+                for text in chosen]
 
 
 def _short(graph: Graph, node: Node) -> str:
@@ -103,23 +121,32 @@ def _short(graph: Graph, node: Node) -> str:
     return node.n3(graph.namespace_manager) if hasattr(node, "n3") else str(node)
 
 
+def _by_lang(literals: list[Node]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for literal in literals:
+        lang = getattr(literal, "language", None) or "en"
+        found.setdefault(lang, []).append(str(literal))
+    return {lang: sorted(set(texts)) for lang, texts in found.items()}
+
+
 def shapes(graph: Graph) -> list[ShapeDoc]:
-    """Every node shape: its targets, the paths it constrains, the messages it gives."""
+    """Every node shape: its targets, the paths it constrains, the messages it gives (per language)."""
     found = []
     for shape in sorted(set(graph.subjects(RDF.type, SH.NodeShape)), key=str):
         if not isinstance(shape, URIRef):
             continue
         targets = [_short(graph, t) for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
                    for t in graph.objects(shape, p)]
-        constraints, messages = [], [str(m) for m in graph.objects(shape, SH.message)]
+        constraints, messages = [], list(graph.objects(shape, SH.message))
         for prop in graph.objects(shape, SH.property):
             path = graph.value(prop, SH.path)
             constraints.append(_short(graph, path) if path is not None else "?")
-            messages += [str(m) for m in graph.objects(prop, SH.message)]
+            messages += list(graph.objects(prop, SH.message))
         for sparql in graph.objects(shape, SH.sparql):
             constraints.append("SPARQL: " + _short(graph, sparql))
-            messages += [str(m) for m in graph.objects(sparql, SH.message)]
-        label = next((str(v) for v in graph.objects(shape, RDFS.label)), "")
-        found.append(ShapeDoc(str(shape), _short(graph, shape), label, sorted(targets), constraints,
-                              sorted(set(messages))))
+            messages += list(graph.objects(sparql, SH.message))
+        labels = {getattr(v, "language", None) or "": str(v) for v in graph.objects(shape, RDFS.label)}
+        by_lang = _by_lang(messages)
+        found.append(ShapeDoc(str(shape), _short(graph, shape), pick(labels, "en"), sorted(targets), constraints,
+                              by_lang.get("en", []), labels, by_lang))
     return found

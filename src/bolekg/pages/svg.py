@@ -38,6 +38,42 @@ def _clip(label: str, width: int) -> str:
     return label
 
 
+def _columns(text: str) -> int:
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+
+
+def _middle(label: str, width: int, tail: int) -> str:
+    """``label`` in about ``width`` columns: its start, "…", and its last ``tail`` columns."""
+    end = ""
+    for char in reversed(label):
+        if _columns(char + end) > tail:
+            break
+        end = char + end
+    start = _clip(label[:len(label) - len(end)], max(width - _columns(end) - 1, 2)).rstrip("…")
+    return f"{start}…{end}"
+
+
+def shorten_distinctly(labels: list[str], width: int) -> list[str]:
+    """Each label in about ``width`` columns, no two alike unless the labels are.
+
+    Names in one figure often share a long start and differ only at the end (five responsibilities
+    read "博乐市住房和城乡建设局(编者推定):" and then their matter), so cutting the end made them all
+    "博乐市住房和城乡建设局(…". A label that does not fit keeps its start and its end around "…", the
+    end growing (up to the whole width) until it tells the label from the others; the full name is
+    always the node's ``<title>``."""
+    shown = [label if _columns(label) <= width else "" for label in labels]
+    long = [i for i, s in enumerate(shown) if not s]
+    for tail in range(width // 2, width - 2):
+        for i in long:
+            shown[i] = _middle(labels[i], width, tail)
+        meant: dict[str, set[str]] = {}
+        for label, short in zip(labels, shown, strict=True):
+            meant.setdefault(short, set()).add(label)
+        if all(len(full) == 1 for full in meant.values()):
+            break
+    return shown
+
+
 def _figure_role(figure_id: str, interactive: bool) -> str:
     """The ARIA attributes of a figure's ``<svg>`` (see the module's docstring)."""
     if interactive:
@@ -67,6 +103,7 @@ def neighbourhood_svg(centre: Link, neighbours: list[Neighbour], lang: str) -> s
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
              'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#777"/></marker></defs>']
     count = max(len(neighbours), 1)
+    names = shorten_distinctly([n.link.name for n in neighbours], 24)
     for index, neighbour in enumerate(neighbours):
         angle = -math.pi / 2 + 2 * math.pi * index / count
         cos, sin = math.cos(angle), math.sin(angle)
@@ -80,18 +117,22 @@ def neighbourhood_svg(centre: Link, neighbours: list[Neighbour], lang: str) -> s
         parts.append(f'<line x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{ey:.1f}" stroke="#999" '
                      f'stroke-width="1.2" marker-end="url(#arrow)"/>')
         lx, ly = cx + rx * 0.58 * cos, cy + ry * 0.58 * sin
-        parts.append(f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="11" fill="#555" text-anchor="middle">'
-                     f'{escape(_clip(neighbour.predicate.name, 18))}</text>')
+        # the edge's property, in the page's language (its label; see ontology/bolekg.ttl for the
+        # other vocabularies' terms), whole in its tooltip when cut
+        parts.append(f'<g class="edge"><title>{escape(neighbour.predicate.name)}</title>'
+                     f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="11" fill="#555" text-anchor="middle">'
+                     f'{escape(_clip(neighbour.predicate.name, 18))}</text></g>')
         anchor = "middle" if abs(cos) < 0.08 else ("start" if cos > 0 else "end")
         tx = x + {"middle": 0, "start": 14, "end": -14}[anchor]
         ty = y + ((24 if sin > 0 else -16) if anchor == "middle" else 5)
         parts.append(f'<a href="{escape(neighbour.link.href)}"><title>{escape(neighbour.link.name)}</title>'
                      f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="{colour}"/>'
                      f'<text x="{tx:.1f}" y="{ty:.1f}" font-size="13" fill="#222" text-anchor="{anchor}">'
-                     f'{escape(_clip(neighbour.link.name, 24))}</text></a>')
+                     f'{escape(names[index])}</text></a>')
     parts.append(f'<circle cx="{cx}" cy="{cy}" r="44" fill="{COLOURS["centre"]}"/>')
-    parts.append(f'<text x="{cx}" y="{cy + 5}" font-size="12" fill="#fff" text-anchor="middle">'
-                 f'{escape(_clip(centre.name, 11))}</text>')
+    parts.append(f'<g class="centre"><title>{escape(centre.name)}</title>'
+                 f'<text x="{cx}" y="{cy + 5}" font-size="12" fill="#fff" text-anchor="middle">'
+                 f'{escape(_clip(centre.name, 11))}</text></g>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -19,6 +19,7 @@ would take patching pySHACL's internals, which this module does not do.)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -50,6 +51,14 @@ class Finding:
     value_label: str
     message: str
     shape: str
+    #: The message in each language the shape gives one in (``"en"``, ``"zh"``), placeholders filled:
+    #: see :func:`messages_by_language`. ``message`` is the English, for the command line and the log.
+    messages: tuple[tuple[str, str], ...] = ()
+
+    def message_in(self, lang: str) -> str:
+        """The message in ``lang``, else in English: a shape with no message in ``lang`` still says why."""
+        found = dict(self.messages)
+        return found.get(lang) or found.get("en") or self.message
 
 
 @dataclass(frozen=True)
@@ -183,13 +192,61 @@ def _short(graph: Graph, node: Node | None) -> str:
     return "[]"
 
 
-def findings(report: Graph, data: Graph) -> list[Finding]:
+PLACEHOLDER = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """A regular expression matching ``template`` (a ``sh:message`` with ``{?var}``/``{$this}``
+    placeholders, SHACL §5.3.2) with any text in place of each placeholder; a placeholder written twice
+    must hold the same text twice."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    last = 0
+    for match in PLACEHOLDER.finditer(template):
+        parts.append(re.escape(template[last:match.start()]))
+        name = match.group(1)
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
+        seen.add(name)
+        last = match.end()
+    parts.append(re.escape(template[last:]))
+    return re.compile("".join(parts), re.S)
+
+
+def readable_placeholders(text: str) -> str:
+    """``text`` with each placeholder pySHACL could not fill written as ‹name›, never as raw ``{?name}``."""
+    return PLACEHOLDER.sub(lambda m: f"‹{m.group(1)}›", text)
+
+
+def messages_by_language(shapes: Graph, sources: list[Node], said: list[str]) -> dict[str, str]:
+    """The messages of one result (``said``: its ``sh:resultMessage`` texts) sorted by language.
+
+    A shape may give its ``sh:message`` in several languages (SHACL §2.1.5, one per language tag); pySHACL
+    fills the placeholders of each (the SPARQL constraint's bindings, ``$this``, ``?value``) but writes
+    every result message without its language tag. Each is therefore matched against the templates of
+    the constraint or shape that reported it (``sources``): the language of the template it fills is
+    its language. A message no template accounts for (pySHACL's own wording, for a shape without
+    ``sh:message``) counts as English, the language pySHACL writes."""
+    templates = [(lit.language or "en", str(lit)) for source in sources
+                 for lit in shapes.objects(source, SH.message) if isinstance(lit, Literal)]
+    found: dict[str, list[str]] = {}
+    for message in said:
+        lang = next((lang for lang, template in templates if _template_pattern(template).fullmatch(message)), "en")
+        found.setdefault(lang, []).append(readable_placeholders(message))
+    return {lang: "; ".join(texts) for lang, texts in found.items()}
+
+
+def findings(report: Graph, data: Graph, shapes: Graph | None = None) -> list[Finding]:
+    """The results of ``report`` as :class:`Finding` s; ``shapes`` (the shapes validated with) tells the
+    language of each message (:func:`messages_by_language`)."""
+    shapes = shapes if shapes is not None else shapes_graph()
     result: list[Finding] = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
         focus = report.value(node, SH.focusNode)
         path = report.value(node, SH.resultPath)
         severity = report.value(node, SH.resultSeverity)
-        messages = [str(m) for m in report.objects(node, SH.resultMessage)]
+        sources = [s for s in (report.value(node, SH.sourceConstraint), report.value(node, SH.sourceShape))
+                   if s is not None]
+        by_lang = messages_by_language(shapes, sources, sorted(str(m) for m in report.objects(node, SH.resultMessage)))
         value = report.value(node, SH.value)
         result.append(
             Finding(
@@ -199,8 +256,9 @@ def findings(report: Graph, data: Graph) -> list[Finding]:
                 path=_short(data, path),
                 value=_short(data, value),
                 value_label=_label(data, value) if isinstance(value, URIRef) else "",
-                message="; ".join(messages) or "(no message)",
+                message=by_lang.get("en") or next(iter(by_lang.values()), "(no message)"),
                 shape=_short(data, report.value(node, SH.sourceShape)),
+                messages=tuple(sorted(by_lang.items())),
             )
         )
     return sorted(result, key=lambda f: (f.severity != "Violation", f.focus, f.path, f.message))
@@ -223,7 +281,7 @@ def validate(data: Graph, shapes: Graph | None = None) -> Outcome:
         inplace=True,
     )
     bind_prefixes(report)
-    found = findings(report, data)
+    found = findings(report, data, shapes)
     has_violation = any(f.severity == "Violation" for f in found)
     return Outcome(conforms=bool(conforms) or not has_violation, findings=tuple(found), report=report)
 
