@@ -22,10 +22,13 @@ from bolekg.services.lookup import iri_term, text, truth
 from bolekg.services.places import touching
 
 #: Figures shown in a place's or an agency's table, statements of an agency's responsibility, and
-#: places or initiatives in a place's lists.
-FIGURES_SHOWN = 40
+#: places or initiatives in a place's lists; each list links to all of it in browse (``more_link``).
+#: Kept short for a phone (issue 18): at 390 px a figure is a card of about 250 px, and with 40
+#: figures and 150 places and initiatives Bole City's page was 22 screens long; with these it is
+#: under 8 (tests/test_phone_pages.py).
+FIGURES_SHOWN = 10
 RESPONSIBLE_SHOWN = 50
-PLACE_LIST_SHOWN = 150
+PLACE_LIST_SHOWN = 15
 #: Rows a list that grows with the data is read for at most (see :func:`window`); on the report
 #: alone no list comes near it (the longest, the city's figures, has 158).
 WINDOW = 250
