@@ -64,15 +64,18 @@ SMALL_TARGETS = """(selector) => {
     [...e.parentElement.childNodes].some((n) => n !== e && n.textContent.trim() !== '' &&
       !(n.nodeType === 1 && n.matches('a, button')));
   const boxes = targets.map((e) => e.getBoundingClientRect());
+  const small = boxes.map((r) => r.width < 23.5 || r.height < 23.5);
+  const centre = (r) => [r.left + r.width / 2, r.top + r.height / 2];
   const bad = [];
   targets.forEach((e, i) => {
     const r = boxes[i];
-    if ((r.width >= 23.5 && r.height >= 23.5) || inline(e)) return;
-    const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+    if (!small[i] || inline(e)) return;
+    const [cx, cy] = centre(r);
     const clash = boxes.some((o, j) => {
       if (j === i || e.contains(targets[j]) || targets[j].contains(e)) return false;
       const dx = Math.max(o.left - cx, 0, cx - o.right), dy = Math.max(o.top - cy, 0, cy - o.bottom);
-      return dx * dx + dy * dy < 12 * 12;
+      const [ox, oy] = centre(o);   // two small targets: their circles must not meet either
+      return dx * dx + dy * dy < 12 * 12 || (small[j] && (ox - cx) ** 2 + (oy - cy) ** 2 < 24 * 24);
     });
     if (clash) bad.push(e.outerHTML.slice(0, 90) + ' ' + Math.round(r.width) + 'x' + Math.round(r.height));
   });
