@@ -195,6 +195,9 @@ class EntityPage:
     own_quotes: list[Quote]
     graph_svg: str
     graph_count: int
+    #: the graph's links again, as a list a phone shows instead of the drawing (issue 18: on a 390-px
+    #: screen the drawing's labels shrank to 4 CSS px, under any readable size)
+    graph_neighbours: list[Neighbour]
     queries: list[tuple[str, str]]
     formats: list[tuple[str, str]]
     section: Any = None
@@ -296,6 +299,7 @@ def build(store: GraphStore, base: str, lang: str, iri: str) -> EntityPage | Non
         own_quotes=[],
         graph_svg="",
         graph_count=min(len(neighbours), GRAPH_NEIGHBOURS),
+        graph_neighbours=neighbours[:GRAPH_NEIGHBOURS],
         queries=context.queries,
         formats=format_links(base, iri),
         section=section,

@@ -22,10 +22,16 @@ from bolekg.services.lookup import iri_term, text, truth
 from bolekg.services.places import touching
 
 #: Figures shown in a place's or an agency's table, statements of an agency's responsibility, and
-#: places or initiatives in a place's lists.
-FIGURES_SHOWN = 40
+#: places or initiatives in a place's lists; each list links to all of it in browse (``more_link``).
+#: Kept short for a phone (issue 18): at 390 px a figure is a card of about 250 px, and with 40
+#: figures and 150 places and initiatives Bole City's page was 22 screens long; with these it is
+#: 5.8 screens in Chinese and 7.5 in English, under the 8 tests/test_phone_pages.py allows.
+FIGURES_SHOWN = 8
 RESPONSIBLE_SHOWN = 50
-PLACE_LIST_SHOWN = 150
+PLACE_LIST_SHOWN = 15
+#: What covers a place from a place it lies in (:func:`covering`) has no list of its own to link to,
+#: so it keeps its earlier, longer cut (44 rows on a town's page).
+WIDER_SHOWN = 150
 #: Rows a list that grows with the data is read for at most (see :func:`window`); on the report
 #: alone no list comes near it (the longest, the city's figures, has 158).
 WINDOW = 250
@@ -411,7 +417,7 @@ def places_inside(context: Context, iri: str, shown: int = WINDOW) -> tuple[list
 }} GROUP BY ?x""", "what lies inside it", lambda r: (text(r["x"]),), shown)
 
 
-def covering(context: Context, iri: str, shown: int = PLACE_LIST_SHOWN
+def covering(context: Context, iri: str, shown: int = WIDER_SHOWN
              ) -> tuple[list[tuple[Link, Link]], Count, list[tuple[Link, Count, str]]]:
     """What covers a place from a place it lies in: 131 of the report's figures and most of its
     initiatives are about the whole city, so a town's own lists alone would hide most of what

@@ -120,18 +120,18 @@ def neighbourhood_svg(centre: Link, neighbours: list[Neighbour], lang: str) -> s
         # the edge's property, in the page's language (its label; see ontology/bolekg.ttl for the
         # other vocabularies' terms), whole in its tooltip when cut
         parts.append(f'<g class="edge"><title>{escape(neighbour.predicate.name)}</title>'
-                     f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="11" fill="#555" text-anchor="middle">'
+                     f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="13" fill="#555" text-anchor="middle">'
                      f'{escape(_clip(neighbour.predicate.name, 18))}</text></g>')
         anchor = "middle" if abs(cos) < 0.08 else ("start" if cos > 0 else "end")
         tx = x + {"middle": 0, "start": 14, "end": -14}[anchor]
         ty = y + ((24 if sin > 0 else -16) if anchor == "middle" else 5)
         parts.append(f'<a href="{escape(neighbour.link.href)}"><title>{escape(neighbour.link.name)}</title>'
                      f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="{colour}"/>'
-                     f'<text x="{tx:.1f}" y="{ty:.1f}" font-size="13" fill="#222" text-anchor="{anchor}">'
+                     f'<text x="{tx:.1f}" y="{ty:.1f}" font-size="14" fill="#222" text-anchor="{anchor}">'
                      f'{escape(names[index])}</text></a>')
     parts.append(f'<circle cx="{cx}" cy="{cy}" r="44" fill="{COLOURS["centre"]}"/>')
     parts.append(f'<g class="centre"><title>{escape(centre.name)}</title>'
-                 f'<text x="{cx}" y="{cy + 5}" font-size="12" fill="#fff" text-anchor="middle">'
+                 f'<text x="{cx}" y="{cy + 5}" font-size="13" fill="#fff" text-anchor="middle">'
                  f'{escape(_clip(centre.name, 11))}</text></g>')
     parts.append("</svg>")
     return "".join(parts)
