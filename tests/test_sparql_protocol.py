@@ -297,11 +297,19 @@ THROUGH: list[tuple[str, dict[str, Any], bool]] = [
 ]
 
 
+def query_front(app: Flask) -> QueryEndpoint:
+    """The plain-WSGI query front inside the app's WSGI layers (gzip, bolekg.web.compression, wraps it)."""
+    layer: Any = app.wsgi_app
+    while not isinstance(layer, QueryEndpoint):
+        assert hasattr(layer, "app"), f"no QueryEndpoint among the WSGI layers: {layer!r}"
+        layer = layer.app
+    return layer
+
+
 @pytest.mark.parametrize(("request_args", "in_front"), [case[1:] for case in THROUGH], ids=[c[0] for c in THROUGH])
 def test_the_front_sends_the_reply_as_it_is_and_hands_the_rest_to_flask(
         app: Flask, monkeypatch: pytest.MonkeyPatch, request_args: dict[str, Any], in_front: bool) -> None:
-    front = app.wsgi_app
-    assert isinstance(front, QueryEndpoint)
+    front = query_front(app)
     calls: list[int] = []
     view = app.view_functions["sparql.endpoint"]
     monkeypatch.setitem(app.view_functions, "sparql.endpoint", lambda: calls.append(1) or view())
@@ -326,8 +334,7 @@ def test_the_front_sends_the_reply_as_it_is_and_hands_the_rest_to_flask(
 
 def test_the_view_answers_through_the_same_function(app: Flask) -> None:
     """Without the front (Flask alone), the same reply: status, headers, body."""
-    front = app.wsgi_app
-    assert isinstance(front, QueryEndpoint)
+    front = query_front(app)
     view = Client(front.app, Response)
     for request_ in (get(SELECT), get("SELECT WHERE {"), post({"query": SELECT}, accept=CSV)):
         expected = reply(respond(request_, front.queries))
