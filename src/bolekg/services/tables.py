@@ -25,14 +25,12 @@ list of objects, one per CSV row, keyed by the column names, with the same strin
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bolekg.services.tidy import COLUMNS, LANGUAGES, SEPARATOR, labels_of, observation_rows
+from bolekg.services.tidy import COLUMNS, LANGUAGES, SEPARATOR, csv_bytes, labels_of, observation_rows
 from bolekg.store import GraphStore
 
 #: UTF-8's byte order mark: what tells Excel that a CSV is UTF-8.
@@ -103,13 +101,8 @@ def _excel_cell(cell: str) -> str:
 def to_csv(table: Table, excel: bool = False) -> bytes:
     """RFC 4180 CSV in UTF-8, header row first; with ``excel``, after a byte order mark, and with
     formula-like text cells made inert (:data:`_FORMULA_START`)."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.columns)
-    for row in table.rows:
-        cells = [row.get(column, "") for column in table.columns]
-        writer.writerow([_excel_cell(c) for c in cells] if excel else cells)
-    body = out.getvalue().encode("utf-8")
+    cells = ([row.get(column, "") for column in table.columns] for row in table.rows)
+    body = csv_bytes(table.columns, ([_excel_cell(c) for c in row] for row in cells) if excel else cells)
     return BOM + body if excel else body
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bolekg.report.vocab import BK, NIF, QB, RDF, RDFS, SDMX_ATT, SDMX_DIM, sparql_prefixes
@@ -247,11 +248,16 @@ def observation_rows(store: GraphStore, selection: str = "") -> list[dict[str, s
     return rows
 
 
-def observations_csv(store: GraphStore) -> bytes:
-    """The tidy table as RFC 4180 CSV in UTF-8 (CRLF line ends, fields quoted where they must be),
-    header row first."""
+def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """RFC 4180 CSV in UTF-8 (CRLF line ends, fields quoted where they must be), header row first:
+    the one writer of the site-wide table and of the pages' downloads (:mod:`bolekg.services.tables`)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows([row[name] for name in COLUMNS] for row in observation_rows(store))
+    writer.writerow(columns)
+    writer.writerows(rows)
     return out.getvalue().encode("utf-8")
+
+
+def observations_csv(store: GraphStore) -> bytes:
+    """The tidy table as CSV (:func:`csv_bytes`)."""
+    return csv_bytes(COLUMNS, ([row[name] for name in COLUMNS] for row in observation_rows(store)))
