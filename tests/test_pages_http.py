@@ -114,7 +114,13 @@ def test_place_page(site: Site) -> None:
     assert 'href="/id/project/dalete-coal-to-electric-heating"' in html
     assert "652701101" in html                                                  # its division code
     city = page(site, "/id/place/bole-city", EN)
-    assert 'href="/id/place/dalete-town"' in city                               # what lies inside it
+    inside = re.search(r'<section aria-labelledby="h-inside">.*?</section>', city, flags=re.S)
+    assert inside is not None and "(71)" in inside.group(0)                      # what lies inside it
+    shown = [h for h in hrefs(inside.group(0)) if h.startswith("/id/place/")]
+    assert len(shown) == 15                                                     # the page's cut ...
+    whole = [h for h in hrefs(inside.group(0)) if h.startswith("/browse?")]
+    assert len(whole) == 1                                                      # ... and the way past it
+    assert 'href="/id/place/dalete-town"' in page(site, whole[0].replace("&amp;", "&"), EN)
     assert "/browse?class=" in city                                             # more figures than shown
 
 

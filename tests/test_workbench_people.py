@@ -129,6 +129,7 @@ def test_the_query_is_in_view_when_the_page_opens(browser: Browser, viewport: di
     page.set_viewport_size(viewport)
     open_workbench(page, browser.root + "/sparql")
     line = page.locator(".yasqe .CodeMirror-line", has_text="SELECT").first
+    line.wait_for(state="visible")          # the editor is drawn before the query is set and folded
     box = line.bounding_box()
     assert box is not None
     assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], f"the SELECT line is at {box}"
