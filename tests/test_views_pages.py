@@ -14,7 +14,6 @@ import calendar
 import copy
 import datetime as dt
 import json
-import os
 import re
 import tomllib
 from collections.abc import Iterator
@@ -29,7 +28,6 @@ from rdflib import Dataset, Graph
 import bolekg
 from bolekg.report.audit import audit, counts
 from ld_support import Site, fetch, remote_root, serving
-from test_browser import ARTIFACTS, CHROMIUM, FLAGS
 
 ROOT = Path(__file__).resolve().parents[1]
 CFF_SCHEMA = Path(__file__).parent / "fixtures" / "cff-1.2.0" / "schema.json"
@@ -215,30 +213,5 @@ def test_citation_cff_is_served_as_it_is(site: Site) -> None:
     assert reply.text == (ROOT / "CITATION.cff").read_text(encoding="utf-8")
 
 
-# --- on a phone ------------------------------------------------------------------------------------------
-
-
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make browser)")
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_timeline_and_about_fit_a_phone(real_dataset: Dataset, lang: str, tmp_path: Path) -> None:
-    """390 × 844 (a phone held upright): no sideways scroll, in Chromium as test_browser.py drives it
-    (the layout does not depend on the store: the embedded one only)."""
-    from playwright.sync_api import sync_playwright
-
-    with serving("embedded", None, real_dataset) as site, sync_playwright() as driver:
-        context = driver.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": 390, "height": 844})
-        try:
-            page = context.new_page()
-            page.set_extra_http_headers({"Accept-Language": "zh-CN,zh;q=0.9" if lang == "zh" else "en-GB,en;q=0.9"})
-            for path in ("/timeline", "/about"):
-                page.goto(site.root + path)
-                page.wait_for_load_state("networkidle")
-                assert page.get_attribute("html", "lang") == lang
-                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-                assert overflow <= 1, f"{path} is {overflow}px wider than a phone screen"
-                ARTIFACTS.mkdir(exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / f"phone{path.replace('/', '-')}-{lang}.png"), full_page=True)
-        finally:
-            context.close()
+# On a phone: the timeline and the about page are page kinds of ``page_kinds.PAGES``, so
+# test_phone_pages checks them for sideways scroll and axe-core at 390 and 1366 px and keeps their screenshots.
