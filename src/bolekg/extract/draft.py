@@ -114,7 +114,7 @@ def _figure(text: str, sentence: Sentence, block: Block, figure: Figure, reading
     if previous is not None and (reading.measure in ("shareOfPlan", "change", "rank") or not words
                                  or RELATIONAL.match(words)):
         words = previous.indicator
-    elif previous is not None and len(words) < 2:  # 完成率达到100%: the rate of the figure before
+    elif previous is not None and len(words) <= 2:  # 涉及1703人, 完成率达到100%: of the figure before
         words = previous.indicator + words
     if not words:
         words = text[clause_begin:figure.begin].strip() or figure.as_written

@@ -160,8 +160,10 @@ def evaluate(draft: Graph, curated: Graph, text: str) -> Evaluation:
     missed: list[Record] = []
     for record in curated_records:
         candidates = by_key.get(record.key)
-        if candidates:
-            pairs.append((candidates.pop(0), record))
+        if candidates:  # several equal figures in one sentence (1所, 1所, 1所): pair the likest words
+            best = max(candidates, key=lambda c: (dice(c.indicator, record.indicator), -c.begin))
+            candidates.remove(best)
+            pairs.append((best, record))
         else:
             missed.append(record)
     spurious = sorted((r for rs in by_key.values() for r in rs), key=lambda r: r.begin)

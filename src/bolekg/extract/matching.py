@@ -24,8 +24,9 @@ LIST_MARKS = "、"
 #: Words that lead into a figure without saying what it counts.
 LEADING = re.compile(
     r"^(?:其中|同时|并且?|另外|此外|共计|总计|合计|累计|已经|已|目前|当前|截至目前|截至第二季度|截至|至今|今年|"
-    r"\d{4}年(?:\d{1,2}月)?(?:份)?(?:以来|开始至今|截至目前)?|\d{1,2}月份?以来|全市|全县|全区|全州|为|对|在|于|"
-    r"和|及|与|以及|实际|一是|二是|三是|四是|五是|现场|直接|间接|成功|共|达到|实现|完成了?|"
+    r"\d{4}年(?:\d{1,2}(?:[-—–~至]\d{1,2})?月)?(?:份)?(?:以来|开始至今|截至目前)?|\d{1,2}月份?以来|全市|全县|全区|全州|为|对|在|于|"
+    r"和|及|与|以及|实际|一是|二是|三是|四是|五是|现场|直接|间接|成功|共|达到|实现|完成了?|年度内|开展|"
+    r"\d{1,2}月\d{1,2}日|"
     r"[一二三四五六七八九十]、|[:：])+")
 TRAILING = re.compile(r"(?:的|达到|达|为|共计|共|约|近|超过|计|总计|累计)+$")
 NEW_PLACE = re.compile(
@@ -138,24 +139,48 @@ def stated_agency(text: str, sentence_begin: int, sentence_end: int) -> OrgMenti
     return first
 
 
+#: Where the noun a figure counts ends after it (扶持25人创业，… → 创业; 组织60余家重点单位通过… → 重点单位).
+AFTER_STOP = re.compile(rf"通过|用于|[、，,；;。：:（(]|\d|[一二三四五六七八九十](?=[{CJK}])")
+#: Verbs that take the counted noun after the figure (新建1所中学 → 新建中学): a general lexicon.
+VERB_END = re.compile(r"(?:新建|建设|建|提供|开展|组织|完成|办理|实现|更换|设置|拆除|接收|安装|增加|打通|续建|落户|"
+                      r"兑现|申请|归集|认领|受理|解答|发现|检查|排查|整改|开工|扶持|带动|为|培训|发放|投入|种植|"
+                      r"改造|修复|治理|招聘|吸纳|帮助|救助|慰问|走访|举办|召开|印发|收到|处理)$")
+#: A list mark after a figure (199面、市区警示牌78面): only then does 、 start a new figure's words.
+FIGURE_BEFORE_MARK = re.compile(r"[\d%％][^\d、，,；;]{0,4}$")
+#: Words that only link a subject to what it did: the figure's words start after the last of them
+#: (住建局对临街的空白地……共建设了停车场 → 停车场).
+LINKING = re.compile(r"(?:对|为|了|把|于|将)")
+
+
+def _cjk_count(words: str) -> int:
+    return len(re.findall(rf"[{CJK}]", words))
+
+
+def words_after(text: str, figure_end: int, clause_end: int) -> str:
+    """The noun right after a figure, up to the next verb, preposition, list mark or number."""
+    stop = AFTER_STOP.search(text, figure_end, clause_end)
+    return _clean(text[figure_end:stop.start() if stop else clause_end])
+
+
 def indicator_words(text: str, clause_begin: int, clause_end: int, figure_begin: int, figure_end: int,
                     previous_end: int) -> str:
     """The words ``figure`` measures (see the module docstring); "" when the text gives none."""
     start = max(clause_begin, previous_end)
     list_mark = max(text.rfind(mark, start, figure_begin) for mark in LIST_MARKS)
-    if list_mark >= 0:
+    if list_mark >= 0 and FIGURE_BEFORE_MARK.search(text[start:list_mark]):
         start = list_mark + 1
     words = _clean(text[start:figure_begin])
-    if len(re.findall(rf"[{CJK}]", words)) < 2:
-        after_end = clause_end
-        for mark in LIST_MARKS:
-            hit = text.find(mark, figure_end, clause_end)
-            if hit != -1:
-                after_end = min(after_end, hit)
-        number = re.search(r"\d|[一二三四五六七八九十]", text[figure_end:after_end])
-        if number:
-            after_end = figure_end + number.start()
-        words = _clean(text[figure_end:after_end]) or words
+    if _cjk_count(words) > 8:
+        cut = list(LINKING.finditer(words))
+        if cut and _cjk_count(words[cut[-1].end():]) >= 3:
+            words = _clean(words[cut[-1].end():])
+    after = words_after(text, figure_end, clause_end)
+    verb = VERB_END.search(words)
+    if _cjk_count(after) >= 2 and (verb or _cjk_count(words) <= 2):
+        # 新建1所中学, 提供5158个工作岗位: the verb and the noun it counts
+        words = _clean((verb.group() if verb and _cjk_count(words) > 2 else words) + after)
+    elif _cjk_count(words) <= 2:
+        words = _clean(words + after)
     return words
 
 
@@ -168,4 +193,5 @@ def _clean(words: str) -> str:
         for name, _ in _gazetteer_names():
             words = words.removeprefix(name)
         words = TRAILING.sub("", words)
+        words = WHOLE_AREA.sub("", words) if WHOLE_AREA.search(words[-2:]) else words
     return words.strip("，,、：:；;()（）")
