@@ -165,9 +165,9 @@ def find_figures(text: str, begin: int = 0, end: int | None = None) -> list[Figu
                 after = match.end("counted")
         elif unit is not None:
             after += len(unit.word)
-        if chinese and not ordinal and (unit is None or (unit.word[0] not in CHINESE_MEASURES
-                                        and unit.word not in ("万元", "亿元", "人次", "公里", "个月", "小时"))):
-            continue  # 一是, 十四五, 一体化: a Chinese numeral counts only with a measure word
+        if chinese and not ordinal and (unit is None or (unit.iri == "unit:NUM"
+                                                         and unit.word[0] not in CHINESE_MEASURES)):
+            continue  # 一是, 十四五, 经一路: a Chinese numeral counts only with a unit or a measure word
         if chinese and first == "一" and unit is not None and unit.word in ("批", "些", "次", "体", "样"):
             continue  # 一批, 一次: "a batch", "once", not counts
         qualifier = QUALIFIER_BEFORE.get(match.group("before") or "")
