@@ -11,8 +11,14 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bolekg.exit_codes import EXIT_ERROR, EXIT_INVALID, EXIT_OK
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from bolekg.extract.draft import Draft
 
 #: What ``--evaluate`` drafts by default: the project's own report, with the metadata a person would give
 #: on the command line for it (the report date is the editors', docs/ENCODING.md "Period").
@@ -31,7 +37,7 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {value!r}") from None
 
 
-def _draft(path: Path, report: str, title: str, place: str, when: date):  # type: ignore[no-untyped-def]
+def _draft(path: Path, report: str, title: str, place: str, when: date) -> tuple[str, Draft, Graph]:
     from bolekg.extract.draft import extract
     from bolekg.extract.reading import read_report
     from bolekg.extract.writer import check_report_id, draft_graph

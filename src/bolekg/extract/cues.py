@@ -71,7 +71,8 @@ def measure_type(text: str, sentence_begin: int, figure: Figure) -> Reading | No
     before = text[start:figure.begin]
     prefix = text[sentence_begin:figure.begin]
     if figure.ordinal:
-        return Reading("rank", cues=[RANK_CUE.search(before).group()]) if RANK_CUE.search(before) else None
+        rank = RANK_CUE.search(before)
+        return Reading("rank", cues=[rank.group()]) if rank else None
     if figure.unit_iri == "unit:PERCENT":
         if change := CHANGE_CUE.search(before):
             return Reading("change", negative=change.group(1) in FALL_WORDS, cues=[change.group(1)])

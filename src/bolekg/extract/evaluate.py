@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from rdflib import Graph, URIRef
+from rdflib.term import Node
 
 from bolekg.extract.structure import Document, parse_document
 from bolekg.report.vocab import BK, NIF, PROV, QB, RDF, RDFS, SDMX_ATT, SDMX_DIM, SKOS, TIME
@@ -55,16 +57,20 @@ class Record:
         return (abs(self.value).normalize(), self.unit, self.sentence)
 
 
-def _zh(graph: Graph, node: object) -> str:
+def _zh(graph: Graph, node: Node | None) -> str:
+    if node is None:
+        return ""
     for prop in (SKOS.prefLabel, RDFS.label):
-        for label in graph.objects(node, prop):  # type: ignore[arg-type]
+        for label in graph.objects(node, prop):
             if getattr(label, "language", None) == "zh":
                 return str(label)
     return ""
 
 
-def _date(graph: Graph, period: object, prop: URIRef) -> str | None:
-    instant = graph.value(period, prop)  # type: ignore[arg-type]
+def _date(graph: Graph, period: Node | None, prop: URIRef) -> str | None:
+    if period is None:
+        return None
+    instant = graph.value(period, prop)
     value = graph.value(instant, TIME.inXSDDate) if instant is not None else None
     return str(value) if value is not None else None
 
@@ -83,11 +89,12 @@ def figures_of(graph: Graph, document: Document) -> list[Record]:
         code = graph.value(place, BK.divisionCode) if place is not None else None
         period = graph.value(obs, SDMX_DIM.refPeriod)
         try:
-            sentence = document.sentence_at(int(begin)).id
+            sentence = document.sentence_at(int(str(begin))).id
         except KeyError:
             sentence = "?"
         records.append(Record(
-            iri=str(obs), begin=int(begin), value=Decimal(str(value)), unit=str(graph.value(obs, SDMX_ATT.unitMeasure)),
+            iri=str(obs), begin=int(str(begin)), value=Decimal(str(value)),
+            unit=str(graph.value(obs, SDMX_ATT.unitMeasure)),
             sentence=sentence, measure=str(measure).rsplit("/", 1)[-1],
             indicator=_zh(graph, graph.value(obs, BK.indicator)),
             place_code=str(code) if code is not None else None, place_label=_zh(graph, place),
@@ -127,10 +134,10 @@ class Evaluation:
     missed: list[Record] = field(default_factory=list)  # curated, not found
     spurious: list[Record] = field(default_factory=list)  # drafted, not curated
 
-    def share(self, test: object) -> float:
+    def share(self, test: Callable[[Record, Record], bool]) -> float:
         if not self.pairs:
             return 0.0
-        return sum(1 for d, c in self.pairs if test(d, c)) / len(self.pairs)  # type: ignore[operator]
+        return sum(1 for d, c in self.pairs if test(d, c)) / len(self.pairs)
 
     @property
     def scores(self) -> dict[str, float]:

@@ -103,7 +103,7 @@ class DraftWriter:
         self.sentence_ids: dict[str, URIRef] = {}
 
     def add(self, s: URIRef, p: URIRef, o: object) -> None:
-        self.graph.add((s, p, o if isinstance(o, URIRef | Literal) else Literal(o)))  # type: ignore[arg-type]
+        self.graph.add((s, p, o if isinstance(o, URIRef | Literal) else Literal(o)))
 
     def labels(self, node: URIRef, zh: str, en: str | None = None) -> None:
         self.add(node, RDFS.label, Literal(zh, lang="zh"))
