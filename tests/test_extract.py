@@ -194,6 +194,38 @@ def test_an_actual_figure_for_a_period_after_the_report_is_a_target() -> None:
     assert figure.reading.measure == "target"
 
 
+# --------------------------------------------------------------------------- dates as milestones
+
+
+@pytest.mark.parametrize(("sentence", "iso", "kind", "planned", "qualifier", "year_taken"), [
+    ("综合病房楼于2021年4月5日开工建设。", "2021-04-05", "Start", False, None, False),
+    ("预计2021年11月15日完成主体建设。", "2021-11-15", "StructureCompletion", True, None, False),
+    ("预计2021年12月竣工。", "2021-12", "Completion", True, None, False),
+    ("计划于7月底竣工。", "2021-07", "Completion", True, "EndOf", True),
+    ("丁香路7月3日前铺完油面。", "2021-07-03", "Completion", True, "Before", True),
+    ("2022年月9完成竣工验收并投入使用。", "2022-09", "AcceptanceAndUse", True, None, False),
+])
+def test_dates_are_milestones(sentence: str, iso: str, kind: str, planned: bool, qualifier: str | None,
+                              year_taken: bool) -> None:
+    (found, _), = drafted(sentence).dates
+    assert (found.iso, found.kind, found.planned, found.qualifier) == (iso, kind, planned, qualifier)
+    assert any("year" in note for note in found.notes) == year_taken
+
+
+@pytest.mark.parametrize("sentence", ["2021年1月截至目前新增就业3859人。", "6月份以来共检查5966家次。",
+                                      "2021年1-6月共发放补贴197人。"])
+def test_period_phrases_are_no_milestones(sentence: str) -> None:
+    assert drafted(sentence).dates == []
+
+
+def test_milestones_in_the_graph_conform() -> None:
+    graph = draft_graph(drafted("一、项目建设\n(一)医院。病房楼于2021年4月5日开工,预计2022年月9投入使用。\n"))
+    milestones = set(graph.subjects(RDF.type, BK.Milestone))
+    assert len(milestones) == 2
+    outcome = validate_draft(graph)
+    assert outcome.conforms, format_outcome(outcome)
+
+
 # --------------------------------------------------------------------------- structure
 
 
@@ -440,6 +472,7 @@ def test_evaluate_prints_the_scores_and_meets_the_targets(capsys: pytest.Capture
     assert set(scores) == {*TARGETS, "period"}
     for name, target in TARGETS.items():
         assert scores[name] >= target, output
+    assert re.search(r"^dates \(milestones\): \d+ curated, \d+ drafted, \d+ matched", output, re.MULTILINE)
     assert code == 0
 
 

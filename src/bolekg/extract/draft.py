@@ -13,6 +13,7 @@ from datetime import date
 
 from bolekg.extract import cues, matching, numbers
 from bolekg.extract.cues import Period, Reading
+from bolekg.extract.dates import DraftDate, find_dates
 from bolekg.extract.gazetteer import Place, by_code
 from bolekg.extract.numbers import Figure
 from bolekg.extract.structure import Block, Document, parse_document
@@ -60,6 +61,7 @@ class Draft:
     figures: list[DraftFigure]
     organisations: list[matching.OrgMention]
     places: list[matching.PlaceMention]
+    dates: list[tuple[DraftDate, Block]] = field(default_factory=list)
 
 
 def _sentence_figures(text: str, sentence: Sentence) -> list[Figure]:
@@ -74,6 +76,7 @@ def extract(text: str, report_id: str, title: str, place_code: str, report_date:
     figures: list[DraftFigure] = []
     organisations: dict[str, matching.OrgMention] = {}
     places: dict[str, matching.PlaceMention] = {}
+    dates: list[tuple[DraftDate, Block]] = []
     for block in document.blocks:
         carried: Period | None = None
         for sentence in block.sentences:
@@ -81,6 +84,7 @@ def extract(text: str, report_id: str, title: str, place_code: str, report_date:
                 organisations.setdefault(org.name, org)
             for mention in matching.place_mentions(text, sentence.begin, sentence.end):
                 places.setdefault(mention.name, mention)
+            dates += [(found, block) for found in find_dates(text, sentence.begin, sentence.end, report_date)]
             agency = matching.stated_agency(text, sentence.begin, sentence.end)
             previous: DraftFigure | None = None
             for figure in _sentence_figures(text, sentence):
@@ -101,7 +105,7 @@ def extract(text: str, report_id: str, title: str, place_code: str, report_date:
         if progress is not None and callable(progress):
             progress(block)
     return Draft(report_id, title, report_date, place, document, figures, list(organisations.values()),
-                 list(places.values()))
+                 list(places.values()), dates)
 
 
 def _figure(text: str, sentence: Sentence, block: Block, figure: Figure, reading: Reading,

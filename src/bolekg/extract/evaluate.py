@@ -104,6 +104,24 @@ def figures_of(graph: Graph, document: Document) -> list[Record]:
     return sorted(records, key=lambda r: (r.begin, r.iri))
 
 
+def dates_of(graph: Graph, document: Document) -> list[tuple[str, str, str]]:
+    """Every milestone as (date as ISO text, sentence, kind's local name)."""
+    found: list[tuple[str, str, str]] = []
+    for node in set(graph.subjects(RDF.type, BK.Milestone)):
+        when = graph.value(node, TIME.inXSDDate) or graph.value(node, TIME.inXSDgYearMonth)
+        quote = graph.value(node, BK.evidence)
+        begin = graph.value(quote, NIF.beginIndex) if quote is not None else None
+        if when is None or begin is None:
+            continue
+        try:
+            sentence = document.sentence_at(int(str(begin))).id
+        except KeyError:
+            sentence = "?"
+        kind = str(graph.value(node, BK.milestoneKind) or "").rsplit("/", 1)[-1]
+        found.append((str(when), sentence, kind))
+    return sorted(found)
+
+
 def dice(a: str, b: str) -> float:
     """Dice coefficient of the two strings' character sets (letters, digits and Chinese characters only)."""
     x, y = set(CJK_OR_WORD.findall(a)), set(CJK_OR_WORD.findall(b))
@@ -133,6 +151,8 @@ class Evaluation:
     pairs: list[tuple[Record, Record]]
     missed: list[Record] = field(default_factory=list)  # curated, not found
     spurious: list[Record] = field(default_factory=list)  # drafted, not curated
+    #: milestones: (curated, drafted, matched by date and sentence, of those with the same kind)
+    dates: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     def share(self, test: Callable[[Record, Record], bool]) -> float:
         if not self.pairs:
@@ -174,7 +194,17 @@ def evaluate(draft: Graph, curated: Graph, text: str) -> Evaluation:
         else:
             missed.append(record)
     spurious = sorted((r for rs in by_key.values() for r in rs), key=lambda r: r.begin)
-    return Evaluation(drafted, curated_records, pairs, missed, spurious)
+    drafted_dates, curated_dates = dates_of(draft, document), dates_of(curated, document)
+    open_dates = list(drafted_dates)
+    matched = same_kind = 0
+    for when, sentence, kind in curated_dates:
+        hit = next((d for d in open_dates if d[:2] == (when, sentence)), None)
+        if hit is not None:
+            open_dates.remove(hit)
+            matched += 1
+            same_kind += hit[2] == kind
+    return Evaluation(drafted, curated_records, pairs, missed, spurious,
+                      (len(curated_dates), len(drafted_dates), matched, same_kind))
 
 
 def format_evaluation(result: Evaluation, verbose: bool = False) -> str:
@@ -193,6 +223,9 @@ def format_evaluation(result: Evaluation, verbose: bool = False) -> str:
     extra = [d for d, c in result.pairs if d.agencies and not c.agencies]
     lines.append(f"  (agency: {len(stated)} matched figures have a stated agency in the curated graph, "
                  f"{len(found)} found; {len(extra)} drafted where the curated graph has none)")
+    curated_dates, drafted_dates, matched, same_kind = result.dates
+    lines.append(f"dates (milestones): {curated_dates} curated, {drafted_dates} drafted, {matched} matched "
+                 f"(date and sentence), {same_kind} of them of the same kind (no target)")
     if verbose:
         lines += ["", "missed (curated, not drafted):"]
         lines += [f"  {r.sentence} {r.value} {r.unit.rsplit('/', 1)[-1]} {r.indicator}" for r in result.missed]

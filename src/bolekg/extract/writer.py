@@ -19,6 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import Namespace
 
 from bolekg.extract.cues import Period
+from bolekg.extract.dates import DraftDate
 from bolekg.extract.draft import Draft, DraftFigure
 from bolekg.extract.gazetteer import Place, ancestors
 from bolekg.extract.matching import OrgMention, PlaceMention
@@ -31,6 +32,7 @@ from bolekg.report.vocab import (
     GEO,
     INDICATOR,
     ITEM,
+    MILESTONE,
     NIF,
     OBS,
     ORG,
@@ -125,7 +127,29 @@ class DraftWriter:
             self._organisation(org)
         for mention in self.draft.places:
             self.mention_node(mention)
+        for number, (found, block) in enumerate(self.draft.dates, start=1):
+            self._milestone(found, block, number)
         return self.graph
+
+    def _milestone(self, found: DraftDate, block: Block, number: int) -> None:
+        node = MILESTONE[f"{self.id}-{number:02d}"]
+        self.add(node, RDF.type, BK.Milestone)
+        self.labels(node, self.text[found.quote[0]:found.quote[1]],
+                    f"Draft date {found.iso} ({found.kind}{', planned' if found.planned else ''})")
+        self.add(node, BK.milestoneOf, self.initiative_of(block))
+        self.add(node, BK.milestoneKind, BK[found.kind])
+        self.add(node, BK.planned, Literal(found.planned))
+        if found.day:
+            self.add(node, TIME.inXSDDate, Literal(found.iso, datatype=XSD.date))
+        else:
+            self.add(node, TIME.inXSDgYearMonth, Literal(found.iso, datatype=XSD.gYearMonth))
+        if found.qualifier:
+            self.add(node, BK.valueQualifier, BK[found.qualifier])
+        self.add(node, BK.asWritten, Literal(found.as_written))
+        self.add(node, BK.evidence, self.quote(*found.quote))
+        self.add(node, BK.confidence, Literal(str(found.confidence), datatype=XSD.decimal))
+        for note in found.notes:
+            self.add(node, BK.unresolved, Literal(note, lang="en"))
 
     def _report(self) -> None:
         d = self.draft
