@@ -420,6 +420,59 @@ def test_html_gives_the_article_body_not_the_furniture() -> None:
                                  "(一)就业创业。截至目前开展各类培训5834人次。"]
 
 
+def _pdf(lines: list[str]) -> bytes:
+    """A one-page PDF whose text layer holds ``lines``: a Type0 font, Identity-H, and a ToUnicode CMap from
+    each glyph ID to its character (PDF 32000-1:2008 §9.7, §9.10.3), as a PDF printed from a word
+    processor has; no glyphs are drawn, only the text layer matters here."""
+    chars = sorted({c for line in lines for c in line})
+    cid = {c: i + 1 for i, c in enumerate(chars)}
+    pairs = "\n".join(f"<{cid[c]:04X}> <{ord(c):04X}>" for c in chars)
+    cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CIDSystemInfo << /Registry (Adobe) "
+            "/Ordering (UCS) /Supplement 0 >> def /CMapName /Adobe-Identity-UCS def /CMapType 2 def "
+            f"1 begincodespacerange <0000> <FFFF> endcodespacerange\n{len(chars)} beginbfchar\n{pairs}\n"
+            "endbfchar endcmap CMapName currentdict /CMap defineresource pop end end")
+    content = "\n".join(["BT /F1 12 Tf 14 TL 50 780 Td",
+                         *("<" + "".join(f"{cid[c]:04X}" for c in line) + "> Tj T*" for line in lines), "ET"])
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+        "/Contents 5 0 R >>",
+        "<< /Type /Font /Subtype /Type0 /BaseFont /Test /Encoding /Identity-H /DescendantFonts [6 0 R] "
+        "/ToUnicode 7 0 R >>",
+        f"<< /Length {len(content.encode())} >>\nstream\n{content}\nendstream",
+        "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Test /CIDSystemInfo << /Registry (Adobe) "
+        "/Ordering (Identity) /Supplement 0 >> /DW 1000 >>",
+        f"<< /Length {len(cmap.encode())} >>\nstream\n{cmap}\nendstream",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def test_a_pdf_is_read_from_its_text_layer(tmp_path: Path) -> None:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(_pdf(["一、稳步推进惠民工程", "(一)就业创业。截至目前开展各类", "培训5834人次。"]))
+    text = read_report(path)
+    assert text == "一、稳步推进惠民工程\n(一)就业创业。截至目前开展各类培训5834人次。\n"
+    assert figure_at(drafted(text), "5834人次").reading.measure == "actual"
+    empty = tmp_path / "scan.pdf"
+    empty.write_bytes(_pdf([]))
+    with pytest.raises(ReadError, match="no text layer"):
+        read_report(empty)
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 not really")
+    with pytest.raises(ReadError):
+        read_report(broken)
+
+
 def test_a_pdf_text_layer_is_joined_across_its_wrapped_lines() -> None:
     layer = "一、稳步推进惠民工程\n(一)就业创业。截至目前开展各类\n培训5834人次。\n"
     assert join_wrapped_lines(layer) == "一、稳步推进惠民工程\n(一)就业创业。截至目前开展各类培训5834人次。\n"
