@@ -529,6 +529,14 @@ def test_evaluate_prints_the_scores_and_meets_the_targets(capsys: pytest.Capture
     assert code == 0
 
 
+def test_evaluate_refuses_a_text_other_than_the_curated_graph_quotes(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    other = tmp_path / "other.txt"
+    other.write_text(SMALL_REPORT, encoding="utf-8")
+    assert main(["extract", "--evaluate", str(other)]) == 2
+    assert "another text" in capsys.readouterr().err
+
+
 def test_evaluate_scores_the_same_on_a_report_the_benchmark_generator_rewrote() -> None:
     import pyoxigraph as ox
 

@@ -177,7 +177,18 @@ class Evaluation:
         return all(scores[name] >= target for name, target in TARGETS.items())
 
 
+class TextMismatch(ValueError):
+    """The curated graph quotes another text than the one drafted: offsets cannot be compared."""
+
+
 def evaluate(draft: Graph, curated: Graph, text: str) -> Evaluation:
+    """Measure ``draft`` against ``curated``, both quoting ``text`` (the curated graph's own text, where it
+    holds one as ``nif:isString``, must be ``text``: figures are matched by the sentence at their offsets)."""
+    for context in curated.subjects(RDF.type, BK.ReportText):
+        held = curated.value(context, NIF.isString)
+        if held is not None and str(held) != text:
+            raise TextMismatch("the curated graph quotes another text than the one drafted (an HTML or PDF "
+                               "copy reads differently): evaluate on the text the curated graph quotes")
     document = parse_document(text)
     drafted, curated_records = figures_of(draft, document), figures_of(curated, document)
     by_key: dict[tuple[Decimal, str, str], list[Record]] = defaultdict(list)
