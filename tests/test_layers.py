@@ -19,6 +19,7 @@ PACKAGE = ROOT / "src" / "bolekg"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"paths", "settings", "errors", "exit_codes", "children", "memory", "i18n", "processes"}),
     frozenset({"report"}),
+    frozenset({"extract"}),
     frozenset({"formats"}),
     frozenset({"store"}),
     frozenset({"query"}),

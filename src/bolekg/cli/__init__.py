@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from bolekg.cli.extract import register_extract
 from bolekg.cli.recovery import register_recovery
 from bolekg.cli.server import register_linked_data
 from bolekg.exit_codes import EXIT_ERROR, EXIT_INVALID, EXIT_OK
@@ -107,6 +108,7 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 EXTRA_COMMANDS.append(register_audit)
 EXTRA_COMMANDS.append(register_linked_data)  # load, serve, export
 EXTRA_COMMANDS.append(register_recovery)  # store check, backup, restore
+EXTRA_COMMANDS.append(register_extract)  # extract, extract --evaluate
 
 
 def main(argv: Sequence[str] | None = None) -> int:

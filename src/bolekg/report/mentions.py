@@ -43,22 +43,38 @@ class Mention:
         return f"{self.begin}-{self.end}"
 
 
-CHINESE_VALUES = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+CHINESE_VALUES = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
                   "六": 6, "七": 7, "八": 8, "九": 9}
+#: Small units multiply the digit before them; large units (万, 亿) multiply everything before them.
+SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+LARGE_UNITS = {"万": 10_000, "亿": 100_000_000}
 
 
 def chinese_value(numeral: str) -> int:
-    """The value of a simple Chinese numeral up to 万 (八 → 8, 十四 → 14, 三十一 → 31)."""
+    """The value of a Chinese numeral in any mix of digits and units.
+
+    八 → 8, 十四 → 14, 三十一 → 31, 一百零五 → 105, 一万二千 → 12000, 三千五百万 → 35000000,
+    两亿零五百万 → 205000000. A leading 第 (an ordinal) is ignored. Each 万 or 亿 closes a group:
+    the group so far is multiplied, so 三千五百万 is (3000 + 500) × 10000, not 3000 + 500 + 10000.
+    Shared by the numeric audit and the extractor (:mod:`bolekg.extract.numbers`): one numeral lexicon.
+    """
     numeral = numeral.removeprefix("第")
-    total, current = 0, 0
+    total, group, digit = 0, 0, 0
     for char in numeral:
         if char in CHINESE_VALUES:
-            current = CHINESE_VALUES[char]
+            digit = CHINESE_VALUES[char]
+        elif char in SMALL_UNITS:
+            group += (digit or 1) * SMALL_UNITS[char]
+            digit = 0
+        elif char in LARGE_UNITS:
+            if char == "亿":  # everything so far is counted in 亿 (三万亿 is 3 × 10^12)
+                total = ((total + group + digit) or 1) * LARGE_UNITS[char]
+            else:  # 万 counts the group since the last 亿 (一亿二千万 is 10^8 + 2000 × 10^4)
+                total += ((group + digit) or 1) * LARGE_UNITS[char]
+            group, digit = 0, 0
         else:
-            unit = {"十": 10, "百": 100, "千": 1000, "万": 10000}[char]
-            total += (current or 1) * unit
-            current = 0
-    return total + current
+            raise ValueError(f"not a Chinese numeral: {numeral!r}")
+    return total + group + digit
 
 
 def find_mentions(corpus: Corpus) -> list[Mention]:

@@ -50,6 +50,7 @@ class BK(DefinedNamespace):
     HealthCentre: URIRef
     Hospital: URIRef
     Household: URIRef
+    HundredMillionYuan: URIRef
     Indicator: URIRef
     Initiative: URIRef
     Item: URIRef
@@ -114,6 +115,7 @@ class BK(DefinedNamespace):
     candidateDivisionCode: URIRef
     chainageMetres: URIRef
     change: URIRef
+    confidence: URIRef
     cue: URIRef
     describedIn: URIRef
     divisionCode: URIRef
@@ -158,6 +160,7 @@ class BK(DefinedNamespace):
     targetObservation: URIRef
     theme: URIRef
     toPlace: URIRef
+    unresolved: URIRef
     valueQualifier: URIRef
 
 
