@@ -69,6 +69,9 @@ WIDTH = 600
 #: Label size in the drawing's units: the panels scale to the page's width, and at 390 px a panel is
 #: about 365 px wide, so 20 units render at 12 px (the phone-first rule: figure text at least 11 px).
 FONT = 20
+#: A label's line, and the box around it that takes a tap: 40 units render at 24 px or more at 390 px
+#: (WCAG 2.2 SC 2.5.8, Target Size: 24×24 CSS px); no two labels' boxes overlap.
+LINE = 40
 MARGIN = 12
 
 Point = tuple[float, float]
@@ -303,11 +306,10 @@ def _label_box(marker_xy: Point, width: float, side: int, row: int) -> tuple[flo
     """A label's box ``row`` lines above (<0) or below (>0) the marker: to its right (side 1), its left
     (-1), or centred on it and kept inside the drawing's width (0)."""
     x, y = marker_xy
-    height = FONT * 1.3
-    top = y - height / 2 + row * height
+    top = y - LINE / 2 + row * LINE
     beside = x + 14 if side > 0 else x - 14 - width
     left = min(max(x - width / 2, 2), WIDTH - 2 - width) if side == 0 else beside
-    return left, top, left + width, top + height
+    return left, top, left + width, top + LINE
 
 
 def place_labels(spots: list[tuple[Point, float]],
@@ -401,7 +403,7 @@ def draw(panel: Panel, outlines: list[Outline], names: dict[str, Link], lang: st
                  f'<circle cx="{x:.2f}" cy="{y:.2f}" r="6" fill="#b5452b" stroke="#fff" stroke-width="1.5"/>')
         middle = (box[1] + box[3]) / 2
         leader = ""
-        if abs(middle - y) > FONT * 0.7:  # joined to the nearest point of its label's box
+        if abs(middle - y) > LINE * 0.6:  # joined to the nearest point of its label's box
             to_x, to_y = min(max(x, box[0]), box[2]), min(max(y, box[1]), box[3])
             leader = (f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{to_x:.1f}" y2="{to_y:.1f}" stroke="#5b6876" '
                       'stroke-width="1"/>')
@@ -409,6 +411,8 @@ def draw(panel: Panel, outlines: list[Outline], names: dict[str, Link], lang: st
                      f'data-lon="{lon!r}" data-lat="{lat!r}" data-x="{x!r}" data-y="{y!r}">'
                      f"<title>{escape(marker.link.name)} · {escape(marker.coordinates(lang))}</title>"
                      f"{leader}{shape}"
+                     f'<rect x="{box[0]:.1f}" y="{box[1]:.1f}" width="{box[2] - box[0]:.1f}" height="{LINE}" '
+                     'fill="#fff" fill-opacity="0"/>'
                      f'<text x="{box[0] + 3:.1f}" y="{middle + FONT * 0.35:.1f}" font-size="{FONT}" fill="#1a1a1a" '
                      f'stroke="#fff" stroke-width="4" stroke-linejoin="round" paint-order="stroke">'
                      f"{escape(marker.link.name)}</text></a>")
