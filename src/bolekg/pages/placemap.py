@@ -22,7 +22,8 @@ import itertools
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -46,12 +47,11 @@ POINTS_QUERY = """SELECT ?place ?has ?geometry ?wkt WHERE {
   ?geometry geo:asWKT ?wkt .
 }"""
 
-TYPES_QUERY = """SELECT ?place ?type ?code WHERE {
+TYPES_QUERY = """SELECT ?place ?type WHERE {
   VALUES ?has { geo:hasCentroid geo:hasGeometry geo:hasDefaultGeometry }
   ?place ?has ?geometry .
   ?geometry geo:asWKT ?wkt .
-  OPTIONAL { ?place a ?type }
-  OPTIONAL { ?place bk:divisionCode ?code }
+  ?place a ?type .
 }"""
 
 CODES_QUERY = """SELECT ?place ?code WHERE { ?place bk:divisionCode ?code }"""
@@ -181,7 +181,6 @@ class Marker:
     point: Point
     geometry: Link
     area: bool  # a province or prefecture: drawn as a ring
-    codes: list[str] = field(default_factory=list)
     panel: str = ""
 
     @property
@@ -242,18 +241,12 @@ def build(context: Context, outlines: list[Outline] | None = None) -> PlaceMap:
         if point is not None and (place not in points or text(row["has"]).endswith("hasCentroid")):
             points[place] = (point, text(row["geometry"]))
     kinds: dict[str, set[str]] = {}
-    codes: dict[str, set[str]] = {}
-    for row in context.rows(TYPES_QUERY, "their kinds and division codes"):
-        place = text(row["place"])
-        if "type" in row:
-            kinds.setdefault(place, set()).add(text(row["type"]))
-        if "code" in row:
-            codes.setdefault(place, set()).add(text(row["code"])[:6])
+    for row in context.rows(TYPES_QUERY, "their kinds: a ring for a province or prefecture, else a dot"):
+        kinds.setdefault(text(row["place"]), set()).add(text(row["type"]))
     place_of_code: dict[str, str] = {}
     for row in context.rows(CODES_QUERY, "every division code, to name the outlines"):
         place_of_code.setdefault(text(row["code"])[:6], text(row["place"]))
-    markers = [Marker(context.link(place), point, context.link(geometry), bool(kinds.get(place, set()) & AREA_KINDS),
-                      sorted(codes.get(place, set())))
+    markers = [Marker(context.link(place), point, context.link(geometry), bool(kinds.get(place, set()) & AREA_KINDS))
                for place, (point, geometry) in points.items()]
     names = {code: context.link(place) for code, place in place_of_code.items()}
     context.resolve()
@@ -313,7 +306,7 @@ def _label_box(marker_xy: Point, width: float, side: int, row: int) -> tuple[flo
 
 
 def place_labels(spots: list[tuple[Point, float]],
-                 avoid: list[tuple[float, float, float, float]] = ()) -> list[tuple[float, float, float, float]]:
+                 avoid: Sequence[tuple[float, float, float, float]] = ()) -> list[tuple[float, float, float, float]]:
     """A box for each label (given its marker's position and its width) that overlaps no other label
     and no marker (nor a box of ``avoid``) and stays inside the drawing's width: beside the marker if
     there is room, else on the nearest free line above or below it (a leader line then joins them)."""
