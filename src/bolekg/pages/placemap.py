@@ -37,9 +37,6 @@ from bolekg.report.vocab import BK
 from bolekg.services.lookup import text
 
 OUTLINES_FILE = WEB_DIR / "static" / "vendor" / "outlines" / "outlines.geojson"
-#: Where the page links to the outlines and their licences (served by the static route).
-OUTLINES_URL = "/static/vendor/outlines/outlines.geojson"
-OUTLINES_README_URL = "/static/vendor/outlines/README.md"
 
 POINTS_QUERY = """SELECT ?place ?has ?geometry ?wkt WHERE {
   VALUES ?has { geo:hasCentroid geo:hasGeometry geo:hasDefaultGeometry }

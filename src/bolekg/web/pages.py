@@ -328,8 +328,7 @@ def place_map() -> Response:
         response = Response(json.dumps({"lang": current_lang, **map_pages.as_json(found)}, ensure_ascii=False),
                             content_type="application/json; charset=utf-8")
     else:
-        response = _html(render_template("map.html", placemap=found, outlines_url=map_pages.OUTLINES_URL,
-                                         outlines_readme=map_pages.OUTLINES_README_URL))
+        response = _html(render_template("map.html", placemap=found))
     response.vary.add("Accept")
     return response
 
