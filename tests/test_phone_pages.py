@@ -179,7 +179,7 @@ def test_browse_puts_the_results_first_on_a_phone(browser: Browser, lang: str) -
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 @pytest.mark.parametrize("name", ["home", "item", "city", "organisation", "browse-class", "search", "quote", "reader",
-                                  "dashboard", "ontology"])
+                                  "dashboard", "ontology", "map"])
 def test_targets_are_big_enough_or_far_enough_apart(browser: Browser, name: str, size: dict[str, int]) -> None:
     """WCAG 2.2 SC 2.5.8: the ↗ links, the pagers, the "more" links, the language switch and the header's
     links are 24×24 CSS px at least; every other link or button in the content is too, or has room."""

@@ -17,7 +17,7 @@ from bolekg.pages.browse import browse_href, links_href
 from bolekg.pages.common import Context, Link
 from bolekg.pages.figures import Figure, figures
 from bolekg.pages.numbers import value_text
-from bolekg.report.vocab import BK, NIF, ORG, PROV, QB, SDMX_ATT, SDMX_DIM
+from bolekg.report.vocab import BK, GEO, NIF, ORG, PROV, QB, SDMX_ATT, SDMX_DIM
 from bolekg.services.lookup import iri_term, text, truth
 from bolekg.services.places import touching
 
@@ -323,6 +323,8 @@ class PlaceSection:
     wider: list[tuple[Link, Link]] = field(default_factory=list)
     wider_count: Count = field(default_factory=lambda: Count(0))
     wider_figures: list[tuple[Link, Count, str]] = field(default_factory=list)
+    #: where the map (/map) shows it, when it has a point: its entry in the map's list of places
+    map_href: str = ""
 
 
 def areas(context: Context, iri: str) -> tuple[list[str], bool]:
@@ -385,7 +387,15 @@ def place(context: Context, doc: Any) -> PlaceSection:
         agencies=[context.link(i) for i in doc.pointing(str(BK.jurisdiction))],
         ends=[context.link(i) for i in doc.iris(str(BK.fromPlace)) + doc.iris(str(BK.toPlace))],
         wider=wider, wider_count=wider_count, wider_figures=wider_figures,
+        map_href=map_href(doc),
     )
+
+
+def map_href(doc: Any) -> str:
+    """``/map#place-<name>`` for a place the map draws (one with a centroid or a geometry), else ""."""
+    if any(doc.outgoing.get(str(GEO[p])) for p in ("hasCentroid", "hasGeometry", "hasDefaultGeometry")):
+        return "/map#place-" + doc.iri.rstrip("/").rsplit("/", 1)[-1]
+    return ""
 
 
 def place_figures(context: Context, here_and_inside: list[str], cut: bool,

@@ -98,6 +98,10 @@ PAGE_PATHS: dict[str, Any] = {
                       "month, with the report date marked; format=json (or Accept) for JSON",
          [{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json"]}}],
          ["text/html", "application/json"]),
+        ("/map", "Every place with coordinates drawn over administrative outlines served from this server "
+                 "(SVG, with the list of places); format=json (or Accept) for the places and their points",
+         [{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json"]}}],
+         ["text/html", "application/json"]),
         ("/about", "What BoleKG is: source, method (with the numeric audit), licences, how to cite", [],
          ["text/html"]),
         ("/CITATION.cff", "How to cite BoleKG: Citation File Format 1.2.0, as plain text", [], ["text/plain"]),

@@ -24,6 +24,7 @@ from bolekg.pages import dashboard as dashboard_pages
 from bolekg.pages import entity as entity_pages
 from bolekg.pages import home as home_pages
 from bolekg.pages import ontology as ontology_pages
+from bolekg.pages import placemap as map_pages
 from bolekg.pages import quality as quality_pages
 from bolekg.pages import reader as reader_pages
 from bolekg.pages import timeline as timeline_pages
@@ -313,6 +314,21 @@ def timeline() -> Response:
                             content_type="application/json; charset=utf-8")
     else:
         response = _html(render_template("timeline.html", timeline=found))
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/map")
+def place_map() -> Response:
+    """Every place with coordinates over vendored administrative outlines (:mod:`bolekg.pages.placemap`);
+    ``format=json`` or ``Accept: application/json`` for the places and their points as JSON."""
+    current_lang = lang()
+    found = state().kept(f"map:{current_lang}", lambda: map_pages.build(_context()))
+    if _wants_json():
+        response = Response(json.dumps({"lang": current_lang, **map_pages.as_json(found)}, ensure_ascii=False),
+                            content_type="application/json; charset=utf-8")
+    else:
+        response = _html(render_template("map.html", placemap=found))
     response.vary.add("Accept")
     return response
 
