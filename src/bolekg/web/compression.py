@@ -244,8 +244,9 @@ class GzipFiles:
     coding: a dump is compressed on its first download in that coding (and again only when a write makes
     a new dump), a static file once per server. A copy is found by the original's path, inode, size and
     modification time and the coding; copies whose original changed or went are deleted when the next
-    copy is made, and at most :data:`FILE_ENTRIES` are kept. The directory is made on first use under the server's temporary directory
-    (:func:`bolekg.web.serving.scratch_directory`) and removed with this object."""
+    copy is made, and at most :data:`FILE_ENTRIES` are kept. The directory is made on first use under the
+    server's temporary directory (:func:`bolekg.web.serving.scratch_directory`) and removed with this
+    object."""
 
     def __init__(self, level: int = LEVEL):
         self.level = level
