@@ -84,13 +84,14 @@ SMALL_TARGETS = """(selector) => {
   return bad;
 }"""
 
-#: The size on screen of every visible label of the neighbourhood graph: an SVG text's font size times
-#: the drawing's scale, or a list's computed font size where the list stands in for the drawing.
+#: The size on screen of every visible label of the neighbourhood graph and of the dashboard's charts: an
+#: SVG text's font size times the drawing's scale (its width on screen, less its border, over its viewBox),
+#: or a list's computed font size where the list stands in for the drawing.
 GRAPH_TEXT = """() => {
   const sizes = [];
-  for (const svg of document.querySelectorAll('svg.neighbourhood')) {
+  for (const svg of document.querySelectorAll('svg.neighbourhood, svg.chart')) {
     if (svg.getBoundingClientRect().width === 0) continue;
-    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    const scale = svg.clientWidth / svg.viewBox.baseVal.width;
     for (const t of svg.querySelectorAll('text')) sizes.push(parseFloat(getComputedStyle(t).fontSize) * scale);
   }
   for (const li of document.querySelectorAll('ul.graph-list li')) {
@@ -200,15 +201,31 @@ def test_targets_are_big_enough_or_far_enough_apart(browser: Browser, name: str,
     assert page.evaluate(SMALL_TARGETS, "main a[href], main button, main summary") == []
 
 
-@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-@pytest.mark.parametrize("name", ["item", "city", "organisation"])
-def test_graph_text_is_at_least_11_px(browser: Browser, name: str, size: dict[str, int]) -> None:
+#: Viewport widths at which graph and chart text is measured: a phone, both sides of the 40rem (640 px)
+#: breakpoint, the widths where the graph's labels were 9 px (641–830), a small laptop and a laptop.
+TEXT_WIDTHS = [390, 641, 700, 830, 1024, 1366]
+
+
+@pytest.mark.parametrize("width", TEXT_WIDTHS)
+@pytest.mark.parametrize("name", ["item", "city", "organisation", "dashboard"])
+def test_graph_text_is_at_least_11_px(browser: Browser, name: str, width: int) -> None:
+    size = PHONE if width == PHONE["width"] else {"width": width, "height": DESKTOP["height"]}
     page = open_page(browser, "en", size, name)
     sizes = page.evaluate(GRAPH_TEXT)
-    assert sizes and min(sizes) >= 11, min(sizes or [0])
-    if size == PHONE:   # the drawing would shrink to 4 px: its links as a list instead
-        assert page.locator("ul.graph-list li").count() >= 1 and page.locator("svg.neighbourhood").is_hidden()
-        page.screenshot(path=str(ARTIFACTS / f"phone-graph-{name}.png"))
+    assert sizes and min(sizes) >= 11, (min(sizes or [0]), width)
+    if name == "dashboard":  # both charts drawn, one layout each, never shrunk below its drawn size
+        assert page.locator("svg.chart:visible").count() == 2
+        page.screenshot(path=str(ARTIFACTS / f"text-dashboard-{width}.png"))
+        return
+    drawn = page.locator("svg.neighbourhood").is_visible()
+    listed = page.locator("ul.graph-list li").first.is_visible()
+    assert drawn != listed, (drawn, listed)  # the drawing or the list, never neither
+    if width <= 830:   # the drawing would shrink to 4–9 px: its links as a list instead
+        assert listed and page.locator("ul.graph-list li").count() >= 1
+    else:              # wide enough for the drawing at 11 px or more
+        assert drawn
+    if width in (PHONE["width"], 700, 1366):
+        page.screenshot(path=str(ARTIFACTS / f"text-graph-{name}-{width}.png"))
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
