@@ -37,7 +37,8 @@ PAGES = {
     "observation": "/id/obs/1-01-training-share", "quote": "/id/quote/236-262", "browse": "/browse",
     "browse-class": f"/browse?class={DEF}Observation", "search": "/search?q=boleshi", "reader": "/reader",
     "dashboard": "/dashboard", "ontology": "/ontology", "quality": "/quality", "workbench": "/sparql",
-    "404": "/id/place/dalete-twon",
+    "404": "/id/place/dalete-twon", "reader-part": "/reader?part=section-2",
+    "ontology-section": "/ontology?section=units",
 }
 #: How long Bole City's page may be at 390×844, in screens: it was 21.8 (18 399 px) with every list whole;
 #: with the lists cut to their first rows and a link to the rest (``bolekg.pages.kinds.FIGURES_SHOWN``…)
@@ -254,3 +255,39 @@ def test_axe_finds_nothing_serious_on_a_phone(browser: Browser, lang: str) -> No
             found[name] = findings
         page.close()
     assert found == {}, found
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_reader_and_the_ontology_have_a_way_through_on_a_phone(browser: Browser, lang: str) -> None:
+    """At 390 px the reader is read a programme at a time and the ontology a section at a time: each part
+    is well under the whole page's length, its parts are one tap from the top (24 px targets), and the
+    pager at its end leads on."""
+    page = open_page(browser, lang, PHONE, "reader")
+    whole = page.evaluate("document.documentElement.scrollHeight")
+    parts = page.locator("nav.reader-parts a")
+    assert parts.count() == 4 and parts.first.bounding_box()["y"] < PHONE["height"]  # type: ignore[index]
+    parts.nth(1).click()
+    page.wait_for_url(re.compile(r"part=section-2"))
+    part = page.evaluate("document.documentElement.scrollHeight")
+    assert part < whole * 0.6, (part, whole)
+    page.screenshot(path=str(ARTIFACTS / f"phone-reader-part-{lang}.png"))
+    page.locator("nav.reader-next a[rel=next]").click()
+    page.wait_for_url(re.compile(r"part=section-3"))
+    assert page.locator("section.programme").count() == 1 and page.locator("nav.reader-next a[rel=prev]").count() == 1
+    # an item of another part, from this part's contents: its page, at its heading
+    page.locator("nav#toc a[href*='#s1-i02']").click()
+    page.wait_for_url(re.compile(r"part=section-1.*#s1-i02$"))
+    assert page.evaluate("document.getElementById('s1-i02').getBoundingClientRect().top") < PHONE["height"]
+
+    page = open_page(browser, lang, PHONE, "ontology")
+    whole = page.evaluate("document.documentElement.scrollHeight")
+    sections = page.locator("nav.onto-toc a")
+    assert sections.count() == 4 and sections.first.bounding_box()["y"] < PHONE["height"]  # type: ignore[index]
+    sections.first.click()
+    page.wait_for_url(re.compile(r"section=classes"))
+    classes = page.evaluate("document.documentElement.scrollHeight")
+    assert classes < whole * 0.7, (classes, whole)
+    page.locator("nav.pager a[rel=next]").click()
+    page.wait_for_url(re.compile(r"section=properties"))
+    assert page.locator("div.scroll-region").count() == 1
+    page.screenshot(path=str(ARTIFACTS / f"phone-ontology-section-{lang}.png"))
