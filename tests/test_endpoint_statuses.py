@@ -285,6 +285,11 @@ def paged(request: pytest.FixtureRequest, oxigraph_server: str, real_dataset: Da
         yield running_site
 
 
+#: The results page is in the page language (``Accept-Language``, as the other pages): English here.
+EN = {"Accept-Language": "en-GB,en;q=0.9"}
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
+
+
 def test_the_page_row_cap_is_a_setting() -> None:
     assert Limits().html_max_rows == 1000
     assert Limits.from_env({}).html_max_rows == 1000
@@ -315,12 +320,12 @@ def test_the_page_shows_at_most_the_set_rows_and_links_to_the_whole_answer(paged
     total = 100
     query = ALL_TRIPLES + f" LIMIT {total}"
     if "post" in how:
-        page = fetch(paged.root + "/sparql", "POST", {"Content-Type": FORM, "Accept": "text/html"},
+        page = fetch(paged.root + "/sparql", "POST", {"Content-Type": FORM, "Accept": "text/html", **EN},
                      urllib.parse.urlencode({"query": query}).encode())
     elif "accept" in how:
-        page = fetch(query_url(paged.root, query), headers={"Accept": how["accept"]})
+        page = fetch(query_url(paged.root, query), headers={"Accept": how["accept"], **EN})
     else:
-        page = fetch(query_url(paged.root, query, format="html"))
+        page = fetch(query_url(paged.root, query, format="html"), headers=EN)
     assert page.status == 200, page.text[:300]
     assert page.header("Content-Type").startswith("text/html")
     assert len(table_rows(page.text)) == PAGE_ROWS
@@ -343,7 +348,7 @@ def test_the_page_shows_at_most_the_set_rows_and_links_to_the_whole_answer(paged
 
 
 def test_a_cut_answer_says_at_least(paged: Site) -> None:
-    page = fetch(query_url(paged.root, ALL_TRIPLES, format="html"))
+    page = fetch(query_url(paged.root, ALL_TRIPLES, format="html"), headers=EN)
     assert page.status == 200
     assert page.header("X-BoleKG-Truncated") == "true"
     assert len(table_rows(page.text)) == PAGE_ROWS
@@ -353,11 +358,49 @@ def test_a_cut_answer_says_at_least(paged: Site) -> None:
 
 
 def test_an_answer_within_the_page_is_shown_whole(paged: Site) -> None:
-    page = fetch(query_url(paged.root, ALL_TRIPLES + " LIMIT 5", format="html"))
+    page = fetch(query_url(paged.root, ALL_TRIPLES + " LIMIT 5", format="html"), headers=EN)
     assert len(table_rows(page.text)) == 5
     assert "5 result(s)" in page.text
     assert "BOLEKG_HTML_MAX_ROWS" not in page.text
     assert {"csv", "json"} <= downloads(page.text).keys()
+
+
+@pytest.mark.parametrize("asked", [ZH, {}, EN])
+def test_the_results_page_speaks_the_page_language(paged: Site, asked: dict[str, str]) -> None:
+    """The results page is translated as the other pages are (``?lang=`` > cookie > ``Accept-Language``
+    > Chinese): every kind of answer and notice, in zh and en, with nothing of the other language's
+    sentences left, and ``Vary`` naming what chose it."""
+    lang = "en" if asked is EN else "zh"
+    words = {
+        "zh": ("<title>SPARQL 查询 · BoleKG", '<html lang="zh"', "结果格式", "HTML 表格", ">运行<", "在工作台中打开",
+               "服务描述", f"本页显示 {100} 行中的前 {PAGE_ROWS} 行", "完整结果:"),
+        "en": ("<title>SPARQL query · BoleKG", '<html lang="en"', "Results as", "HTML table", ">Run<",
+               "Open in the workbench", "service description", f"the first {PAGE_ROWS} of 100 rows",
+               "The whole answer:"),
+    }
+    page = fetch(query_url(paged.root, ALL_TRIPLES + " LIMIT 100", format="html"), headers=asked)
+    assert page.status == 200
+    for word in words[lang]:
+        assert word in page.text, (lang, word)
+    other = "zh" if lang == "en" else "en"
+    for word in words[other][2:]:
+        assert word not in page.text, (lang, word)
+    assert {"accept-language", "cookie"} <= {v.strip().lower() for v in page.header("Vary").split(",")}
+    small = fetch(query_url(paged.root, ALL_TRIPLES + " LIMIT 5", format="html"), headers=asked)
+    assert ("共 5 条结果。" if lang == "zh" else "5 result(s).") in small.text
+    cut = fetch(query_url(paged.root, ALL_TRIPLES, format="html"), headers=asked)
+    assert (f"只计算了前 {ROW_CAP} 条结果" if lang == "zh" else f"Only the first {ROW_CAP} results") in cut.text
+    assert (f"至少 {ROW_CAP} 项" if lang == "zh" else f"at least {ROW_CAP}") in cut.text
+    assert ("完整结果(已计算的部分)" if lang == "zh" else "The whole answer (as far as computed)") in cut.text
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 60 }"
+    graph = fetch(query_url(paged.root, construct, format="html"), headers=asked)
+    assert (f"60 个三元组中的前 {PAGE_ROWS} 个" if lang == "zh" else f"first {PAGE_ROWS} of 60 triples") in graph.text
+    ask = fetch(query_url(paged.root, "ASK { ?s ?p ?o }", format="html"), headers=asked)
+    assert ("答案: <span class=\"boolean\">true</span>\n  (是)" if lang == "zh"
+            else "Answer: <span class=\"boolean\">true</span>\n  (yes)") in ask.text
+    # ?lang= overrides the header, as on every page
+    switched = fetch(query_url(paged.root, "ASK { ?s ?p ?o }", format="html", lang=other), headers=asked)
+    assert ("(yes)" if other == "en" else "(是)") in switched.text
 
 
 def test_the_links_keep_the_dataset(paged: Site) -> None:
@@ -371,7 +414,7 @@ def test_the_links_keep_the_dataset(paged: Site) -> None:
 def test_a_graph_page_shows_at_most_the_set_triples(paged: Site) -> None:
     construct = ("CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } "
                  "ORDER BY ?s ?p ?o LIMIT 60 }")
-    page = fetch(query_url(paged.root, construct, format="html"))
+    page = fetch(query_url(paged.root, construct, format="html"), headers=EN)
     assert page.status == 200, page.text[:300]
     turtle = html.unescape(page.text.split('<pre class="turtle">', 1)[1].split("</pre>", 1)[0])
     assert len(Graph().parse(data=turtle, format="turtle")) == PAGE_ROWS

@@ -186,11 +186,12 @@ def test_truncated_graphs_say_so(site: Site, accept: str) -> None:
     assert len(triples) == CAP
 
 
-def test_truncated_results_page_says_so(site: Site) -> None:
-    reply = fetch(query_url(site.root, ALL_TRIPLES, format="html"))
+@pytest.mark.parametrize("language, says", [("en", "Only the first {n} results"), ("zh", "只计算了前 {n} 条结果")])
+def test_truncated_results_page_says_so(site: Site, language: str, says: str) -> None:
+    reply = fetch(query_url(site.root, ALL_TRIPLES, format="html"), headers={"Accept-Language": language})
     assert reply.status == 200
     assert reply.header("X-BoleKG-Truncated") == "true"
-    assert f"first {CAP} results" in reply.text and "BOLEKG_MAX_ROWS" in reply.text
+    assert says.format(n=CAP) in reply.text and "BOLEKG_MAX_ROWS" in reply.text
 
 
 def test_truncation_headers_are_visible_to_scripts_on_other_origins(site: Site) -> None:

@@ -157,6 +157,35 @@ def test_ontology_term_and_ontology_page(site: Site) -> None:
     assert 'id="Observation"' in onto and "报告中的一个数字" in onto and "One figure reported" in onto
 
 
+@pytest.mark.parametrize("headers, words", [(ZH, ("各部分", "类", "全部内容一页显示")),
+                                            (EN, ("Sections", "Classes", "Everything on one page"))])
+def test_the_ontology_is_paged_by_section(site: Site, headers: dict[str, str], words: tuple[str, ...]) -> None:
+    """Each of the three tables is a page of its own; together they hold the whole page's rows, each
+    once; every page lists the sections with their sizes, and a section's page leads to its neighbours."""
+    whole = page(site, "/ontology", headers)
+    rows = re.findall(r'<tr id="([^"]+)">', whole)
+    toc = re.search(r'<nav class="toc onto-toc".*?</nav>', whole, flags=re.S)
+    assert toc is not None
+    for word in words:
+        assert word in toc.group(0), word
+    listed = re.findall(r'href="/ontology\?section=(\w+)"[^>]*>[^<]+</a> \((\d+)\)', toc.group(0))
+    assert [key for key, _ in listed] == ["classes", "properties", "units"]
+    seen: list[str] = []
+    for at, (key, count) in enumerate(listed):
+        section = page(site, f"/ontology?section={key}", headers)
+        found = re.findall(r'<tr id="([^"]+)">', section)
+        assert len(found) == int(count) > 0 and section.count('role="region"') == 1
+        assert f'href="/ontology?section={key}" aria-current="page"' in section
+        bottom = re.search(r'<nav class="pager".*?</nav>', section, flags=re.S)
+        assert bottom is not None
+        assert ('rel="prev"' in bottom.group(0)) == (at > 0) and ('rel="next"' in bottom.group(0)) == (at < 2)
+        assert 'href="/ontology">' in bottom.group(0)
+        seen += found
+    assert seen == rows and len(rows) == len(set(rows))
+    assert 'id="Observation"' in page(site, "/ontology?section=classes", headers)
+    assert fetch(site.root + "/ontology?section=shapes", headers=headers).status == 404
+
+
 def test_reader_links_every_quote_both_ways(site: Site) -> None:
     html = page(site, "/reader")
     anchors = set(re.findall(r'id="(q-\d+-\d+)"', html))

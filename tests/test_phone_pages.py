@@ -78,13 +78,14 @@ SMALL_TARGETS = """(selector) => {
   return bad;
 }"""
 
-#: The size on screen of every visible label of the neighbourhood graph: an SVG text's font size times
-#: the drawing's scale, or a list's computed font size where the list stands in for the drawing.
+#: The size on screen of every visible label of the neighbourhood graph and of the dashboard's charts: an
+#: SVG text's font size times the drawing's scale (its width on screen, less its border, over its viewBox),
+#: or a list's computed font size where the list stands in for the drawing.
 GRAPH_TEXT = """() => {
   const sizes = [];
-  for (const svg of document.querySelectorAll('svg.neighbourhood')) {
+  for (const svg of document.querySelectorAll('svg.neighbourhood, svg.chart')) {
     if (svg.getBoundingClientRect().width === 0) continue;
-    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    const scale = svg.clientWidth / svg.viewBox.baseVal.width;
     for (const t of svg.querySelectorAll('text')) sizes.push(parseFloat(getComputedStyle(t).fontSize) * scale);
   }
   for (const li of document.querySelectorAll('ul.graph-list li')) {
@@ -194,15 +195,31 @@ def test_targets_are_big_enough_or_far_enough_apart(browser: Browser, name: str,
     assert page.evaluate(SMALL_TARGETS, "main a[href], main button, main summary") == []
 
 
-@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-@pytest.mark.parametrize("name", ["item", "city", "organisation"])
-def test_graph_text_is_at_least_11_px(browser: Browser, name: str, size: dict[str, int]) -> None:
+#: Viewport widths at which graph and chart text is measured: a phone, both sides of the 40rem (640 px)
+#: breakpoint, the widths where the graph's labels were 9 px (641–830), a small laptop and a laptop.
+TEXT_WIDTHS = [390, 641, 700, 830, 1024, 1366]
+
+
+@pytest.mark.parametrize("width", TEXT_WIDTHS)
+@pytest.mark.parametrize("name", ["item", "city", "organisation", "dashboard"])
+def test_graph_text_is_at_least_11_px(browser: Browser, name: str, width: int) -> None:
+    size = PHONE if width == PHONE["width"] else {"width": width, "height": DESKTOP["height"]}
     page = open_page(browser, "en", size, name)
     sizes = page.evaluate(GRAPH_TEXT)
-    assert sizes and min(sizes) >= 11, min(sizes or [0])
-    if size == PHONE:   # the drawing would shrink to 4 px: its links as a list instead
-        assert page.locator("ul.graph-list li").count() >= 1 and page.locator("svg.neighbourhood").is_hidden()
-        page.screenshot(path=str(ARTIFACTS / f"phone-graph-{name}.png"))
+    assert sizes and min(sizes) >= 11, (min(sizes or [0]), width)
+    if name == "dashboard":  # both charts drawn, one layout each, never shrunk below its drawn size
+        assert page.locator("svg.chart:visible").count() == 2
+        page.screenshot(path=str(ARTIFACTS / f"text-dashboard-{width}.png"))
+        return
+    drawn = page.locator("svg.neighbourhood").is_visible()
+    listed = page.locator("ul.graph-list li").first.is_visible()
+    assert drawn != listed, (drawn, listed)  # the drawing or the list, never neither
+    if width <= 830:   # the drawing would shrink to 4–9 px: its links as a list instead
+        assert listed and page.locator("ul.graph-list li").count() >= 1
+    else:              # wide enough for the drawing at 11 px or more
+        assert drawn
+    if width in (PHONE["width"], 700, 1366):
+        page.screenshot(path=str(ARTIFACTS / f"text-graph-{name}-{width}.png"))
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -234,3 +251,39 @@ def test_axe_finds_nothing_serious(browser: Browser, lang: str, size: dict[str, 
             found[name] = findings
         page.close()
     assert found == {}, found
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_reader_and_the_ontology_have_a_way_through_on_a_phone(browser: Browser, lang: str) -> None:
+    """At 390 px the reader is read a programme at a time and the ontology a section at a time: each part
+    is well under the whole page's length, its parts are one tap from the top (24 px targets), and the
+    pager at its end leads on."""
+    page = open_page(browser, lang, PHONE, "reader")
+    whole = page.evaluate("document.documentElement.scrollHeight")
+    parts = page.locator("nav.reader-parts a")
+    assert parts.count() == 4 and parts.first.bounding_box()["y"] < PHONE["height"]  # type: ignore[index]
+    parts.nth(1).click()
+    page.wait_for_url(re.compile(r"part=section-2"))
+    part = page.evaluate("document.documentElement.scrollHeight")
+    assert part < whole * 0.6, (part, whole)
+    page.screenshot(path=str(ARTIFACTS / f"phone-reader-part-{lang}.png"))
+    page.locator("nav.reader-next a[rel=next]").click()
+    page.wait_for_url(re.compile(r"part=section-3"))
+    assert page.locator("section.programme").count() == 1 and page.locator("nav.reader-next a[rel=prev]").count() == 1
+    # an item of another part, from this part's contents: its page, at its heading
+    page.locator("nav#toc a[href*='#s1-i02']").click()
+    page.wait_for_url(re.compile(r"part=section-1.*#s1-i02$"))
+    assert page.evaluate("document.getElementById('s1-i02').getBoundingClientRect().top") < PHONE["height"]
+
+    page = open_page(browser, lang, PHONE, "ontology")
+    whole = page.evaluate("document.documentElement.scrollHeight")
+    sections = page.locator("nav.onto-toc a")
+    assert sections.count() == 4 and sections.first.bounding_box()["y"] < PHONE["height"]  # type: ignore[index]
+    sections.first.click()
+    page.wait_for_url(re.compile(r"section=classes"))
+    classes = page.evaluate("document.documentElement.scrollHeight")
+    assert classes < whole * 0.7, (classes, whole)
+    page.locator("nav.pager a[rel=next]").click()
+    page.wait_for_url(re.compile(r"section=properties"))
+    assert page.locator("div.scroll-region").count() == 1
+    page.screenshot(path=str(ARTIFACTS / f"phone-ontology-section-{lang}.png"))

@@ -215,3 +215,90 @@ def test_reader_and_quote_page_fit_a_phone(site: Site, tmp_path: Path) -> None:
                     assert width <= inner, f"{path} ({lang}) is {width - inner}px wider than a phone screen"
         finally:
             context.close()
+
+
+# --- the reader a programme a page ---------------------------------------------------------------------
+
+
+PARTS = ["section-1", "section-2", "section-3"]
+
+
+def anchors(html: str, pattern: str) -> list[str]:
+    return re.findall(rf'id="({pattern})"', main(html))
+
+
+def pager(html: str, name: str) -> str:
+    found = re.search(rf'<nav class="pager {name}"[^>]*>.*?</nav>', html, flags=re.S)
+    assert found is not None, name
+    return found.group(0)
+
+
+def test_the_reader_is_paged_by_programme_and_loses_nothing(site: Site) -> None:
+    """The three parts together hold the whole report's headings, paragraphs and quotes, each once: every
+    item under its own programme, the introduction on the first part."""
+    whole = page(site, "/reader", EN)
+    seen: dict[str, list[str]] = {"items": [], "quotes": [], "paragraphs": []}
+    for number, key in enumerate(PARTS, 1):
+        part = page(site, f"/reader?part={key}", EN)
+        body = main(part)
+        programmes = re.findall(r'<section class="programme" aria-labelledby="(section-\d)">', body)
+        assert programmes == [key]
+        items = anchors(part, r"s\d-i\d\d")
+        assert items and all(item.startswith(f"s{number}-") for item in items)
+        seen["items"] += items
+        seen["quotes"] += anchors(part, r"q-\d+-\d+")
+        seen["paragraphs"] += anchors(part, r"p-\d+")
+        assert body.count("<section") == body.count("</section>")  # every section closed, on every part
+        assert len(part) < len(whole) * 0.7, "a part is a fraction of the whole"
+    assert seen["items"] == anchors(whole, r"s\d-i\d\d") and len(seen["items"]) == 30
+    assert seen["quotes"] == anchors(whole, r"q-\d+-\d+") and len(seen["quotes"]) == 370
+    assert seen["paragraphs"] == anchors(whole, r"p-\d+")
+
+
+def test_a_parts_contents_and_pager_lead_through_the_report(site: Site) -> None:
+    """On a part's page the contents link to the headings of this part in the page and to the others'
+    pages; the pager leads to the previous and next programme and to the whole report; the choice of
+    highlights is kept from page to page."""
+    part = page(site, "/reader?part=section-2&marks=dates", EN)
+    toc = re.search(r'<nav class="toc" id="toc".*?</nav>', part, flags=re.S)
+    assert toc is not None
+    hrefs = [htmllib.unescape(h) for h in re.findall(r'href="([^"]+)"', toc.group(0))]
+    assert len(hrefs) == 33
+    here = [h for h in hrefs if h.startswith("#")]
+    assert here == ["#section-2", *[f"#{i}" for i in anchors(part, r"s2-i\d\d")]]
+    for href in hrefs:
+        if not href.startswith("#"):
+            target, anchor = href.split("#")
+            assert re.fullmatch(r"\?part=section-[13]&marks=dates", target), href
+            assert f'id="{anchor}"' in page(site, "/reader" + target, EN)
+    bottom = htmllib.unescape(pager(part, "reader-next"))
+    assert 'rel="prev" href="?part=section-1&marks=dates"' in bottom
+    assert 'rel="next" href="?part=section-3&marks=dates"' in bottom and 'href="?marks=dates">Whole report' in bottom
+    top = htmllib.unescape(pager(part, "reader-parts"))
+    assert re.findall(r'href="([^"]+)"', top) == ["?part=section-1&marks=dates", "?part=section-2&marks=dates",
+                                                  "?part=section-3&marks=dates", "?marks=dates"]
+    assert 'href="?part=section-2&marks=dates" aria-current="page"' in top
+    assert 'href="?part=section-2&amp;marks=figures"' in part  # the highlight choice stays on this part
+    first, last = page(site, "/reader?part=section-1", EN), page(site, "/reader?part=section-3", EN)
+    assert 'rel="prev"' not in pager(first, "reader-next") and 'rel="next"' in pager(first, "reader-next")
+    assert 'rel="next"' not in pager(last, "reader-next") and 'rel="prev"' in pager(last, "reader-next")
+
+
+@pytest.mark.parametrize("headers, words", [(ZH, ("分部分阅读报告", "第 2 部分", "报告全文", "(单独一页)")),
+                                            (EN, ("The report in parts", "Part 2", "Whole report",
+                                                  "(on a page of its own)"))])
+def test_the_whole_reader_offers_its_parts_in_the_page_language(site: Site, headers: dict[str, str],
+                                                               words: tuple[str, ...]) -> None:
+    whole = page(site, "/reader", headers)
+    for word in words:
+        assert word in whole, word
+    toc = re.search(r'<nav class="toc" id="toc".*?</nav>', whole, flags=re.S)
+    assert toc is not None and re.findall(r'class="part-link" href="\?part=(section-\d)', toc.group(0)) == PARTS
+    assert "reader." not in main(whole)  # no untranslated key
+
+
+def test_an_unknown_part_is_not_found(site: Site) -> None:
+    from ld_support import fetch
+
+    for asked in ("section-9", "s1-i01", "intro"):
+        assert fetch(site.root + f"/reader?part={asked}", headers=ZH).status == 404, asked

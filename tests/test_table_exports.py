@@ -40,6 +40,7 @@ TOWN = "/id/place/dalete-town"
 CITY = "/id/place/bole-city"
 PROJECT = "/id/project/dalete-coal-to-electric-heating"
 PROGRAMME = "/id/programme/benefit-projects"
+AGENCY = "/id/org/bole-housing-bureau"
 OBSERVATIONS = f"/browse?class={DEF}Observation"
 #: A browse result of several pages with two filters: the city's figures (and its places') that are actuals.
 FILTERED = OBSERVATIONS + "&" + urllib.parse.urlencode({"within": BASE + "id/place/bole-city",
@@ -184,11 +185,13 @@ def test_item_figures(site: Site, site_wide: dict[str, dict[str, str]], headers:
 
 
 @pytest.mark.parametrize("path, stem", [(PROJECT, "bolekg-project-dalete-coal-to-electric-heating-figures"),
-                                        (PROGRAMME, "bolekg-programme-benefit-projects-figures")])
+                                        (PROGRAMME, "bolekg-programme-benefit-projects-figures"),
+                                        (AGENCY, "bolekg-org-bole-housing-bureau-figures")])
 def test_project_and_programme_figures(site: Site, site_wide: dict[str, dict[str, str]], path: str,
                                        stem: str) -> None:
-    """A project with one figure (a selection of one, which Virtuoso 7.2 answered wrongly), and a
-    programme's figures through its items and their projects."""
+    """A project with one figure (a selection of one, which Virtuoso 7.2 answered wrongly), a
+    programme's figures through its items and their projects, and the figures the report attributes to
+    an organisation (``prov:wasAttributedTo``)."""
     body = page(site, path)
     shown = observations_shown(table_rows(body, "h-figures"))
     columns, rows = check_forms(site, links_of(body, "figures"), stem)
@@ -270,7 +273,7 @@ def test_browse_list_of_other_things(site: Site) -> None:
 
 
 def test_links_on_the_pages_in_both_languages(site: Site) -> None:
-    for path, tables in ((ITEM, 1), (TOWN, 3), (CITY, 3), (FILTERED, 1)):
+    for path, tables in ((ITEM, 1), (TOWN, 3), (CITY, 3), (FILTERED, 1), (AGENCY, 1)):
         for headers, words in ((ZH, ("CSV", "CSV(Excel 用)", "JSON")), (EN, ("CSV", "CSV for Excel", "JSON"))):
             body = page(site, path, headers)
             found = downloads(body)
@@ -293,7 +296,7 @@ def test_wrong_requests(site: Site) -> None:
     item = urllib.parse.quote(BASE + "id/item/1-02", safe="")
     agency = urllib.parse.quote(BASE + "id/org/bole-housing-bureau", safe="")
     for path, status in ((f"/exports/figures?of={item}&format=xml", 400), ("/exports/figures", 400),
-                         (f"/exports/inside?of={item}", 404), (f"/exports/figures?of={agency}", 404),
+                         (f"/exports/inside?of={item}", 404), (f"/exports/inside?of={agency}", 404),
                          ("/exports/figures?of=not%20an%20iri", 400), ("/exports/browse", 400),
                          ("/exports/browse?class=%3Cx%3E", 400)):
         assert fetch(site.root + path).status == status, path
@@ -347,3 +350,13 @@ def test_a_long_list_of_figures_is_asked_for_in_parts(real_store: GraphStore,
     monkeypatch.setattr(table_pages, "CHUNK", 7)
     parts = table_pages.browse_table(Context(real_store, BASE, "en"), DEF + "Observation", {}, 10_000)
     assert len(whole.rows) == 164 and parts.rows == whole.rows and to_csv(parts) == to_csv(whole)
+
+
+def test_an_organisations_figures_are_bounded_like_the_others(real_store: GraphStore) -> None:
+    """An organisation's download is read up to the row cap like a browse result, and says when it was cut."""
+    agency = BASE + AGENCY.removeprefix("/")
+    whole = table_pages.entity_table(Context(real_store, BASE, "zh"), agency, "figures", 100)
+    assert whole is not None and len(whole.rows) == 1 and not whole.truncated
+    assert whole.rows[0]["observation"].startswith(BASE + "id/")
+    cut = table_pages.entity_table(Context(real_store, BASE, "zh"), agency, "figures", 0)
+    assert cut is not None and cut.rows == [] and cut.truncated and cut.limit == 0

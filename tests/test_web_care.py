@@ -11,6 +11,7 @@ import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
+import brotli
 import pytest
 from rdflib import Dataset
 
@@ -18,6 +19,9 @@ import ld_support
 from ld_support import Reply, Site, fetch, serving
 
 GZIP = {"Accept-Encoding": "gzip"}
+BR = {"Accept-Encoding": "br"}
+#: How to undo each coding the site applies: gzip by the standard library, brotli by the reference bindings.
+DECODE = {"gzip": gzip.decompress, "br": brotli.decompress}
 HTML = {"Accept": "text/html"}
 ITEM = "/id/item/1-01"
 SELECT_CSV = "/sparql?" + urllib.parse.urlencode({"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 200",
@@ -53,23 +57,26 @@ COMPRESSED = [
 ]
 
 
+@pytest.mark.parametrize("coding", ["gzip", "br"])
 @pytest.mark.parametrize(("path", "headers"), [(p, h) for _, p, h in COMPRESSED], ids=[n for n, _, _ in COMPRESSED])
-def test_gzip_is_negotiated_and_round_trips(site: Site, path: str, headers: dict[str, str]) -> None:
+def test_compression_is_negotiated_and_round_trips(site: Site, path: str, headers: dict[str, str],
+                                                   coding: str) -> None:
     plain = fetch(site.root + path, headers=headers)
-    packed = fetch(site.root + path, headers={**headers, **GZIP})
+    packed = fetch(site.root + path, headers={**headers, "Accept-Encoding": coding})
     assert plain.status == packed.status == 200, (plain.status, packed.status)
-    assert plain.header("Content-Encoding") == "" and packed.header("Content-Encoding") == "gzip"
-    assert gzip.decompress(packed.body) == plain.body
+    assert plain.header("Content-Encoding") == "" and packed.header("Content-Encoding") == coding
+    assert DECODE[coding](packed.body) == plain.body  # decoded once: the body is not encoded twice
     assert len(packed.body) < len(plain.body)
     assert packed.header("Content-Type") == plain.header("Content-Type")
     assert "accept-encoding" in vary(plain) and "accept-encoding" in vary(packed)  # RFC 9110 §12.5.5
     if plain.header("Content-Length"):
         assert packed.header("Content-Length") == str(len(packed.body))
     if plain.header("ETag"):  # another representation, another tag (RFC 9110 §8.8.3)
-        assert packed.header("ETag") == plain.header("ETag")[:-1] + '-gzip"'
+        assert packed.header("ETag") == plain.header("ETag")[:-1] + f'-{coding}"'
 
 
-@pytest.mark.parametrize("encoding", ["", "identity", "gzip;q=0", "br", "*;q=0, identity"])
+@pytest.mark.parametrize("encoding", ["", "identity", "gzip;q=0", "br;q=0", "br;q=0, gzip;q=0", "*;q=0, identity",
+                                      "deflate, zstd"])
 def test_no_gzip_unless_asked(site: Site, encoding: str) -> None:
     headers = {**HTML, "Accept-Encoding": encoding} if encoding else HTML
     reply = fetch(site.root + "/", headers=headers)
@@ -78,10 +85,25 @@ def test_no_gzip_unless_asked(site: Site, encoding: str) -> None:
 
 
 def test_star_and_x_gzip_and_qvalues(site: Site) -> None:
-    for encoding in ("*", "x-gzip", "br;q=1, gzip;q=0.5", "deflate, gzip"):
+    for encoding, coding in (("*", "gzip"), ("x-gzip", "gzip"), ("br;q=0.4, gzip;q=0.5", "gzip"),
+                             ("deflate, gzip", "gzip"), ("br;q=0, *", "gzip"), ("gzip, deflate, br, zstd", "br"),
+                             ("br;q=1, gzip;q=0.5", "br"), ("gzip;q=0, *", "br"), ("BR", "br")):
         reply = fetch(site.root + "/", headers={**HTML, "Accept-Encoding": encoding})
-        assert reply.header("Content-Encoding") == "gzip", encoding
-        assert gzip.decompress(reply.body).startswith(b"<!doctype html>")
+        assert reply.header("Content-Encoding") == coding, encoding
+        assert DECODE[coding](reply.body).startswith(b"<!doctype html>")
+        assert "accept-encoding" in vary(reply)
+
+
+def test_a_browsers_accept_encoding_gets_brotli_for_each_kind(site: Site) -> None:
+    """What Chromium and Firefox send: brotli is chosen for HTML, JSON, CSV and a dump, once encoded."""
+    browser = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+    for _, path, headers in COMPRESSED:
+        reply = fetch(site.root + path, headers={**headers, **browser})
+        assert reply.status == 200 and reply.header("Content-Encoding") == "br", path
+        decoded = brotli.decompress(reply.body)
+        assert decoded == fetch(site.root + path, headers=headers).body, path
+        with pytest.raises(brotli.error):  # not brotli inside brotli
+            brotli.decompress(decoded)
 
 
 def test_small_and_already_compressed_replies_are_left_alone(site: Site) -> None:
@@ -105,18 +127,29 @@ def test_revalidating_the_gzip_copy_gets_a_304_with_its_own_tag(site: Site) -> N
     # the gzip tag does not validate the identity copy: a client without gzip gets the body
     crossed = fetch(site.root + ITEM, headers={"Accept": "text/turtle", "If-None-Match": tag})
     assert crossed.status == 200 and crossed.body == plain.body
+    # nor the brotli copy: each coding revalidates its own tag
+    packed_br = fetch(site.root + ITEM, headers={"Accept": "text/turtle", **BR})
+    tag_br = packed_br.header("ETag")
+    assert tag_br.endswith('-br"') and tag_br[:-4] == tag[:-6]
+    again_br = fetch(site.root + ITEM, headers={"Accept": "text/turtle", **BR, "If-None-Match": tag_br})
+    assert again_br.status == 304 and again_br.header("ETag") == tag_br
+    crossed_br = fetch(site.root + ITEM, headers={"Accept": "text/turtle", **BR, "If-None-Match": tag})
+    assert crossed_br.status == 200 and brotli.decompress(crossed_br.body) == plain.body
 
 
-def test_head_says_what_get_would_send(site: Site) -> None:
-    got = fetch(site.root + "/", headers={**HTML, **GZIP})
-    head = fetch(site.root + "/", "HEAD", headers={**HTML, **GZIP})
+@pytest.mark.parametrize("coding", ["gzip", "br"])
+def test_head_says_what_get_would_send(site: Site, coding: str) -> None:
+    asked = {"Accept-Encoding": coding}
+    got = fetch(site.root + "/", headers={**HTML, **asked})
+    head = fetch(site.root + "/", "HEAD", headers={**HTML, **asked})
     assert head.status == 200 and head.body == b""
-    assert head.header("Content-Encoding") == got.header("Content-Encoding") == "gzip"
+    assert head.header("Content-Encoding") == got.header("Content-Encoding") == coding
     assert vary(head) == vary(got)
 
 
-def test_a_range_request_gets_identity(site: Site) -> None:
-    reply = fetch(site.root + "/static/bolekg.css", headers={**GZIP, "Range": "bytes=0-9"})
+@pytest.mark.parametrize("coding", ["gzip", "br"])
+def test_a_range_request_gets_identity(site: Site, coding: str) -> None:
+    reply = fetch(site.root + "/static/bolekg.css", headers={"Accept-Encoding": coding, "Range": "bytes=0-9"})
     assert reply.status == 206 and reply.header("Content-Encoding") == "" and len(reply.body) == 10
 
 
@@ -128,21 +161,31 @@ def test_a_dump_is_compressed_once_per_content(site: Site) -> None:
     assert first.body == second.body and dict(files._entries) == copies
     assert any(str(path).endswith(".gz") for path in copies.values())
     assert re.search(r"attachment", second.header("Content-Disposition"))
+    # a brotli copy beside it, also made once, and the gzip copy kept
+    first_br = fetch(site.root + "/dumps/bolekg.nt", headers=BR)
+    with_br = dict(files._entries)
+    second_br = fetch(site.root + "/dumps/bolekg.nt", headers=BR)
+    assert first_br.body == second_br.body and dict(files._entries) == with_br
+    assert set(copies.items()) < set(with_br.items())
+    assert any(str(path).endswith(".br") for path in with_br.values())
+    assert brotli.decompress(first_br.body) == gzip.decompress(first.body) == fetch(site.root + "/dumps/bolekg.nt").body
 
 
 def test_accept_encoding_is_read_as_rfc_9110_says() -> None:
     from bolekg.web.compression import accepted_coding
 
     for header, coding in (("gzip", "gzip"), ("GZIP;q=0.5", "gzip"), ("x-gzip", "gzip"), ("*", "gzip"),
-                           ("br, *;q=0.1", "gzip"), ("gzip;q=0", None), ("*;q=0", None), ("identity", None),
-                           ("br", None), ("", None), (None, None), (";;;,,,", None), ("gzip;q=abc", None)):
+                           ("br, *;q=0.1", "br"), ("gzip;q=0", None), ("*;q=0", None), ("identity", None),
+                           ("br", "br"), ("gzip, br", "br"), ("br;q=0.5, gzip", "gzip"), ("gzip, *", "gzip"),
+                           ("br;q=0.8, *;q=0.9", "gzip"), ("gzip;q=0.8, *;q=0.9", "br"), ("br;q=0", None),
+                           ("", None), (None, None), (";;;,,,", None), ("gzip;q=abc", None)):
         assert accepted_coding(header) == coding, header
 
 
-def test_a_streamed_body_is_compressed_piece_by_piece() -> None:
+@pytest.mark.parametrize("coding", ["gzip", "br"])
+def test_a_streamed_body_is_compressed_piece_by_piece(coding: str) -> None:
     """A reply the app yields in pieces, of unknown length, leaves compressed as it is produced: the first
     compressed bytes are out before the app has made its last piece, and the whole decompresses to it."""
-    import zlib
 
     from bolekg.web.compression import Compress
 
@@ -156,15 +199,15 @@ def test_a_streamed_body_is_compressed_piece_by_piece() -> None:
             yield piece
 
     sent: dict[str, object] = {}
-    body = Compress(app)({"REQUEST_METHOD": "GET", "HTTP_ACCEPT_ENCODING": "gzip"},
+    body = Compress(app)({"REQUEST_METHOD": "GET", "HTTP_ACCEPT_ENCODING": coding},
                          lambda status, headers: sent.update(status=status, headers=dict(headers)))
     chunks = iter(body)
     first = next(chunks)
     assert made != [0, 1, 2, 3, 4], "the app had made every piece before the first was sent"
     rest = b"".join(chunks)
     headers = sent["headers"]
-    assert isinstance(headers, dict) and headers["Content-Encoding"] == "gzip" and "Content-Length" not in headers
-    assert zlib.decompress(first + rest, 16 + zlib.MAX_WBITS) == piece * 5
+    assert isinstance(headers, dict) and headers["Content-Encoding"] == coding and "Content-Length" not in headers
+    assert DECODE[coding](first + rest) == piece * 5
 
 
 # --- 2. fingerprinted static files, the favicon -----------------------------------------------------------
@@ -390,11 +433,16 @@ def test_gzip_through_the_real_front_and_its_replies_kept(served: str) -> None:
         plain = fetch(served + path, headers=headers)
         packed = fetch(served + path, headers={**headers, **GZIP})
         assert packed.header("Content-Encoding") == "gzip" and gzip.decompress(packed.body) == plain.body, path
+        packed_br = fetch(served + path, headers={**headers, **BR})
+        assert packed_br.header("Content-Encoding") == "br", path
+        assert brotli.decompress(packed_br.body) == plain.body, path
     for _ in range(3):  # the first computes the answer; the others are replayed
         plain = fetch(served + SELECT_JSON, headers={"Accept": "application/sparql-results+json"})
         packed = fetch(served + SELECT_JSON, headers={"Accept": "application/sparql-results+json", **GZIP})
         assert plain.header("Content-Encoding") == "" and "accept-encoding" in vary(plain)
         assert packed.header("Content-Encoding") == "gzip" and gzip.decompress(packed.body) == plain.body
+        packed_br = fetch(served + SELECT_JSON, headers={"Accept": "application/sparql-results+json", **BR})
+        assert packed_br.header("Content-Encoding") == "br" and brotli.decompress(packed_br.body) == plain.body
     small = "/sparql?query=ASK%7B%7D"
     for _ in range(2):
         reply = fetch(served + small, headers={"Accept": "application/sparql-results+json", **GZIP})

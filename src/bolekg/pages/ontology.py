@@ -58,10 +58,35 @@ class Term:
 
 
 @dataclass
+class Section:
+    """One of the page's three tables, which is also a page of its own (``/ontology?section=key``)."""
+
+    key: str
+    kind: str
+    terms: list[Term]
+
+
+#: The sections in the page's order: their ``?section=`` key and the kind of term each lists.
+SECTIONS = (("classes", "class"), ("properties", "property"), ("units", "unit"))
+
+
+@dataclass
 class Ontology:
     classes: list[Term]
     properties: list[Term]
     units: list[Term]
+
+    @property
+    def sections(self) -> list[Section]:
+        """The three tables in order. Why pages of their own: on a phone the whole page is some 60
+        screens of tables; a section alone is a third of that, and the contents at the top of every
+        page say how many terms each holds before one opens it."""
+        found = {"classes": self.classes, "properties": self.properties, "units": self.units}
+        return [Section(key, kind, found[key]) for key, kind in SECTIONS]
+
+    def section(self, key: str | None) -> Section | None:
+        """The section ``key`` names, ``None`` for none (the whole page) or one that does not exist."""
+        return next((found for found in self.sections if found.key == key), None)
 
 
 def build(context: Context) -> Ontology:

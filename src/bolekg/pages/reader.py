@@ -129,6 +129,18 @@ class Entry:
 
 
 @dataclass
+class Part:
+    """One programme on a page of its own (``/reader?part=section-2``): its blocks (the first part also
+    the introduction before it), and its neighbours for the pager."""
+
+    entry: Entry
+    number: int
+    blocks: list[Block]
+    previous: Entry | None
+    next: Entry | None
+
+
+@dataclass
 class Reader:
     blocks: list[Block]
     toc: list[Entry]
@@ -137,6 +149,32 @@ class Reader:
     facts: int
     highlighted: int
     counts: dict[str, int]
+
+    def parts(self) -> list[list[Block]]:
+        """The blocks cut before each programme's heading after the first: one list per programme,
+        the introduction joined to the first (a part of two paragraphs would be a page of nothing)."""
+        found: list[list[Block]] = [[]]
+        for block in self.blocks:
+            if block.kind == "programme" and any(b.kind == "programme" for b in found[-1]):
+                found.append([])
+            found[-1].append(block)
+        return found if self.toc else []
+
+    def part(self, key: str | None) -> Part | None:
+        """The part whose programme has the id ``key`` (``section-2``), ``None`` if there is none.
+
+        Why parts: the whole report is some 9 000 px on a phone; a programme alone is a third of it,
+        and every part keeps the whole table of contents, which links into the other parts."""
+        for number, (entry, blocks) in enumerate(zip(self.toc, self.parts(), strict=False), 1):
+            if entry.block.id == key:
+                return Part(entry, number, blocks, self.toc[number - 2] if number > 1 else None,
+                            self.toc[number] if number < len(self.toc) else None)
+        return None
+
+    def part_of(self) -> dict[str, str]:
+        """Block id → the id of the programme whose part holds it (for links from one part into another)."""
+        return {block.id: entry.block.id for entry, blocks in zip(self.toc, self.parts(), strict=False)
+                for block in blocks}
 
 
 class _Renderer:

@@ -27,6 +27,7 @@ from bolekg.services.lookup import iri_term, text
 ENTITY_TABLES: dict[str, tuple[str, ...]] = {
     "initiative": ("figures",),
     "place": ("figures", "initiatives", "inside", "wider"),
+    "organisation": ("figures",),
 }
 
 
@@ -86,6 +87,11 @@ def entity_table(context: Context, iri: str, table: str, limit: int) -> tables.T
         selection = _values("sel_init", kinds.initiative_and_below(context, iri))
         return tables.figures(store, name, lang, f"{selection}\n  ?observation bk:initiative ?sel_init .",
                               limit=limit)
+    if kind == "organisation":
+        # the figures the report attributes to it (the page shows the first kinds.FIGURES_SHOWN), every
+        # one of them up to the limit, as the page's "all" link lists them
+        members, cut = _members(context, f"?s prov:wasAttributedTo {iri_term(iri)} . FILTER(isIRI(?s))", limit)
+        return tables.figures(store, name, lang, _observations(members), cut, limit)
     if table == "inside":
         rows, count = kinds.places_inside(context, iri)
         found, cut = _cut([{"place": text(r["x"]), "type": text(r.get("type"))} for r in rows], limit, count.partial)

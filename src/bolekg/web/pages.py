@@ -14,7 +14,7 @@ import threading
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, abort, g, render_template, request
 
 from bolekg.formats import SERIALISATION_PREFIXES
 from bolekg.i18n import COOKIE, LANGS, choose_lang, translate
@@ -238,11 +238,17 @@ def suggest() -> Response:
 
 @bp.route("/reader")
 def reader() -> Response:
-    """``?marks=`` picks what is highlighted (``reader_pages.MARKS``): a handful of values, each kept."""
+    """``?marks=`` picks what is highlighted (``reader_pages.MARKS``): a handful of values, each kept;
+    ``?part=section-N`` shows one programme (``reader_pages.Reader.part``), the whole report without it."""
     current_lang = lang()
     marks = reader_pages.marks_of(request.args.get("marks"))
     found = state().kept(f"reader:{current_lang}:{marks}", lambda: reader_pages.build(_context(), marks))
-    return _html(render_template("reader.html", reader=found))
+    asked = request.args.get("part")
+    part = found.part(asked)
+    if asked and part is None:
+        abort(404)
+    return _html(render_template("reader.html", reader=found, part=part,
+                                 part_of=found.part_of() if part else {}))
 
 
 @bp.route("/browse")
@@ -291,9 +297,14 @@ def dashboard() -> Response:
 
 @bp.route("/ontology")
 def ontology() -> Response:
+    """The whole ontology, or one of its sections (``?section=classes|properties|units``) on a page of its own."""
     current_lang = lang()
     found = state().kept(f"ontology:{current_lang}", lambda: ontology_pages.build(_context()))
-    return _html(render_template("ontology.html", onto=found))
+    asked = request.args.get("section")
+    section = found.section(asked)
+    if asked and section is None:
+        abort(404)
+    return _html(render_template("ontology.html", onto=found, section=section))
 
 
 @bp.route("/quality")
