@@ -251,3 +251,22 @@ def test_a_place_read_in_part_says_nothing_is_missing_only_when_it_knows(site: S
     assert 'id="topics-missing"' not in body
     shown = groups_on(body)
     assert shown and all(any(text == "see them all" for _, text in g.more) for g in shown.values() if g.here)
+
+
+def test_the_theme_facet_climbs_as_far_as_the_data_goes(real_union: Graph) -> None:
+    """browse's theme facet (which the groups link to) is written as fixed-length steps up
+    ``bk:partOfInitiative``, not a transitive path (Virtuoso): the data must not go deeper."""
+    from bolekg.pages.browse import THEME_DEPTH
+
+    deepest = max(len(column(real_union, f"SELECT ?up WHERE {{ <{i}> bk:partOfInitiative+ ?up }}"))
+                  for i in column(real_union, "SELECT DISTINCT ?i WHERE { ?i bk:partOfInitiative ?x }"))
+    assert 0 < deepest <= THEME_DEPTH
+
+
+def test_search_for_a_place_and_a_topic_leads_to_the_answer(site: Site) -> None:
+    """"达勒特镇 道路" finds nothing about roads in the town; the note links to the page's statement of
+    what is not placed there, which names transport with its city-wide work."""
+    body = page_text(site, "/search?" + urllib.parse.urlencode({"q": "达勒特镇 道路"}), ZH)
+    assert 'href="/id/place/dalete-town#topics-missing">达勒特镇各主题的工作</a>' in body
+    english = page_text(site, "/search?" + urllib.parse.urlencode({"q": "Dalete Town heating"}), EN)
+    assert 'href="/id/place/dalete-town#h-topics">what happens in Dalete Town, theme by theme</a>' in english

@@ -36,8 +36,10 @@ ENTRIES_SHOWN = 3
 FIGURES_INLINE = 2
 #: Rows read at most for what lies above the initiatives and for the figures of the entries shown.
 WINDOW = 250
-#: Levels of ``bk:partOfInitiative`` read at most above an initiative (the report has two).
+#: Levels of ``bk:partOfInitiative`` read at most above an initiative (the report has two), and
+#: initiatives per query: each has a few such statements, so a query's answer stays small.
 LEVELS = 6
+BATCH = 100
 THEMES = ID_BASE + "scheme/themes"
 #: A covering place of this class is the city (or county) as a whole: its work is marked "city-wide".
 CITYWIDE_CLASS = str(BK.CountyLevelDivision)
@@ -147,11 +149,13 @@ def above(context: Context, initiatives: Iterable[str]) -> dict[str, dict[str, s
     for _ in range(LEVELS):
         if not level:
             break
-        rows = context.rows(f"""SELECT ?x ?p ?o WHERE {{
-  VALUES ?x {{ {' '.join(iri_term(i) for i in level)} }}
+        rows = []
+        for first in range(0, len(level), BATCH):
+            rows += context.rows(f"""SELECT ?x ?p ?o WHERE {{
+  VALUES ?x {{ {' '.join(iri_term(i) for i in level[first:first + BATCH])} }}
   ?x ?p ?o .
   FILTER(?p IN (bk:partOfInitiative, bk:programme, bk:theme, skos:notation))
-}} LIMIT {WINDOW * 4}""", "the programme, item and themes above these initiatives, a level at a time")
+}}""", "the programme, item and themes above these initiatives, a level at a time")
         found: set[str] = set()
         for row in rows:
             x, p, o = text(row["x"]), text(row["p"]), text(row["o"])
@@ -165,7 +169,8 @@ def above(context: Context, initiatives: Iterable[str]) -> dict[str, dict[str, s
         seen |= found
     result: dict[str, dict[str, set[str]]] = {}
     for init in start:
-        chain, todo, visited = {}, [init], {init}   # type: dict[str, set[str]], list[str], set[str]
+        chain: dict[str, set[str]] = {}
+        todo, visited = [init], {init}
         while todo:
             node = todo.pop()
             for key, values in facts.get(node, {}).items():
