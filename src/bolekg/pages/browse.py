@@ -29,26 +29,26 @@ FACET_VALUES_SHOWN = 40
 UP = "(bk:initiative|bk:milestoneOf)?/bk:partOfInitiative*"
 AGENCY = "(bk:responsibleAgency|bk:attributedAgency)"
 
-#: Levels of ``bk:partOfInitiative`` the theme facet climbs (the model has two: activity, project, item;
-#: tests/test_place_answers.py fails if the data outgrows it).
-THEME_DEPTH = 3
+#: Levels of ``bk:partOfInitiative`` the theme facet climbs: the model has two (activity, project,
+#: item), and tests/test_place_answers.py fails if the data outgrows it.
+THEME_DEPTH = 2
 
 
 def _theme_path() -> str:
-    """``?s {UP}/bk:theme ?v`` written as fixed-length alternatives, no transitive step: Virtuoso 7.2
-    refuses ``*`` here next to a place ("transitive derived table but neither end of it is bound"),
-    and spelt out with ``+`` in a UNION its SQL overflows or it fails; Oxigraph answers this form
-    fastest as well. A place's groups by theme link here with a place (pages/place_topics.py)."""
-    steps = [prefix + "bk:partOfInitiative/" * n + "bk:theme"
-             for prefix in ("", "(bk:initiative|bk:milestoneOf)/") for n in range(THEME_DEPTH + 1)]
-    return f"?s {'|'.join(steps)} ?v ."
+    """The themes of an initiative's item (``?s bk:partOfInitiative*/bk:theme ?v``) as fixed-length
+    alternatives, no transitive step, and for initiatives only: Virtuoso 7.2 refuses ``*`` here next
+    to a place ("transitive derived table but neither end of it is bound"), and with a branch per
+    length for figures and dates too its SQL outgrows its limit beside a place and the agency facet.
+    Oxigraph answers this form fastest as well. A place's page links here for the work covering it
+    by theme (``place`` and ``theme``; with ``within`` as well, Virtuoso 7.2 fails on its own)."""
+    return f"?s {'|'.join('bk:partOfInitiative/' * n + 'bk:theme' for n in range(THEME_DEPTH + 1))} ?v ."
 
 
 #: name → (pattern from ?s to ?v, classes for which the facet is the instance itself)
 FACETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "programme": (f"?s {UP}/bk:programme ?v .", ("Programme",)),
     "item": (f"?s {UP} ?v . ?v a bk:Item .", ("Item",)),
-    # the themes of the item an initiative (or a figure's initiative) belongs to
+    # the themes of the item an initiative belongs to
     "theme": (_theme_path(), ("Theme",)),
     "place": ("?s bk:location|sdmx-dimension:refArea|geo:sfWithin|bk:segmentOf ?v .", ()),
     # the place or any place it lies in: what a place's page counts as "here" (a figure about a

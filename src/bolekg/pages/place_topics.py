@@ -8,9 +8,10 @@ located at a place that contains it (marked city-wide, or with that place's name
 figures or their number. Then it says plainly which themes of the scheme have nothing located here.
 
 An initiative's programme and themes are those of the initiatives above it (``bk:partOfInitiative``
-up to its item), as browse's ``programme`` and ``theme`` facets read them, so that each group's
-"see them all" link lists exactly that group. An initiative of an item with two themes is listed
-under both: a reader looking for one theme must find it there.
+up to its item), as browse's ``programme`` and ``theme`` facets read them. A group shows its first
+entries with their figures and the rest by name, folded: browse cannot list a place's initiatives
+by programme and theme on every backend (Virtuoso 7.2 fails on the combination). An initiative of
+an item with two themes is listed under both: a reader looking for one theme must find it there.
 
 Bounded like the page's other lists (``kinds.window``): the initiatives come from the windows the
 page reads already; what is above them is read one level at a time from bound terms (``VALUES``,
@@ -20,7 +21,7 @@ figures only for the entries shown, read up to one window.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,33 +67,27 @@ class Entry:
 
 @dataclass
 class More:
-    """Where the rest of a group is, at one place (the place itself and inside it, or one covering
-    place): browse's list of the initiatives there about the group's theme, in every programme
-    (``n`` of them; browse cannot combine a place with a programme and a theme on every backend)."""
+    """A list in browse: the initiatives at one place (about a theme, for what is not mentioned here)."""
 
     where: Link | None
     n: int
     partial: bool
     href: str
     citywide: bool = False
-    #: the group's own entries there, and how many of them the page shows
-    group_n: int = 0
-    shown: int = 0
-
-    @property
-    def wanted(self) -> bool:
-        return self.partial or self.group_n > self.shown
 
 
 @dataclass
 class Group:
-    """The initiatives of one programme and one theme touching the place."""
+    """The initiatives of one programme and one theme touching the place: the first of each scope
+    with their figures, the rest by name (the page folds them), and where all of them are listed when
+    a window was cut (``more``)."""
 
     programme: Link | None
     theme: Link | None
     anchor: str
     local: list[Entry] = field(default_factory=list)
     wider: list[Entry] = field(default_factory=list)
+    rest: list[Entry] = field(default_factory=list)
     local_count: int = 0
     wider_count: int = 0
     more: list[More] = field(default_factory=list)
@@ -278,11 +273,6 @@ def build(context: Context, place: str, local: list[dict[str, Any]], local_parti
                 members.setdefault(key, []).append(entry)
                 order[key] = min(order.get(key, (item_order, theme or "")), (item_order, theme or ""))
 
-    def about(theme: str | None, where: Callable[[_Located], bool]) -> int:
-        """How many initiatives ``where`` selects have ``theme`` (any, for none), in any programme."""
-        return sum(1 for e in located.values() if where(e)
-                   and (theme is None or theme in classes.get(e.init, {}).get("theme", ())))
-
     shown_entries: list[Entry] = []
     for key, found_here in members.items():
         programme, theme = key
@@ -294,21 +284,21 @@ def build(context: Context, place: str, local: list[dict[str, Any]], local_parti
         group.local_count, group.wider_count = len(local_entries), len(wider_entries)
         group.local = [Entry(context.link(e.init), e.scope, context.link(e.where))
                        for e in local_entries[:ENTRIES_SHOWN]]
-        facet = {"theme": theme} if theme else {}
-        if local_entries:
-            group.more.append(More(None, about(theme, lambda e: e.scope != "wider"), local_partial,
-                                   browse_href(str(BK.Initiative), within=place, **facet),
-                                   group_n=len(local_entries), shown=len(group.local)))
+        group.rest = [Entry(context.link(e.init), e.scope, context.link(e.where))
+                      for e in local_entries[ENTRIES_SHOWN:]]
+        if local_partial:
+            group.more.append(More(None, len(local_entries), True, browse_href(str(BK.Initiative), within=place)))
         by_place: dict[str, list[_Located]] = {}
         for e in wider_entries:
             by_place.setdefault(e.where, []).append(e)
         for where, at in sorted(by_place.items()):
-            chosen = at[:ENTRIES_SHOWN]
             group.wider += [Entry(context.link(e.init), "wider", context.link(where), where in citywide)
-                            for e in chosen]
-            group.more.append(More(context.link(where), about(theme, lambda e, w=where: e.where == w),
-                                   wider_partial, browse_href(str(BK.Initiative), place=where, **facet),
-                                   where in citywide, len(at), len(chosen)))
+                            for e in at[:ENTRIES_SHOWN]]
+            group.rest += [Entry(context.link(e.init), "wider", context.link(where), where in citywide)
+                           for e in at[ENTRIES_SHOWN:]]
+            if wider_partial:
+                group.more.append(More(context.link(where), len(at), True,
+                                       browse_href(str(BK.Initiative), place=where), where in citywide))
         shown_entries += group.local + group.wider
     _figures_of(context, shown_entries)
 
