@@ -81,8 +81,11 @@ class Figure:
         return self.context.quotes_of(self.link.iri) if self.context else []
 
 
-def figures(context: Context, selection: str, purpose: str, limit: int | None = None) -> list[Figure]:
-    """Figures picked by ``selection`` (a graph pattern binding ``?obs`` and the other variables)."""
+def figures(context: Context, selection: str, purpose: str, limit: int | None = None,
+            quotes: bool = True) -> list[Figure]:
+    """Figures picked by ``selection`` (a graph pattern binding ``?obs`` and the other variables);
+    with ``quotes``, their quotes join the page's list of quotes (a place's topics show figures of
+    city-wide work in passing, whose quotes are on those initiatives' pages)."""
     query = FIGURES_QUERY % {"selection": selection, "limit": f"LIMIT {int(limit)}" if limit else ""}
     found = []
     for row in context.rows(query, purpose):
@@ -95,7 +98,8 @@ def figures(context: Context, selection: str, purpose: str, limit: int | None = 
             area=context.link(row["area"]), normalised=text(row.get("norm")),
             normalised_unit=context.link(nunit) if nunit is not None else None,
             as_written=text(row.get("written")), qualifiers=qualifiers, context=context))
-    context.want_quotes(f.link.iri for f in found)
+    if quotes:
+        context.want_quotes(f.link.iri for f in found)
     return found
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from bolekg.pages import place_topics
 from bolekg.pages.browse import browse_href, links_href
 from bolekg.pages.common import Context, Link
 from bolekg.pages.figures import Figure, figures
@@ -325,6 +326,8 @@ class PlaceSection:
     wider_figures: list[tuple[Link, Count, str]] = field(default_factory=list)
     #: where the map (/map) shows it, when it has a point: its entry in the map's list of places
     map_href: str = ""
+    # what happens here by programme and theme, with what covers it (pages/place_topics.py)
+    topics: place_topics.PlaceTopics | None = None
 
 
 def areas(context: Context, iri: str) -> tuple[list[str], bool]:
@@ -367,11 +370,18 @@ def place(context: Context, doc: Any) -> PlaceSection:
     parents = {a: segment_of.get(a) or within.get(a, []) for a in set(segment_of) | set(within)}
     inside, inside_count = places_inside(context, doc.iri, PLACE_LIST_SHOWN)
     here_and_inside, cut = areas(context, doc.iri)
-    here, initiative_count = place_initiatives(context, here_and_inside, cut, PLACE_LIST_SHOWN)
+    # the whole window: the table shows its first rows, the topics group all of it
+    here_read, initiative_count = place_initiatives(context, here_and_inside, cut)
+    here = here_read[:PLACE_LIST_SHOWN]
     chosen, figure_count = place_figures(context, here_and_inside, cut, FIGURES_SHOWN)
     shown = figures(context, values("obs", (text(r["obs"]) for r in chosen)),
                     "the figures shown of those") if chosen else []
-    wider, wider_count, wider_figures = covering(context, doc.iri)
+    wider_read = read_covering(context, doc.iri)
+    wider, wider_count, wider_figures = covering(context, doc.iri, rows_read=wider_read)
+    topics = place_topics.build(
+        context, doc.iri, here_read, initiative_count.partial,
+        [(text(r["thing"]), text(r["where"])) for r in wider_read[0] if text(r["via"]) == str(BK.location)],
+        wider_read[1].partial)
     return PlaceSection(
         trail=[context.link(i) for i in _chain(doc.iri, parents)],
         inside=[(context.link(r["x"]), context.maybe(r.get("type"))) for r in inside],
@@ -386,7 +396,7 @@ def place(context: Context, doc: Any) -> PlaceSection:
         codes=[text(v) for v in doc.outgoing.get(str(BK.divisionCode), [])],
         agencies=[context.link(i) for i in doc.pointing(str(BK.jurisdiction))],
         ends=[context.link(i) for i in doc.iris(str(BK.fromPlace)) + doc.iris(str(BK.toPlace))],
-        wider=wider, wider_count=wider_count, wider_figures=wider_figures,
+        wider=wider, wider_count=wider_count, wider_figures=wider_figures, topics=topics,
         map_href=map_href(doc),
     )
 
@@ -427,16 +437,22 @@ def places_inside(context: Context, iri: str, shown: int = WINDOW) -> tuple[list
 }} GROUP BY ?x""", "what lies inside it", lambda r: (text(r["x"]),), shown)
 
 
-def covering(context: Context, iri: str, shown: int = WIDER_SHOWN
+def read_covering(context: Context, iri: str) -> tuple[list[dict[str, Any]], Count]:
+    """The window of the named query's "wider" branch that :func:`covering` reads."""
+    return window(context, touching(iri, ["wider"]),
+                  "covering it from a place it lies in (queries/touching-place.rq, scope wider)",
+                  lambda r: (text(r["via"]), text(r["thing"]), text(r["where"])), WINDOW)
+
+
+def covering(context: Context, iri: str, shown: int = WIDER_SHOWN,
+             rows_read: tuple[list[dict[str, Any]], Count] | None = None,
              ) -> tuple[list[tuple[Link, Link]], Count, list[tuple[Link, Count, str]]]:
     """What covers a place from a place it lies in: 131 of the report's figures and most of its
     initiatives are about the whole city, so a town's own lists alone would hide most of what
     happens in the town. Kept apart from the place's own lists, since the report does not name the
     town for them. One window of the named query's "wider" branch (the text a researcher copies
     from ENCODING.md), read like the other lists of a hub."""
-    rows, read = window(context, touching(iri, ["wider"]),
-                        "covering it from a place it lies in (queries/touching-place.rq, scope wider)",
-                        lambda r: (text(r["via"]), text(r["thing"]), text(r["where"])), WINDOW)
+    rows, read = read_covering(context, iri) if rows_read is None else rows_read
     initiatives = [(context.link(r["thing"]), context.link(r["where"])) for r in rows
                    if text(r["via"]) == str(BK.location)]
     per_place: dict[str, int] = {}
