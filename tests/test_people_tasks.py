@@ -128,8 +128,10 @@ def sparql(site: Site, query: str) -> list[dict[str, str]]:
 @pytest.mark.parametrize(("lang", "name"), [("zh", "达勒特镇"), ("en", "Dalete Town")])
 def test_what_happens_in_my_town(chromium, site: Site, lang: str, name: str,  # type: ignore[no-untyped-def]
                                  size: dict[str, int]) -> None:
-    """Search the town's name on the home page, open its place: the page shows the town's own work and,
-    marked as city-wide, the renovation of old compounds and the rural roads that cover it too."""
+    """Search the town's name on the home page, open its place: its work by programme and theme shows the
+    town's own projects and, marked city-wide, the renovation of old compounds and the rural roads that
+    cover it too, and says above the folds that neither theme has work located in the town itself. On a
+    phone the programmes start folded: one more tap opens the town's own."""
     with person(chromium, site.root, size) as browser:
         page, clicks = home(browser, lang)
         clicks.type("#home-q", name)
@@ -139,19 +141,34 @@ def test_what_happens_in_my_town(chromium, site: Site, lang: str, name: str,  # 
         page.wait_for_url(re.compile(re.escape(TOWN) + "$"))
         assert clicks.count <= BUDGET["town"], clicks.trail
         assert page.locator("h1").inner_text().strip() == name
-        own = page.locator(f"section[aria-labelledby=h-here] a[href='{OWN}']")
-        assert own.is_visible()
-        wider = page.locator("section[aria-labelledby=h-wider]")
-        heading = wider.locator("h2").inner_text()
-        assert ("全市" if lang == "zh" else "city-wide") in heading, heading
-        city = "博乐市" if lang == "zh" else "Bole City"
+        answer = page.locator("section[aria-labelledby=h-topics]")
+        citywide = "全市" if lang == "zh" else "city-wide"
+        own = answer.locator(f"li.entry[data-iri$='{OWN}']").first
+        assert own.get_attribute("data-scope") == "here"
         for href, names in COVERING.items():
-            link = wider.locator(f"a[href='{href}']")
-            assert link.count() == 1, href
-            link.scroll_into_view_if_needed()
-            assert link.is_visible() and link.inner_text().strip() == names[lang == "en"]
-            row = wider.locator("tr", has=page.locator(f"a[href='{href}']"))
-            assert row.locator("a[href='/id/place/bole-city']").inner_text().strip() == city  # where it is, marked
+            entry = answer.locator(f"li.entry[data-iri$='{href}']").first
+            assert entry.get_attribute("data-scope") == "wider", href            # covers it from the city
+            assert (entry.locator("a").first.text_content() or "").strip() == names[lang == "en"]  # folded or not
+            assert (entry.locator(".badge.scope.wider").text_content() or "").strip() == citywide
+            # "roads? old compounds?" answered in so many words, above the folds: the town has none of its
+            # own, and the city has some that cover it
+            theme = entry.locator("xpath=ancestor::div[contains(@class, 'topic')][1]").get_attribute("data-theme")
+            missing = answer.locator(f"#topics-missing li[data-theme='{theme}']")
+            missing.scroll_into_view_if_needed()
+            assert missing.is_visible(), theme
+            assert citywide in missing.inner_text(), missing.inner_text()
+        if size == DESKTOP:                                   # every programme open: the items themselves
+            for href in [OWN, *COVERING]:
+                entry = answer.locator(f"li.entry[data-iri$='{href}']").first
+                entry.scroll_into_view_if_needed()
+                assert entry.is_visible(), href
+        else:                                                 # folded on a phone: one tap opens the programme
+            fold = answer.locator("details.topic-fold", has=page.locator(f"li.entry[data-iri$='{OWN}']")).first
+            assert fold.get_attribute("open") is None
+            clicks.click("section[aria-labelledby=h-topics] details.topic-fold:has(li.entry.here) > summary")
+            own.scroll_into_view_if_needed()
+            assert own.is_visible()
+        assert clicks.count <= BUDGET["town"], clicks.trail
         shot(page, f"town-{lang}-{size['width']}")
 
 
