@@ -13,41 +13,59 @@ city is pointed at by every figure of every report).
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from bolekg.errors import SparqlSyntaxError, StoreError, TooManyRequests, Unavailable
 from bolekg.pages.common import Context, Link
 from bolekg.pages.figures import Figure, figures
 from bolekg.report.vocab import BK, ORG
 from bolekg.services.lookup import iri_term, text
 
+log = logging.getLogger(__name__)
+
 PAGE_SIZE = 50
 FACET_VALUES_SHOWN = 40
-UP = "(bk:initiative|bk:milestoneOf)?/bk:partOfInitiative*"
 AGENCY = "(bk:responsibleAgency|bk:attributedAgency)"
 
-#: Levels of ``bk:partOfInitiative`` the theme facet climbs: the model has two (activity, project,
-#: item), and tests/test_place_answers.py fails if the data outgrows it.
+#: Levels of ``bk:partOfInitiative`` the programme, item and theme facets climb: the model has two
+#: (activity, project, item), and tests/test_place_answers.py fails if the data outgrows it.
 THEME_DEPTH = 2
+#: From a figure or a date to the initiative it is about.
+TO_INITIATIVE = "(bk:initiative|bk:milestoneOf)"
+
+
+def _climbs(last: str, *, from_figures: bool) -> str:
+    """The ways up from ``?s`` through ``bk:partOfInitiative`` (and, ``from_figures``, first from a
+    figure or date to its initiative) and on through ``last`` (none when empty), as fixed-length
+    alternatives of at most :data:`THEME_DEPTH` steps up, with no ``*``, ``+`` or ``?``: Virtuoso 7.2
+    refuses a transitive step whose ends are not bound ("transitive derived table but neither end of
+    it is bound") and answered the programme and item facets with a 500
+    (tests/test_pages_http.py::test_browse_facets_answer_as_the_data_says). Oxigraph answers this
+    form fastest as well."""
+    starts = ["", f"{TO_INITIATIVE}/"] if from_figures else [""]
+    ways = [(start + "bk:partOfInitiative/" * n + last).removesuffix("/")
+            for start in starts for n in range(THEME_DEPTH + 1)]
+    return "|".join(way for way in ways if way)             # the zero-length way is the item facet's own
 
 
 def _theme_path() -> str:
-    """The themes of an initiative's item (``?s bk:partOfInitiative*/bk:theme ?v``) as fixed-length
-    alternatives, no transitive step, and for initiatives only: Virtuoso 7.2 refuses ``*`` here next
-    to a place ("transitive derived table but neither end of it is bound"), and with a branch per
-    length for figures and dates too its SQL outgrows its limit beside a place and the agency facet.
-    Oxigraph answers this form fastest as well. A place's page links here for the work covering it
-    by theme (``place`` and ``theme``; with ``within`` as well, Virtuoso 7.2 fails on its own)."""
-    return f"?s {'|'.join('bk:partOfInitiative/' * n + 'bk:theme' for n in range(THEME_DEPTH + 1))} ?v ."
+    """The themes of an initiative's item (``?s bk:partOfInitiative*/bk:theme ?v``), for initiatives
+    only: with the figures' and dates' branches too, Virtuoso 7.2's SQL outgrows its limit beside a
+    place and the agency facet. A place's page links here for the work covering it by theme (``place``
+    and ``theme``; with ``within`` as well, Virtuoso 7.2 fails on its own)."""
+    return f"?s {_climbs('bk:theme', from_figures=False)} ?v ."
 
 
 #: name → (pattern from ?s to ?v, classes for which the facet is the instance itself)
 FACETS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "programme": (f"?s {UP}/bk:programme ?v .", ("Programme",)),
-    "item": (f"?s {UP} ?v . ?v a bk:Item .", ("Item",)),
+    "programme": (f"?s {_climbs('bk:programme', from_figures=True)} ?v .", ("Programme",)),
+    # the item above (an item is not its own: choosing one lists what belongs to it)
+    "item": (f"?s {_climbs('', from_figures=True)} ?v . ?v a bk:Item .", ("Item",)),
     # the themes of the item an initiative belongs to
     "theme": (_theme_path(), ("Theme",)),
     "place": ("?s bk:location|sdmx-dimension:refArea|geo:sfWithin|bk:segmentOf ?v .", ()),
@@ -55,11 +73,13 @@ FACETS: dict[str, tuple[str, tuple[str, ...]]] = {
     # road in the city is about the city, the prefecture and the region too). geo:sfWithin is the
     # one containment property (ENCODING.md "Places roll up"; a segment states its road with it);
     # the place itself is its own branch, not a zero-length step: inside a UNION, Virtuoso 7.2
-    # answers `*` with almost nothing (tests/test_virtuoso_pages.py)
+    # answers `*` with almost nothing (tests/test_virtuoso_pages.py). Written as fixed steps, as the
+    # programme facet is, its SQL outgrows Virtuoso's limit beside another facet; as it is, beside the
+    # programme or theme facet Virtuoso fails with an internal error (README "Virtuoso")
     "within": ("{ ?s bk:location|sdmx-dimension:refArea ?v }"
                " UNION { ?s (bk:location|sdmx-dimension:refArea)/geo:sfWithin+ ?v }"
                " UNION { ?s geo:sfWithin+ ?v }", ()),
-    # UP/AGENCY spelt out without its zero-length steps: inside a UNION, Virtuoso 7.2 answers the
+    # the climb to the agency spelt out without zero-length steps: inside a UNION, Virtuoso 7.2 answers the
     # short form with almost nothing (tests/test_virtuoso_pages.py)
     "agency": (" UNION ".join(f"{{ ?s {path} ?v }}" for path in (
         "prov:wasAttributedTo", "bk:agent", AGENCY, f"bk:partOfInitiative+/{AGENCY}",
@@ -112,6 +132,8 @@ class Facet:
     name: str
     values: list[FacetValue]
     hidden: int = 0
+    #: the store refused to count this facet's values beside the chosen ones (README "Virtuoso")
+    uncounted: bool = False
 
 
 @dataclass(kw_only=True)
@@ -223,11 +245,21 @@ def listing(context: Context, cls: str, chosen: Mapping[str, str], page: int = 1
     for name, (pattern, identity) in FACETS.items():
         if short in identity:
             continue
-        counts = context.rows(f"""SELECT ?v (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+        try:
+            counts = context.rows(f"""SELECT ?v (COUNT(DISTINCT ?s) AS ?n) WHERE {{
   {where}
   {pattern}
   FILTER(isIRI(?v))
 }} GROUP BY ?v ORDER BY DESC(?n) ?v""", f"facet: {name}")
+        except (Unavailable, TooManyRequests):
+            raise                                      # busy or down: the page as a whole is 503/429
+        except (SparqlSyntaxError, StoreError) as refused:
+            # the list stands on its own; one facet's counts the store cannot make (Virtuoso 7.2 fails
+            # on some pairs of facets with an internal error) are said to be missing, not the page
+            log.warning("browse: the store refused the counts of facet %s beside %s: %s",
+                        name, sorted(chosen), str(refused).splitlines()[0] if str(refused) else refused)
+            facets.append(Facet(name, [], uncounted=True))
+            continue
         if not counts:
             continue
         values = []

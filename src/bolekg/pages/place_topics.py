@@ -267,17 +267,18 @@ def build(context: Context, place: str, local: list[dict[str, Any]], local_parti
     for entry in located.values():
         found = classes.get(entry.init, {})
         item_order = min((_order(n) for n in found.get("notation", ())), default=(10**6,))
-        for programme in sorted(found.get("programme", ())) or [None]:
-            for theme in sorted(found.get("theme", ())) or [None]:
-                key = (programme, theme)
-                members.setdefault(key, []).append(entry)
-                order[key] = min(order.get(key, (item_order, theme or "")), (item_order, theme or ""))
+        its_programmes: list[str | None] = [*sorted(found.get("programme", ()))] or [None]
+        its_themes: list[str | None] = [*sorted(found.get("theme", ()))] or [None]
+        for programme in its_programmes:
+            for theme in its_themes:
+                members.setdefault((programme, theme), []).append(entry)
+                rank = (item_order, theme or "")
+                order[(programme, theme)] = min(order.get((programme, theme), rank), rank)
 
     shown_entries: list[Entry] = []
     for key, found_here in members.items():
-        programme, theme = key
-        group = groups[key] = Group(context.maybe(programme), context.maybe(theme),
-                                    f"topic-{_slug(programme)}-{_slug(theme)}")
+        group = groups[key] = Group(context.maybe(key[0]), context.maybe(key[1]),
+                                    f"topic-{_slug(key[0])}-{_slug(key[1])}")
         local_entries = sorted((e for e in found_here if e.scope != "wider"),
                                key=lambda e: (SCOPES.index(e.scope), e.init))
         wider_entries = sorted((e for e in found_here if e.scope == "wider"), key=lambda e: (e.where, e.init))
@@ -306,11 +307,13 @@ def build(context: Context, place: str, local: list[dict[str, Any]], local_parti
     for key in sorted(groups, key=lambda k: order[k]):
         by_programme.setdefault(key[0], []).append(groups[key])
     ordered = sorted(by_programme, key=lambda p: (p is None, _order(notation.get(p or "", "")), p or ""))
+    def in_programme(init: str, programme: str | None) -> bool:
+        its: set[str | None] = {*classes.get(init, {}).get("programme", ())} or {None}
+        return programme in its
+
     listed = [ProgrammeGroups(context.maybe(p), by_programme[p],
-                              len({e.init for e in located.values() if e.scope != "wider"
-                                   and p in (classes.get(e.init, {}).get("programme") or {None})}),
-                              len({e.init for e in located.values() if e.scope == "wider"
-                                   and p in (classes.get(e.init, {}).get("programme") or {None})}))
+                              len({e.init for e in located.values() if e.scope != "wider" and in_programme(e.init, p)}),
+                              len({e.init for e in located.values() if e.scope == "wider" and in_programme(e.init, p)}))
               for p in ordered]
 
     mentioned = {t for e in located.values() if e.scope != "wider" for t in classes.get(e.init, {}).get("theme", ())}

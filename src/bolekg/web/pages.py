@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, g, render_template, request
 
+from bolekg.errors import SparqlSyntaxError
 from bolekg.formats import SERIALISATION_PREFIXES
 from bolekg.i18n import COOKIE, LANGS, choose_lang, translate
 from bolekg.pages import about as about_pages
@@ -268,6 +269,8 @@ def browse() -> Response:
         chosen = {name: request.args.get(name, "") for name in browse_pages.FACETS}
         listing = browse_pages.listing(context, cls, chosen, _page_number())
         context.resolve()
+    except SparqlSyntaxError:
+        raise        # the store refused a query of this page's own: a failure of the server (500), not of the request
     except ValueError:
         return text_error(400, "class, facet, to and via values must be IRIs")
     return _html(render_template("browse.html", classes=None, listing=listing, queries=context.queries))
