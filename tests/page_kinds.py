@@ -8,6 +8,9 @@ page kind then covers it.
 from __future__ import annotations
 
 DEF = "https://w3id.org/bolekg/def/"
+#: The two screens every browser test uses: a phone and a laptop (issue 18).
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
 #: A page that answers 404 on purpose: a place's address with a typo.
 NOT_FOUND = "/id/place/dalete-twon"
 

@@ -8,6 +8,7 @@ both sizes, taken by ``test_phone_pages``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -82,7 +83,15 @@ def browser(site: Site, playwright: object, tmp_path: Path) -> Iterator[Browser]
     context = playwright.chromium.launch_persistent_context(  # type: ignore[attr-defined]
         str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
         viewport={"width": 1280, "height": 900})
-    recorder = Browser(site.root, context)
+    with recording(site.root, context) as recorder:
+        yield recorder
+
+
+@contextlib.contextmanager
+def recording(root: str, context) -> Iterator[Browser]:  # type: ignore[no-untyped-def]
+    """A browser context's every request, recorded; closed at the end, and failed on a request to
+    another host or on a script or console error."""
+    recorder = Browser(root, context)
     context.on("request", lambda request: recorder.requests.append(request.url))
     try:
         yield recorder

@@ -28,6 +28,7 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 
 from ld_support import Site, fetch, page_text, serving_kind
+from page_kinds import DESKTOP, PHONE
 from test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
     ARTIFACTS,
     CHROMIUM,
@@ -43,8 +44,6 @@ OUTLINES = VENDOR / "outlines.geojson"
 BASE = "https://w3id.org/bolekg/"
 ZH = {"Accept": "text/html", "Accept-Language": "zh-CN,zh;q=0.9"}
 EN = {"Accept": "text/html", "Accept-Language": "en-GB,en;q=0.9"}
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
 
 PREFIXES = """PREFIX geo: <http://www.opengis.net/ont/geosparql#>
 PREFIX bk: <https://w3id.org/bolekg/def/>

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 import pytest
 
 from ld_support import Site, fetch
+from page_kinds import DESKTOP, PHONE
 from test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
     ARTIFACTS,
     CHROMIUM,
@@ -33,11 +34,10 @@ from test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
     Browser,
     playwright,
     pytestmark,
+    recording,
     site,
 )
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
 BASE = "https://w3id.org/bolekg/"
 #: The most clicks each task may take from the home page.
 BUDGET = {"town": 3, "figures": 2, "query": 5, "share": 4}
@@ -89,16 +89,8 @@ def chromium(playwright: object) -> Iterator[object]:
 def person(chromium, root: str, viewport: dict[str, int]) -> Iterator[Browser]:  # type: ignore[no-untyped-def]
     """A fresh browser context, as someone arriving for the first time, recording every request; it
     fails on a request to another host or a script or console error."""
-    context = chromium.new_context(viewport=viewport, accept_downloads=True)
-    recorder = Browser(root, context)
-    context.on("request", lambda request: recorder.requests.append(request.url))
-    try:
+    with recording(root, chromium.new_context(viewport=viewport, accept_downloads=True)) as recorder:
         yield recorder
-    finally:
-        context.close()
-    assert recorder.requests, "the browser made no request at all"
-    assert recorder.foreign() == [], f"requests left the server: {recorder.foreign()}"
-    assert recorder.errors == [], f"script or console errors: {recorder.errors}"
 
 
 def home(browser: Browser, lang: str):  # type: ignore[no-untyped-def]

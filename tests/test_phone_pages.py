@@ -18,7 +18,7 @@ import re
 
 import pytest
 
-from page_kinds import NOT_FOUND, PAGES
+from page_kinds import DESKTOP, NOT_FOUND, PAGES, PHONE
 from test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
     ARTIFACTS,
     Browser,
@@ -29,8 +29,6 @@ from test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
 )
 from test_workbench_people import axe_findings
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
 SIZES = [PHONE, DESKTOP]
 SIZE_IDS = ["390x844", "1366x900"]
 #: How long Bole City's page may be at 390×844, in screens: it was 21.8 (18 399 px) with every list whole;

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from page_kinds import DESKTOP, PHONE
 from test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
     ARTIFACTS,
     Browser,
@@ -18,8 +19,6 @@ from test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
 )
 from test_workbench_people import axe_findings
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
 TOWN = "/id/place/dalete-town"
 FOLDS = "details.topic-fold"
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from ld_support import Site, fetch
+from page_kinds import DESKTOP, PHONE
 from test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
     ARTIFACTS,
     CHROMIUM,
@@ -33,8 +34,6 @@ from test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 BASE = "https://w3id.org/bolekg/"
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 #: A query no example holds, with a line of its own to find in the editor.
 EDITED = ("PREFIX bk: <https://w3id.org/bolekg/def/>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
           "SELECT ?item ?label WHERE { ?item a bk:Item ; rdfs:label ?label . } LIMIT 3\n# 分享 shared ✓")
