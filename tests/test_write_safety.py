@@ -53,11 +53,18 @@ class Server:
     kind: str
 
 
-def start(args: list[str], env_extra: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+def start(args: list[str], env_extra: dict[str, str] | None = None,
+          log: Path | None = None) -> subprocess.Popen[bytes]:
+    """``bolekg serve`` with the write token; its output goes to ``log`` (kept for a failing test to
+    show: an answer of 500 only names a reference into it) or nowhere."""
     env = {**os.environ, "BOLEKG_WRITE_TOKEN": TOKEN, **(env_extra or {})}
     env.pop("BOLEKG_HOME", None)
-    return subprocess.Popen([BOLEKG, "serve", *args], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    out = log.open("ab") if log is not None else subprocess.DEVNULL
+    try:
+        return subprocess.Popen([BOLEKG, "serve", *args], env=env, stdout=out, stderr=subprocess.STDOUT)
+    finally:
+        if log is not None:
+            out.close()  # type: ignore[union-attr]
 
 
 @contextlib.contextmanager
@@ -71,13 +78,16 @@ def backend_server(kind: str, workdir: Path) -> Iterator[Server]:
             oxigraph = stack.enter_context(ld_support.oxigraph_process(workdir / "oxigraph"))
             args = ["--endpoint", f"{oxigraph}/query", "--reload"]
         port = free_port()
-        process = start(["--port", str(port), *args])
+        log = workdir / "serve.log"
+        process = start(["--port", str(port), *args], log=log)
         root = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(f"{root}/openapi.json", process, attempts=1200)
             yield Server(root, process, kind)
         finally:
             stop(process)
+            if "Traceback" in log.read_text("utf-8", "replace"):   # shown with a failing test's output
+                print(f"--- {log} ---\n{log.read_text('utf-8', 'replace')[-20000:]}")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -20,6 +20,7 @@ would take patching pySHACL's internals, which this module does not do.)
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -155,14 +156,25 @@ class _Prepared(Graph):
             # What Graph.query would parse the text with: the prefixes given, else the graph's.
             namespaces = initNs or dict(self.namespaces())
             query_object = _prepared(query_object, tuple(sorted(namespaces.items())))
+        elif isinstance(query_object, str):
+            with _PARSING:                       # rdflib parses it here, then evaluates it
+                return super().query(query_object, processor, result, initNs, initBindings,
+                                     use_store_provided, **kwargs)
         return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
+
+
+#: rdflib parses SPARQL with pyparsing, whose parser objects are shared and not thread-safe: two parses
+#: at once (the start-up /quality build beside a write's gate) left it broken for the whole process,
+#: every later write a 500 (tests/test_validation_threads.py). One parse at a time; evaluation is free.
+_PARSING = threading.Lock()
 
 
 @lru_cache(maxsize=256)
 def _prepared(text: str, namespaces: tuple[tuple[str, Any], ...]) -> Query:
     """What rdflib makes of a query string before it evaluates it (``prepareQuery``), reusable with
     any initial bindings."""
-    return translateQuery(parseQuery(text), None, dict(namespaces))
+    with _PARSING:
+        return translateQuery(parseQuery(text), None, dict(namespaces))
 
 
 def _prepared_view(data: Graph) -> Graph:
