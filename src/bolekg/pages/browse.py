@@ -83,7 +83,7 @@ FACETS: dict[str, tuple[str, tuple[str, ...]]] = {
     # short form with almost nothing (tests/test_virtuoso_pages.py)
     "agency": (" UNION ".join(f"{{ ?s {path} ?v }}" for path in (
         "prov:wasAttributedTo", "bk:agent", AGENCY, f"bk:partOfInitiative+/{AGENCY}",
-        f"(bk:initiative|bk:milestoneOf)/{AGENCY}", f"(bk:initiative|bk:milestoneOf)/bk:partOfInitiative+/{AGENCY}")),
+        f"{TO_INITIATIVE}/{AGENCY}", f"{TO_INITIATIVE}/bk:partOfInitiative+/{AGENCY}")),
                ()),
     "unit": ("?s sdmx-attribute:unitMeasure ?v .", ()),
     "measure": ("?s qb:measureType ?v .", ()),
@@ -228,13 +228,19 @@ def subclasses(context: Context, cls: str) -> str:
     return " ".join(sorted({iri_term(cls), *(iri_term(text(r["c"])) for r in rows)}))
 
 
-def listing(context: Context, cls: str, chosen: Mapping[str, str], page: int = 1) -> Listing:
-    """One page of the instances of ``cls`` that have every chosen facet value."""
-    short = cls.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+def selection(context: Context, cls: str, chosen: Mapping[str, str]) -> tuple[dict[str, str], str]:
+    """The facet values chosen (known facets, given a value) and the pattern of the instances ``?s`` of
+    ``cls`` that have every one: what a browse page lists and its downloads hold."""
     chosen = {k: v for k, v in chosen.items() if k in FACETS and v}
     filters = "\n  ".join("{ " + FACETS[name][0].replace("?v", iri_term(value)) + " }"
                           for name, value in sorted(chosen.items()))
-    where = f"VALUES ?type {{ {subclasses(context, cls)} }} ?s a ?type . FILTER(isIRI(?s))\n  {filters}"
+    return chosen, f"VALUES ?type {{ {subclasses(context, cls)} }} ?s a ?type . FILTER(isIRI(?s))\n  {filters}"
+
+
+def listing(context: Context, cls: str, chosen: Mapping[str, str], page: int = 1) -> Listing:
+    """One page of the instances of ``cls`` that have every chosen facet value."""
+    short = cls.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    chosen, where = selection(context, cls, chosen)
     total, pages, page, offset, rows = _one_page(context, where, page, "how many match")
     members = [text(r["s"]) for r in rows]
     shown_figures: list[Figure] = []

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from bolekg.i18n import local_name
 from bolekg.pages import kinds
-from bolekg.pages.browse import FACETS, subclasses
+from bolekg.pages.browse import selection
 from bolekg.pages.common import Context
 from bolekg.pages.entity import page_kind, superclasses_query
 from bolekg.services import tables
@@ -115,10 +115,7 @@ def entity_table(context: Context, iri: str, table: str, limit: int) -> tables.T
 def browse_table(context: Context, cls: str, chosen: Mapping[str, str], limit: int) -> tables.Table:
     """Every instance of ``cls`` with the chosen facet values (``/browse?class=…``, every page of it),
     up to ``limit``: figures as the site-wide table's rows, anything else as names and IRIs."""
-    chosen = {k: v for k, v in chosen.items() if k in FACETS and v}
-    filters = "\n  ".join("{ " + FACETS[name][0].replace("?v", iri_term(value)) + " }"
-                          for name, value in sorted(chosen.items()))
-    where = f"VALUES ?type {{ {subclasses(context, cls)} }} ?s a ?type . FILTER(isIRI(?s))\n  {filters}"
+    chosen, where = selection(context, cls, chosen)
     members, cut = _members(context, where, limit)
     parts = ["bolekg", "browse", local_name(cls)]
     for facet, value in sorted(chosen.items()):
