@@ -167,6 +167,9 @@ class _Prepared(Graph):
 #: at once (the start-up /quality build beside a write's gate) left it broken for the whole process,
 #: every later write a 500 (tests/test_validation_threads.py). One parse at a time; evaluation is free.
 _PARSING = threading.Lock()
+#: rdflib's evaluation of a prepared query shared by two validations at once gave a false violation
+#: (seen once in CI under load): validations of one process run one at a time.
+_VALIDATING = threading.Lock()
 
 
 @lru_cache(maxsize=256)
@@ -284,14 +287,15 @@ def validate(data: Graph, shapes: Graph | None = None) -> Outcome:
     and no SHACL rules it only reads the graph, so the caller's graph is left as it was.
     """
     shapes = shapes if shapes is not None else validation_shapes()
-    conforms, report, _ = pyshacl.validate(
-        _prepared_view(data),
-        shacl_graph=shapes,
-        inference="none",
-        allow_warnings=True,
-        advanced=True,
-        inplace=True,
-    )
+    with _VALIDATING:      # one validation at a time: the prepared queries are shared (see _PARSING)
+        conforms, report, _ = pyshacl.validate(
+            _prepared_view(data),
+            shacl_graph=shapes,
+            inference="none",
+            allow_warnings=True,
+            advanced=True,
+            inplace=True,
+        )
     bind_prefixes(report)
     found = findings(report, data, shapes)
     has_violation = any(f.severity == "Violation" for f in found)
