@@ -40,9 +40,13 @@ def _date(value: str) -> date:
 def _draft(path: Path, report: str, title: str, place: str, when: date) -> tuple[str, Draft, Graph]:
     from bolekg.extract.draft import extract
     from bolekg.extract.reading import read_report
-    from bolekg.extract.writer import check_report_id, draft_graph
+    from bolekg.extract.writer import draft_graph
+    from bolekg.report.reports import check_report_id
 
-    check_report_id(report)
+    try:
+        check_report_id(report)
+    except ValueError as error:
+        raise ValueError(f"--report: {error}") from error
     _progress(f"reading {path}")
     text = read_report(path)
     draft = extract(text, report, title, place, when)

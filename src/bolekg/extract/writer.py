@@ -24,6 +24,7 @@ from bolekg.extract.draft import Draft, DraftFigure
 from bolekg.extract.gazetteer import Place, ancestors
 from bolekg.extract.matching import OrgMention, PlaceMention
 from bolekg.extract.structure import Block
+from bolekg.report.reports import check_report_id
 from bolekg.report.vocab import (
     AGENCY,
     BK,
@@ -55,7 +56,6 @@ from bolekg.report.vocab import (
     bind_prefixes,
 )
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 GAZETTEER_SOURCE = URIRef("https://w3id.org/bolekg/id/source/place-gazetteer")
 NAMESPACES = {"bk": Namespace(str(BK._NS)), "unit": UNIT}
 
@@ -69,12 +69,6 @@ def slugify(text: str, limit: int = 6) -> str:
     """Readable ASCII for an IRI: pinyin of the Chinese words, ASCII kept (职业培训 → zhi-ye-pei-xun)."""
     words = [w.lower() for w in lazy_pinyin(text) for w in re.findall(r"[A-Za-z0-9]+", w)]
     return "-".join(words[:limit * 2]) or "x"
-
-
-def check_report_id(report_id: str) -> str:
-    if not SLUG.match(report_id):
-        raise ValueError(f"--report {report_id!r}: use lower-case ASCII words joined by '-' (e.g. jinghe-2021-h1)")
-    return report_id
 
 
 def _index(value: int) -> Literal:

@@ -58,7 +58,7 @@ from bolekg.report.quads import (
 )
 from bolekg.report.validate import Outcome, format_outcome
 from bolekg.store.jobs import Answer, Job, answer
-from bolekg.store.write_policy import REPORT_GRAPHS, check_write
+from bolekg.store.write_policy import check_write
 
 Validator = Callable[[Graph], Outcome]
 T = TypeVar("T")
@@ -115,10 +115,6 @@ class Watcher(Protocol):
 
 class GraphStore(ABC):
     """The interface the web app and the CLI use; subclasses supply reads and the atomic commit."""
-
-    #: Graphs that :meth:`update` and the Graph Store methods may not change (:mod:`bolekg.store.write_policy`);
-    #: :meth:`load` (the operator's command) replaces them.
-    read_only_graphs: frozenset[str] = REPORT_GRAPHS
 
     def __init__(self, validator: Validator | None = None):
         self.validator: Validator = validator or default_validator
@@ -311,13 +307,24 @@ class GraphStore(ABC):
 
         return self._write(apply)
 
-    def _write(self, change: Callable[[ox.Store], T]) -> T:
+    def write_report(self, report_id: str, change: Callable[[ox.Store], T]) -> T:
+        """``change`` applied to a private copy of the store, committed only if it changed no published
+        graph but report ``report_id``'s (:mod:`bolekg.store.write_policy`) and the union still conforms.
+
+        The one way in to a report's graph besides :meth:`load`: what ``bolekg load --report`` and
+        curation use. :meth:`update` and the Graph Store methods, which serve HTTP, can reach no
+        published graph at all."""
+        from bolekg.report.reports import report_graph_iri
+
+        return self._write(change, allowed=(report_graph_iri(report_id),))
+
+    def _write(self, change: Callable[[ox.Store], T], allowed: tuple[str, ...] = ()) -> T:
         with self._lock:
             scratch = self.snapshot()
             before = graph_sets(scratch)
             result = change(scratch)
             after = graph_sets(scratch)
-            check_write(before, after, self.read_only_graphs)
+            check_write(before, after, allowed)
             request = self._change_request(before, after)
             if not request:
                 return result

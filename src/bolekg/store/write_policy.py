@@ -1,10 +1,11 @@
 """What a write through the HTTP endpoint may change: never the published report.
 
-The report's own graphs — the ontology and the report (its facts and its text) — come from the
-reviewed source files through ``bolekg load`` / ``bolekg serve``, which validate them whole. Over
-HTTP they are read-only. A token holder writes to any *other* graph — the default graph, or named
-graphs of annotations, corrections, a user's own notes — and may create, replace, clear and drop
-those; the union of everything must still conform to the shapes (:mod:`bolekg.store`).
+The published graphs — the ontology and every report's graph (its facts and its text,
+``graph/report/<id>``, :mod:`bolekg.report.reports`) — come from reviewed files through ``bolekg load``
+/ ``bolekg serve``, or from curation, which names the one report it writes (``allowed``). Over the
+SPARQL and Graph Store endpoints they are read-only. A token holder writes to any *other* graph —
+the default graph, or named graphs of annotations, corrections, a user's own notes — and may
+create, replace, clear and drop those; the union of everything must still conform to the shapes (:mod:`bolekg.store`).
 
 Why read-only rather than "writes must keep conformance": an empty dataset conforms, and so does
 one that lost a whole item with all its figures, so no shape can tell a legitimate edit of the
@@ -21,10 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from bolekg.report.quads import GraphName, TripleSet
-from bolekg.report.vocab import ONTOLOGY_GRAPH, REPORT_GRAPH
-
-#: The graphs HTTP writes may not change (IRIs as strings).
-REPORT_GRAPHS: frozenset[str] = frozenset({str(ONTOLOGY_GRAPH), str(REPORT_GRAPH)})
+from bolekg.report.reports import is_published_graph
 
 
 class WriteForbidden(Exception):
@@ -41,15 +39,18 @@ class WriteForbidden(Exception):
 
 
 def changed_graphs(before: Mapping[GraphName, TripleSet], after: Mapping[GraphName, TripleSet],
-                   protected: Iterable[str]) -> set[str]:
-    """The ``protected`` graphs whose content differs between ``before`` and ``after`` (created,
-    dropped, emptied, or any triple added or removed)."""
-    return {name for name in protected if before.get(name) != after.get(name)}
+                   allowed: Iterable[str] = ()) -> set[str]:
+    """The published graphs, other than ``allowed``, whose content differs between ``before`` and
+    ``after`` (created, dropped, emptied, or any triple added or removed)."""
+    exempt = set(allowed)
+    names = {name for name in (*before, *after) if is_published_graph(name) and name not in exempt}
+    return {name for name in names if name is not None and before.get(name) != after.get(name)}
 
 
 def check_write(before: Mapping[GraphName, TripleSet], after: Mapping[GraphName, TripleSet],
-                protected: Iterable[str]) -> None:
-    """Raise :class:`WriteForbidden` if the change from ``before`` to ``after`` touches ``protected``."""
-    touched = changed_graphs(before, after, protected)
+                allowed: Iterable[str] = ()) -> None:
+    """Raise :class:`WriteForbidden` if the change from ``before`` to ``after`` touches a published
+    graph other than ``allowed``."""
+    touched = changed_graphs(before, after, allowed)
     if touched:
         raise WriteForbidden(touched)
