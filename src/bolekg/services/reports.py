@@ -1,0 +1,165 @@
+"""The reports a store holds, found in the data: what the home page lists, the browse facet offers,
+the dumps, the CSV and VoID split by, and ``bolekg load --report`` checks against.
+
+A report is a ``bk:Report`` in a report graph (``graph/report/<id>``, :mod:`bolekg.report.reports`);
+its ID is the graph's, not read from its IRI (the benchmark's generated reports name theirs
+``report:<id>-…``). Nothing here knows how many reports there are or which came first: every
+figure is asked of the store by SPARQL, so a report loaded or dropped shows at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from bolekg.formats import SERIALISATION_PREFIXES, Format
+from bolekg.report.reports import REPORT_GRAPH_PREFIX, report_graph_iri, report_id_of
+from bolekg.report.vocab import sparql_prefixes
+from bolekg.store import GraphStore
+
+#: Every report graph with its report, title, label, place and period (labels in zh and en).
+REPORTS_QUERY = sparql_prefixes("bk", "dct", "rdfs", "time") + f"""
+SELECT ?g ?report ?key ?lang ?value WHERE {{
+  GRAPH ?g {{ ?report a bk:Report }}
+  FILTER(STRSTARTS(STR(?g), "{REPORT_GRAPH_PREFIX}"))
+  {{ ?report dct:title ?value . BIND("title" AS ?key) }}
+  UNION {{ ?report rdfs:label ?value . BIND("label" AS ?key) }}
+  UNION {{ ?report dct:spatial ?value . BIND("place" AS ?key) }}
+  UNION {{ ?report dct:temporal ?value . BIND("period" AS ?key) }}
+  UNION {{ ?report dct:spatial ?p . ?p rdfs:label ?value . BIND("place-name" AS ?key) }}
+  UNION {{ ?report dct:temporal ?t . ?t rdfs:label ?value . BIND("period-name" AS ?key) }}
+  UNION {{ ?report dct:temporal ?t . ?t time:hasBeginning/time:inXSDDate ?value . BIND("begins" AS ?key) }}
+  BIND(LANG(?value) AS ?lang)
+}}"""
+
+#: Observations and triples per report graph.
+COUNTS_QUERY = sparql_prefixes("bk") + f"""
+SELECT ?g (COUNT(DISTINCT ?o) AS ?observations) WHERE {{
+  GRAPH ?g {{ ?o a bk:Observation }}
+  FILTER(STRSTARTS(STR(?g), "{REPORT_GRAPH_PREFIX}"))
+}} GROUP BY ?g"""
+
+
+@dataclass
+class ReportEntry:
+    """One report as the store holds it. Names are ``{lang: text}`` (``zh``, ``en``; either may be missing)."""
+
+    id: str
+    iri: str
+    graph: str
+    titles: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    place: str | None = None
+    place_names: dict[str, str] = field(default_factory=dict)
+    period: str | None = None
+    period_names: dict[str, str] = field(default_factory=dict)
+    begins: str = ""
+    observations: int = 0
+    triples: int = 0
+
+    def title(self, lang: str) -> str:
+        """The title in ``lang``, else its label, else any title, else the ID."""
+        for names in (self.titles, self.labels):
+            if lang in names:
+                return names[lang]
+        return next(iter((*self.titles.values(), *self.labels.values())), self.id)
+
+    def place_name(self, lang: str) -> str:
+        return self.place_names.get(lang) or next(iter(self.place_names.values()), self.place or "")
+
+    def period_name(self, lang: str) -> str:
+        return self.period_names.get(lang) or next(iter(self.period_names.values()), self.period or "")
+
+
+def _lang(tag: str) -> str:
+    return tag.split("-")[0].lower()
+
+
+def list_reports(store: GraphStore) -> list[ReportEntry]:
+    """Every report in ``store`` — a ``bk:Report`` in a report graph — ordered by place, then by the
+    start of its period (a county's reports in time order), then by ID. Two queries and the per-graph
+    triple counts, whatever the number of reports."""
+    found: dict[str, ReportEntry] = {}
+    for row in store.query(REPORTS_QUERY).solutions():
+        graph = row["g"].value
+        report_id = report_id_of(graph)
+        if report_id is None:
+            continue
+        entry = found.setdefault(graph, ReportEntry(report_id, row["report"].value, graph))
+        if entry.iri != row["report"].value:  # two bk:Report in one graph: keep the one named by the ID
+            if row["report"].value.endswith("/" + report_id):
+                entry.iri = row["report"].value
+            continue
+        key, value = row["key"].value, row["value"]
+        lang = _lang(row["lang"].value) if row["lang"] is not None and row["lang"].value else ""
+        if key == "title":
+            entry.titles.setdefault(lang, value.value)
+        elif key == "label":
+            entry.labels.setdefault(lang, value.value)
+        elif key == "place":
+            entry.place = min(filter(None, (entry.place, value.value)))
+        elif key == "period":
+            entry.period = min(filter(None, (entry.period, value.value)))
+        elif key == "place-name":
+            entry.place_names.setdefault(lang, value.value)
+        elif key == "period-name":
+            entry.period_names.setdefault(lang, value.value)
+        elif key == "begins":
+            entry.begins = min(filter(None, (entry.begins, value.value)))
+    if not found:
+        return []
+    for row in store.query(COUNTS_QUERY).solutions():
+        if row["g"].value in found:
+            found[row["g"].value].observations = int(row["observations"].value)
+    counts = store.graph_counts()
+    for entry in found.values():
+        entry.triples = counts.get(entry.graph, 0)
+    return sorted(found.values(), key=lambda e: (e.place_name("zh"), e.begins, e.period or "", e.id))
+
+
+def report_ids(store: GraphStore) -> list[str]:
+    """The IDs of :func:`list_reports`, in its order."""
+    return [entry.id for entry in list_reports(store)]
+
+
+def find_report(store: GraphStore, report_id: str) -> ReportEntry | None:
+    """The report ``report_id`` if the store holds it."""
+    return next((entry for entry in list_reports(store) if entry.id == report_id), None)
+
+
+def report_selection(report_id: str) -> str:
+    """A graph pattern binding ``?observation`` to the figures of one report (the selection the tidy
+    table, browse and the dashboard take)."""
+    return f"GRAPH <{report_graph_iri(report_id)}> {{ ?observation a <https://w3id.org/bolekg/def/Observation> }}"
+
+
+def report_store(triples: Iterable[ox.Triple], graph: str) -> ox.Store:
+    """An in-memory store holding ``triples`` in the named graph ``graph`` (what a report's dump is
+    written from)."""
+    store = ox.Store()
+    name = ox.NamedNode(graph)
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+    return store
+
+
+def dump_report(store: GraphStore, report_id: str, fmt: Format, output: BinaryIO) -> bool:
+    """Report ``report_id``'s graph written to ``output`` in ``fmt``: the dataset formats keep its graph
+    name, the others hold its triples. ``False`` (nothing written) if the store has no such graph."""
+    if fmt.rdf is None:
+        raise ValueError(f"{fmt.key} is not an RDF format")
+    graph = report_graph_iri(report_id)
+    triples = store.graph_triples(graph)
+    if triples is None:
+        return False
+    source = report_store(triples, graph)
+    if fmt.rdf.supports_datasets:
+        prefixes = SERIALISATION_PREFIXES if fmt.rdf is ox.RdfFormat.TRIG else None
+        source.dump(output, format=fmt.rdf, prefixes=prefixes)
+    elif fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.N3):
+        ox.serialize(triples, output, format=fmt.rdf, prefixes=SERIALISATION_PREFIXES)
+    else:
+        ox.serialize(triples, output, format=fmt.rdf)
+    return True
