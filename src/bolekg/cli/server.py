@@ -53,17 +53,141 @@ def _where(args: argparse.Namespace) -> str:
 
 
 def _load(store: GraphStore, args: argparse.Namespace) -> int:
+    """The project's own data (the ontology and the Bole report) replaces its graphs; every other
+    report the store holds is kept, and the new data is validated together with them, so a reload
+    can neither drop them silently nor strand them (a shared place they point at, removed)."""
     from bolekg.report.dataset import read_graphs
+    from bolekg.report.reports import report_id_of
     from bolekg.store import WriteRejected
 
+    graphs = read_graphs()
+    kept = {name: store.graph_triples(name) or [] for name in store.graph_names()
+            if report_id_of(name) is not None and name not in graphs}
+    if kept:
+        ids = ", ".join(sorted(str(report_id_of(name)) for name in kept))
+        print(f"bolekg load: keeping the other reports in {_where(args)} ({ids}); checking the data together "
+              "with them", file=sys.stderr)
     try:
-        store.load_graphs(read_graphs())
+        store.load_graphs(graphs, beside=kept)
     except WriteRejected as error:
         sys.stdout.write(error.report_text())
-        print(f"bolekg: not loaded: the data does not conform; {_where(args)} is unchanged.", file=sys.stderr)
+        beside = " together with the other reports it holds (drop them with `bolekg load --drop-report ID`)" \
+            if kept else ""
+        print(f"bolekg: not loaded: the data does not conform{beside}; {_where(args)} is unchanged.",
+              file=sys.stderr)
         return EXIT_INVALID
     print(f"Loaded {store.triple_count()} triples into {_where(args)}: {', '.join(store.graph_names())}")
     return EXIT_OK
+
+
+class _ReportExists(Exception):
+    """The report is in the store and ``--replace`` was not given: raised inside the write, so nothing changes."""
+
+
+def _load_report(store: GraphStore, args: argparse.Namespace) -> int:
+    """``bolekg load --report ID FILE...``: the files become report ID's graph, through the gate
+    (:meth:`GraphStore.write_report`): validated with everything else the store holds."""
+    import pyoxigraph as ox
+
+    from bolekg.report.reports import report_graph_iri
+    from bolekg.services.reports import ReportFileError, check_report_resource, read_report_file
+    from bolekg.store import WriteRejected
+
+    report_id, graph = args.report, report_graph_iri(args.report)
+    triples: list[ox.Triple] = []
+    try:
+        for path in args.files:
+            found = read_report_file(path, report_id)
+            print(f"bolekg load: read {len(found)} triples from {path}", file=sys.stderr)
+            triples.extend(found)
+        check_report_resource(triples, report_id)
+    except FileNotFoundError as error:
+        print(f"bolekg load: {error.filename}: no such file", file=sys.stderr)
+        return EXIT_ERROR
+    except ReportFileError as error:
+        print(f"bolekg load: not loaded: {error}; {_where(args)} is unchanged.", file=sys.stderr)
+        return EXIT_INVALID
+    target = ox.NamedNode(graph)
+
+    def change(scratch: ox.Store) -> None:
+        if scratch.contains_named_graph(target):
+            if not args.replace:
+                raise _ReportExists
+            scratch.remove_graph(target)
+        scratch.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+        scratch.add_graph(target)
+
+    print(f"bolekg load: checking report {report_id} against the shapes together with the rest of the store…",
+          file=sys.stderr)
+    try:
+        store.write_report(report_id, change)
+    except _ReportExists:
+        print(f"bolekg load: report {report_id} is already in {_where(args)} (graph <{graph}>); give --replace "
+              "to replace it. Nothing was changed.", file=sys.stderr)
+        return EXIT_ERROR
+    except WriteRejected as error:
+        sys.stdout.write(error.report_text())
+        print(f"bolekg load: report {report_id} not loaded: the data does not conform; {_where(args)} is unchanged.",
+              file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Loaded report {report_id}: {len(store.graph_triples(graph) or [])} triples into graph <{graph}> of "
+          f"{_where(args)}")
+    return EXIT_OK
+
+
+def _drop_report(store: GraphStore, args: argparse.Namespace) -> int:
+    """``bolekg load --drop-report ID``: the report's graph goes, through the gate, which refuses if
+    another report still points at something only this one holds."""
+    import pyoxigraph as ox
+
+    from bolekg.report.reports import report_graph_iri
+    from bolekg.store import WriteRejected
+
+    report_id = args.drop_report
+    target = ox.NamedNode(report_graph_iri(report_id))
+
+    def change(scratch: ox.Store) -> bool:
+        if not scratch.contains_named_graph(target):
+            return False
+        scratch.remove_graph(target)
+        return True
+
+    print(f"bolekg load: checking that nothing else needs report {report_id}…", file=sys.stderr)
+    try:
+        dropped = store.write_report(report_id, change)
+    except WriteRejected as error:
+        sys.stdout.write(error.report_text())
+        print(f"bolekg load: report {report_id} not dropped: the rest would not conform without it (another "
+              f"report still needs it); {_where(args)} is unchanged.", file=sys.stderr)
+        return EXIT_INVALID
+    if not dropped:
+        print(f"bolekg load: there is no report {report_id} in {_where(args)}.", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"Dropped report {report_id} from {_where(args)}")
+    return EXIT_OK
+
+
+def _load_command(args: argparse.Namespace) -> str | None:
+    """What the options ask of ``bolekg load``, or why they do not go together."""
+    report, files = getattr(args, "report", None), getattr(args, "files", None) or []
+    drop = getattr(args, "drop_report", None)
+    if drop and (report or files):
+        return "--drop-report ID takes no files and no --report"
+    if report and not files:
+        return "--report ID needs the report's files"
+    if files and not report:
+        return "files are loaded as a report: give --report ID (plain `bolekg load` loads the project's own data)"
+    if getattr(args, "replace", False) and not report:
+        return "--replace goes with --report ID"
+    for value in (report, drop):
+        if value:
+            from bolekg.report.reports import check_report_id
+
+            try:
+                check_report_id(value)
+            except ValueError as error:
+                return str(error)
+    return None
 
 
 def _on_store(args: argparse.Namespace, command: str, action: Callable[[GraphStore], int]) -> int:
@@ -86,6 +210,14 @@ def _on_store(args: argparse.Namespace, command: str, action: Callable[[GraphSto
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    wrong = _load_command(args)
+    if wrong:
+        print(f"bolekg load: {wrong}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.drop_report:
+        return _on_store(args, "load", lambda store: _drop_report(store, args))
+    if args.report:
+        return _on_store(args, "load", lambda store: _load_report(store, args))
     return _on_store(args, "load", lambda store: _load(store, args))
 
 
@@ -201,8 +333,17 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def register_linked_data(commands: argparse._SubParsersAction) -> None:
-    load = commands.add_parser("load", help="validate the data and load it into a store")
+    load = commands.add_parser("load", help="validate the data and load it into a store; or add, replace "
+                                            "or drop one report")
     _store_options(load)
+    load.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                      help="with --report: the report's Turtle (.ttl), TriG (.trig), N-Quads (.nq) or "
+                           "N-Triples (.nt) files; TriG and N-Quads may hold only its graph or the default graph")
+    load.add_argument("--report", metavar="ID",
+                      help="load FILE... as report ID (graph/report/ID), validated with everything the store holds")
+    load.add_argument("--replace", action="store_true", help="with --report: replace the report if it is there")
+    load.add_argument("--drop-report", metavar="ID",
+                      help="remove report ID (refused if another report still needs what it holds)")
     load.set_defaults(func=cmd_load)
 
     serve = commands.add_parser("serve", help="serve the SPARQL endpoint, IRIs and dumps over HTTP")

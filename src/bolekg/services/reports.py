@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
 
 from bolekg.formats import SERIALISATION_PREFIXES, Format
-from bolekg.report.reports import REPORT_GRAPH_PREFIX, report_graph_iri, report_id_of
-from bolekg.report.vocab import sparql_prefixes
+from bolekg.report.reports import REPORT_GRAPH_PREFIX, check_report_id, report_graph_iri, report_id_of
+from bolekg.report.vocab import BK, RDF, REPORT, sparql_prefixes
 from bolekg.store import GraphStore
 
 #: Every report graph with its report, title, label, place and period (labels in zh and en).
@@ -163,3 +164,54 @@ def dump_report(store: GraphStore, report_id: str, fmt: Format, output: BinaryIO
     else:
         ox.serialize(triples, output, format=fmt.rdf)
     return True
+
+
+#: Where a report's IRI lives (``report:<id>``).
+REPORT_BASE = str(REPORT)
+#: What ``bolekg load --report`` reads, by file extension.
+REPORT_FILE_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE, ".trig": ox.RdfFormat.TRIG,
+    ".nq": ox.RdfFormat.N_QUADS, ".nt": ox.RdfFormat.N_TRIPLES,
+}
+
+
+class ReportFileError(ValueError):
+    """A report's file cannot be loaded as that report: its format, its graphs or its report resource."""
+
+
+def read_report_file(path: Path, report_id: str) -> list[ox.Triple]:
+    """The triples of one file of report ``report_id``: Turtle or N-Triples as they are, TriG or
+    N-Quads only from the default graph or the report's own graph (a file that writes into another
+    graph would change what the load does not name). Blank nodes are made unique per file."""
+    fmt = REPORT_FILE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ReportFileError(f"{path}: unknown extension {path.suffix!r}; give Turtle (.ttl), TriG (.trig), "
+                              "N-Quads (.nq) or N-Triples (.nt)")
+    graph = ox.NamedNode(report_graph_iri(report_id))
+    triples: list[ox.Triple] = []
+    strays: set[str] = set()
+    try:
+        for quad in ox.parse(path=path, format=fmt, base_iri=path.resolve().as_uri(), rename_blank_nodes=True):
+            if quad.graph_name not in (graph, ox.DefaultGraph()):
+                strays.add(str(quad.graph_name))
+                continue
+            triples.append(quad.triple)
+    except SyntaxError as error:
+        raise ReportFileError(f"{path}: {error}") from error
+    if strays:
+        raise ReportFileError(f"{path} writes into graphs other than report {report_id}'s <{graph.value}>: "
+                              f"{', '.join(sorted(strays))}; a report's file holds only its own graph "
+                              "or the default graph")
+    return triples
+
+
+def check_report_resource(triples: Iterable[ox.Triple], report_id: str) -> None:
+    """Refuse (:class:`ReportFileError`) triples without ``report:<id> a bk:Report``: a report graph
+    must say which report it is, or nothing lists it."""
+    wanted = ox.NamedNode(REPORT_BASE + check_report_id(report_id))
+    kind, report = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(BK.Report))
+    found = {t.subject.value for t in triples if t.predicate == kind and t.object == report}
+    if wanted.value not in found:
+        others = f" (it declares {', '.join(f'<{iri}>' for iri in sorted(found))})" if found else ""
+        raise ReportFileError(f"the data does not say <{wanted.value}> a bk:Report{others}: a report's graph "
+                              f"must describe its report under the IRI its ID gives")

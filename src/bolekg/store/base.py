@@ -214,17 +214,23 @@ class GraphStore(ABC):
 
         return self._load(union_graph(dataset), dataset_graphs(dataset))
 
-    def load_graphs(self, graphs: Mapping[str, Sequence[ox.Triple]]) -> Outcome:
+    def load_graphs(self, graphs: Mapping[str, Sequence[ox.Triple]],
+                    beside: Mapping[str, Sequence[ox.Triple]] | None = None) -> Outcome:
         """:meth:`load` for graphs Oxigraph parsed (:func:`bolekg.report.dataset.read_graphs`): named graph
         IRI → triples. What ``bolekg serve`` starts with: no rdflib Dataset built only to be
-        written out again, which took a quarter of the start-up outside SHACL."""
+        written out again, which took a quarter of the start-up outside SHACL.
+
+        ``beside``: graphs the store keeps (other reports), validated together with ``graphs`` but not
+        written — so a reload of the base data cannot strand a report that points into it."""
         # without an output, pyoxigraph's serialize returns the bytes (never None)
         as_ntriples: dict[GraphName, bytes] = {name: ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
                                                for name, triples in graphs.items() if triples}
-        return self._load(graphs_union_rdflib(graphs), as_ntriples)
+        judged = {**(beside or {}), **graphs}
+        return self._load(graphs_union_rdflib(judged), as_ntriples, set(judged))
 
-    def _load(self, union: Graph, graphs: dict[GraphName, bytes]) -> Outcome:
-        """Validate ``union`` and, if it conforms, replace each of ``graphs`` (N-Triples by name)."""
+    def _load(self, union: Graph, graphs: dict[GraphName, bytes], judged: set[GraphName] | None = None) -> Outcome:
+        """Validate ``union`` and, if it conforms, replace each of ``graphs`` (N-Triples by name);
+        ``judged``: every graph ``union`` was made of (``graphs`` unless told otherwise)."""
         began = time.perf_counter()
         outcome = self.validator(union)
         seconds = time.perf_counter() - began
@@ -235,7 +241,7 @@ class GraphStore(ABC):
             self._touch()
             self._changed()
             # the union judged is the whole dataset only when the store holds no other graph
-            if None not in graphs and set(self.graph_names()) == set(graphs):
+            if None not in graphs and set(self.graph_names()) == (set(graphs) if judged is None else judged):
                 self._keep_verdict(union, outcome, seconds)
         return outcome
 
