@@ -51,6 +51,7 @@ COMPOSED = (
     N_("count.figures"), N_("count.quotes"),
     N_("facet.programme"), N_("facet.item"), N_("facet.theme"), N_("facet.place"), N_("facet.within"),
     N_("facet.agency"), N_("facet.unit"), N_("facet.measure"),
+    N_("facet.report"),
     N_("match.exact"), N_("match.prefix"), N_("match.word"), N_("match.substring"), N_("match.pinyin"),
     N_("match.text"), N_("match.words"), N_("match.place"), N_("match.topic"),
     N_("col.actual"), N_("col.target"),

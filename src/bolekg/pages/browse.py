@@ -87,6 +87,9 @@ FACETS: dict[str, tuple[str, tuple[str, ...]]] = {
                ()),
     "unit": ("?s sdmx-attribute:unitMeasure ?v .", ()),
     "measure": ("?s qb:measureType ?v .", ()),
+    # the report whose graph states what ?s is (services/reports.py): shared places, agencies and
+    # indicators are the report's that holds them, the first one encoded
+    "report": ("GRAPH ?reportGraph { ?s a ?reportTyped . ?v a bk:Report }", ("Report",)),
 }
 
 CLASSES_QUERY = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {

@@ -27,12 +27,15 @@ from bolekg.formats import DOCUMENT_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, SERI
 from bolekg.query.protocol import SPARQL_VERSIONS
 from bolekg.report.vocab import BK, DCAT, DCT, ENTAILMENT, RDF, RDFS, SD, VOID, XSD, bind_prefixes
 from bolekg.services.csvw import CSV_NAME, DATAPACKAGE_NAME, METADATA_MEDIA_TYPE, METADATA_NAME
+from bolekg.services.reports import list_reports
 from bolekg.store import GraphStore
 
 #: Dumps at stable URLs under ``/dumps/``: file name → format.
 DUMP_FILES: dict[str, Format] = {f"bolekg.{fmt.extension}": fmt for fmt in GRAPH_FORMATS
                                  if fmt.key != "rdfxml"}
 CSV_FILE = CSV_NAME
+#: One report's dumps (``/dumps/report/<id>.<extension>``): extension → format, those of the whole dump.
+REPORT_DUMP_FORMATS: dict[str, Format] = {fmt.extension: fmt for fmt in DUMP_FILES.values()}
 #: What describes the CSV (``bolekg.services.csvw``): file name → (media type, DCAT conformsTo, title).
 CSV_DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
     METADATA_NAME: (METADATA_MEDIA_TYPE, "https://www.w3.org/TR/tabular-metadata/",
@@ -81,6 +84,8 @@ class Statistics:
     classes: tuple[tuple[str, int], ...]
     properties: tuple[tuple[str, int], ...]
     graphs: tuple[tuple[str, int], ...]
+    #: Each report's ID, graph and IRI (:func:`bolekg.services.reports.list_reports`): its VoID subset.
+    report_graphs: tuple[tuple[str, str, str], ...] = ()
 
 
 def statistics(store: GraphStore, base: str) -> Statistics:
@@ -105,6 +110,7 @@ def _compute_statistics(store: GraphStore, base: str) -> Statistics:
         classes=tuple((row["c"], int(row["n"])) for row in classes),
         properties=tuple((row["p"], int(row["n"])) for row in properties),
         graphs=tuple(sorted(store.graph_counts().items())),
+        report_graphs=tuple((entry.id, entry.graph, entry.iri) for entry in list_reports(store)),
     )
 
 
@@ -160,13 +166,17 @@ def void_graph(store: GraphStore, site: Site, stats: Statistics) -> Graph:
     for namespace in sorted(vocabularies - {""}):
         g.add((dataset, VOID.vocabulary, URIRef(namespace)))
 
-    # Each named graph is a subset, named by its own (dereferenceable) IRI.
+    # Each named graph is a subset, named by its own (dereferenceable) IRI; a report's graph says
+    # which report it holds and has dumps of its own (/dumps/report/<id>.<ext>).
+    reports = {graph: (report_id, iri) for report_id, graph, iri in stats.report_graphs}
     for name, count in stats.graphs:
         subset = URIRef(name)
         g.add((dataset, VOID.subset, subset))
         g.add((subset, RDF.type, VOID.Dataset))
         g.add((subset, SD.name, subset))
         g.add((subset, VOID.triples, Literal(count)))
+        if name in reports:
+            _report_subset(g, site, subset, *reports[name])
 
     # Access: dumps (VoID §5.3, DCAT distributions) and the endpoint (DCAT data service).
     for file_name, fmt in (*DUMP_FILES.items(), (CSV_FILE, None)):
@@ -204,6 +214,29 @@ def void_graph(store: GraphStore, site: Site, stats: Statistics) -> Graph:
     g.add((service, DCAT.servesDataset, dataset))
     g.add((service, DCT.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
     return g
+
+
+def _report_subset(g: Graph, site: Site, subset: URIRef, report_id: str, report: str) -> None:
+    """A report's graph as a VoID subset and a DCAT dataset: its report, its dumps (VoID §5.3, one
+    DCAT distribution each) and its figures as CSV."""
+    g.add((subset, RDF.type, DCAT.Dataset))
+    g.add((subset, DCT.source, URIRef(report)))
+    g.add((subset, DCT.identifier, Literal(report_id)))
+    g.add((subset, DCT.title, Literal(f"Report {report_id}: its facts and its text", lang="en")))
+    for extension, fmt in (*REPORT_DUMP_FORMATS.items(), ("csv", None)):
+        url = site.url(f"dumps/report/{report_id}.{extension}")
+        if fmt is not None:
+            g.add((subset, VOID.dataDump, url))
+        distribution = site.url(f".well-known/void#report-{report_id}-{extension}")
+        g.add((subset, DCAT.distribution, distribution))
+        g.add((distribution, RDF.type, DCAT.Distribution))
+        g.add((distribution, DCAT.downloadURL, url))
+        g.add((distribution, DCAT.accessURL, url))
+        g.add((distribution, DCAT.mediaType, URIRef(IANA + (fmt.media_type if fmt else "text/csv"))))
+        if fmt is not None and fmt.iri:
+            g.add((distribution, DCT["format"], URIRef(fmt.iri)))
+        if fmt is None:
+            g.add((distribution, DCT.conformsTo, site.url(f"dumps/report/{report_id}.csv-metadata.json")))
 
 
 def service_description(site: Site, stats: Statistics) -> Graph:

@@ -30,8 +30,8 @@ DATAPACKAGE_NAME = "datapackage.json"
 #: The media type CSVW registers for its metadata (tabular-metadata, appendix "IANA Considerations").
 METADATA_MEDIA_TYPE = "application/csvm+json"
 
-_TITLE_EN = "Every figure of Bole City's 2021 mid-year report, one row per observation"
-_TITLE_ZH = "博乐市2021年上半年工作情况中的每个数字,每行一个观测"
+_TITLE_EN = "Every figure of the reports served (Bole City's 2021 mid-year report first), one row per observation"
+_TITLE_ZH = "所载各报告(首为博乐市2021年上半年工作情况)中的每个数字,每行一个观测"
 
 
 def _csvw_column(column: Column) -> dict[str, Any]:
@@ -55,17 +55,21 @@ def _csvw_column(column: Column) -> dict[str, Any]:
     return described
 
 
-def csvw_metadata(licences: tuple[str, ...] = ()) -> dict[str, Any]:
+def csvw_metadata(licences: tuple[str, ...] = (), csv_name: str = CSV_NAME, report: str = "") -> dict[str, Any]:
     """The CSVW table description of ``observations.csv`` (tabular-metadata §5.3, a single table).
 
     Every row is about its observation (table-level ``aboutUrl``); columns that describe a linked
     thing (an item's label, a quote's text) say so with their own ``aboutUrl``. ``suppressOutput``
-    columns are for people only (:data:`bolekg.services.tidy.COLUMNS_SPEC` says why each)."""
+    columns are for people only (:data:`bolekg.services.tidy.COLUMNS_SPEC` says why each).
+
+    ``csv_name`` and ``report``: the same description of one report's share of the table
+    (``/dumps/report/<id>.csv``), which has the same columns."""
+    of = f" (report {report})" if report else ""
     metadata: dict[str, Any] = {
         "@context": ["http://www.w3.org/ns/csvw", {"@language": "en"}],
-        "@id": METADATA_NAME,
-        "url": CSV_NAME,
-        "dc:title": [{"@value": _TITLE_EN, "@language": "en"}, {"@value": _TITLE_ZH, "@language": "zh"}],
+        "@id": f"{csv_name}-metadata.json",
+        "url": csv_name,
+        "dc:title": [{"@value": _TITLE_EN + of, "@language": "en"}, {"@value": _TITLE_ZH + of, "@language": "zh"}],
         "dialect": {"encoding": "utf-8", "header": True, "lineTerminators": ["\r\n"], "doubleQuote": True},
         "tableSchema": {
             "aboutUrl": "{+observation}",

@@ -35,6 +35,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bolekg.report.reports import REPORT_GRAPH_PREFIX
 from bolekg.report.vocab import BK, NIF, QB, RDF, RDFS, SDMX_ATT, SDMX_DIM, sparql_prefixes
 from bolekg.store import GraphStore
 
@@ -93,6 +94,8 @@ COLUMNS_SPEC: tuple[Column, ...] = (
            value_url=_BK + "Observation", datatype="anyURI", iri=True, required=True),
     *(Column(f"observation_{lang}", f"The observation's {name} label.", str(RDFS.label), lang=lang, required=True)
       for lang, name in (("zh", "Chinese"), ("en", "English"))),
+    Column("report", "The ID of the report the figure is from: the named graph it is in is "
+           "graph/report/<ID> (bolekg.report.reports).", suppress=True),
     _iri("programme", "The programme (one of the report's three lists of ten) the item belongs to.",
          _BK + "programme", "{+item}"),
     *_labels("programme", "the programme"),
@@ -149,7 +152,7 @@ SEPARATOR = "|"
 #: binding (one value per observation in the data: a duplicate must not split a row), but the
 #: agency, where an item has two.
 OBSERVATIONS_QUERY = "\n" + sparql_prefixes("bk", "qb", "prov", "nif", "sdmx-attribute", "sdmx-dimension") + """\
-SELECT ?observation
+SELECT ?observation (SAMPLE(?report_) AS ?report)
   (SAMPLE(?programme_) AS ?programme) (SAMPLE(?item_) AS ?item) (SAMPLE(?initiative_) AS ?initiative)
   (SAMPLE(?indicator_) AS ?indicator) (SAMPLE(?measure_type_) AS ?measure_type) (SAMPLE(?value_) AS ?value)
   (SAMPLE(?as_written_) AS ?as_written) (SAMPLE(?qualifier_) AS ?qualifier) (SAMPLE(?unit_) AS ?unit)
@@ -163,6 +166,9 @@ WHERE {
   ?observation a bk:Observation ; qb:measureType ?measure .
   ?observation ?measure ?value_ .
   BIND(STRAFTER(STR(?measure), STR(bk:)) AS ?measure_type_)
+  OPTIONAL { GRAPH ?reportGraph { ?observation a bk:Observation }
+             FILTER(STRSTARTS(STR(?reportGraph), "%REPORTS%"))
+             BIND(STRAFTER(STR(?reportGraph), "%REPORTS%") AS ?report_) }
   OPTIONAL { ?observation bk:indicator ?indicator_ }
   OPTIONAL { ?observation bk:initiative ?initiative_ }
   OPTIONAL { ?observation bk:initiative/bk:partOfInitiative* ?item_ . ?item_ a bk:Item }
@@ -189,7 +195,7 @@ WHERE {
 }
 GROUP BY ?observation
 ORDER BY ?observation
-"""
+""".replace("%REPORTS%", REPORT_GRAPH_PREFIX)
 
 #: The zh and en labels of the IRIs the table names (bound with VALUES by :func:`labels_of`). Apart
 #: from the table's query: a label OPTIONAL on an IRI that a row leaves unbound (an observation with
@@ -258,6 +264,7 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def observations_csv(store: GraphStore) -> bytes:
-    """The tidy table as CSV (:func:`csv_bytes`)."""
-    return csv_bytes(COLUMNS, ([row[name] for name in COLUMNS] for row in observation_rows(store)))
+def observations_csv(store: GraphStore, selection: str = "") -> bytes:
+    """The tidy table as CSV (:func:`csv_bytes`); ``selection`` as :func:`observation_rows` takes it
+    (one report's figures: :func:`bolekg.services.reports.report_selection`)."""
+    return csv_bytes(COLUMNS, ([row[name] for name in COLUMNS] for row in observation_rows(store, selection)))

@@ -36,8 +36,9 @@ from typing import BinaryIO
 from flask import Blueprint, Response, render_template, request, send_file
 
 from bolekg.formats import CSV, DOCUMENT_FORMATS, HTML, SERIALISATION_PREFIXES
-from bolekg.services.catalog import CSV_FILE, DUMP_FILES, void_graph
+from bolekg.services.catalog import CSV_FILE, DUMP_FILES, REPORT_DUMP_FORMATS, void_graph
 from bolekg.services.csvw import DATAPACKAGE_NAME, METADATA_MEDIA_TYPE, METADATA_NAME, csvw_metadata, data_package
+from bolekg.services.reports import dump_report, list_reports, report_selection
 from bolekg.services.tables import observations_excel
 from bolekg.services.tidy import observations_csv
 from bolekg.web.http import choose, conditional, rdflib_body, text_error
@@ -143,6 +144,35 @@ def dump(name: str) -> Response:
         return text_error(404, f"No dump called {name!r}; there are: {known}")
     path, etag = _cached(name, lambda out: current.store.dump(fmt, out))
     return _file_response(path, etag, fmt.content_type, name)
+
+
+@bp.route("/dumps/report/<name>")
+def report_dump(name: str) -> Response:
+    """One report's graph (``<id>.ttl`` … in every format of the whole dump; the dataset formats keep
+    its graph name) or its figures (``<id>.csv``, the whole CSV's columns, with its CSVW metadata
+    ``<id>.csv-metadata.json``)."""
+    current = state()
+    report_id, _, kind = name.partition(".")
+    known = {entry.id for entry in current.kept("reports", lambda: list_reports(current.store))}
+    if report_id not in known:
+        return text_error(404, f"No report {report_id!r}; there are: {', '.join(sorted(known)) or 'none'}")
+    if kind == "csv":
+        selection = report_selection(report_id)
+        path, etag = _cached(f"report-{name}", lambda out: out.write(observations_csv(current.store, selection)))
+        response = _file_response(path, etag, CSV.content_type, f"bolekg-{report_id}-observations.csv")
+        response.headers["Link"] = f'<{name}-metadata.json>; rel="describedby"; type="{METADATA_MEDIA_TYPE}"'
+        return response
+    if kind == "csv-metadata.json":
+        body = csvw_metadata(current.statistics().licences, f"{report_id}.csv", report_id)
+        response = Response(json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8"),
+                            content_type=f"{METADATA_MEDIA_TYPE}; charset=utf-8")
+        return conditional(response, current.store.version().last_modified, negotiated=False)
+    fmt = REPORT_DUMP_FORMATS.get(kind)
+    if fmt is None:
+        offered = ", ".join(f"{report_id}.{ext}" for ext in [*REPORT_DUMP_FORMATS, "csv", "csv-metadata.json"])
+        return text_error(404, f"No dump called {name!r}; report {report_id} has: {offered}")
+    path, etag = _cached(f"report-{name}", lambda out: dump_report(current.store, report_id, fmt, out))
+    return _file_response(path, etag, fmt.content_type, f"bolekg-{name}")
 
 
 def _description(name: str) -> Response:

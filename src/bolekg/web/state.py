@@ -23,8 +23,8 @@ T = TypeVar("T")
 #: Whole-data results kept at once: one per page and language, the search index, the statistics —
 #: a set fixed by the code, so counted rather than weighed (a search index is not easily weighed).
 DERIVED_ENTRIES = 64
-#: Dump files kept at once: one per dump (five RDF formats and the CSV), on disk, not in memory.
-DUMP_ENTRIES = 16
+#: Dump files kept at once: one per dump (five RDF formats and the CSV, whole and per report), on disk.
+DUMP_ENTRIES = 64
 
 
 def _delete_file(_name: str, entry: tuple[Path, str]) -> None:
