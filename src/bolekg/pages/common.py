@@ -12,15 +12,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bolekg.i18n import local_name, other, pick
+from bolekg.report.reports import report_id_of
 from bolekg.services.describe import local_path
 from bolekg.services.lookup import Lookup, Term, iri_term, text
+from bolekg.services.reports import reader_path
 from bolekg.store import GraphStore
 
-QUOTES_QUERY = """SELECT ?fact ?quote ?anchor ?begin ?end ?sentence WHERE {
+QUOTES_QUERY = """SELECT ?fact ?quote ?anchor ?begin ?end ?sentence ?graph WHERE {
   VALUES ?fact { %s }
   ?fact bk:evidence ?quote .
   ?quote nif:anchorOf ?anchor ; nif:beginIndex ?begin ; nif:endIndex ?end .
   OPTIONAL { ?quote nif:sentence ?sentence }
+  OPTIONAL { GRAPH ?graph { ?quote a bk:Quote } }
 }"""
 
 
@@ -65,6 +68,8 @@ class Quote:
     end: int
     sentence: Link | None = None
     facts: list[Link] = field(default_factory=list)
+    #: the ID of the report whose text it quotes (its offsets are into that text)
+    report: str | None = None
 
     @property
     def anchor(self) -> str:
@@ -72,7 +77,7 @@ class Quote:
 
     @property
     def reader_href(self) -> str:
-        return f"/reader#{self.anchor}"
+        return reader_path(self.report, self.anchor)
 
 
 @dataclass
@@ -126,7 +131,8 @@ class Context:
                 quote = self.quotes.get(key)
                 if quote is None:
                     quote = self.quotes[key] = Quote(self.link(key), text(row["anchor"]), int(text(row["begin"])),
-                                                     int(text(row["end"])), self.maybe(row.get("sentence")))
+                                                     int(text(row["end"])), self.maybe(row.get("sentence")),
+                                                     report=report_id_of(text(row.get("graph")) or None))
                 fact = self.link(row["fact"])
                 if fact not in quote.facts:
                     quote.facts.append(fact)

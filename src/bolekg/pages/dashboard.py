@@ -20,6 +20,7 @@ from bolekg.pages.svg import Bar, bar_chart_svg
 from bolekg.services.lookup import number, text
 
 PAIRS_QUERY = """SELECT ?init ?ind ?t ?tv ?tn ?tu ?tnu ?tp ?a ?av ?an ?au ?anu ?ap ?tq ?aq WHERE {
+  #report ?t ?a
   ?t qb:measureType bk:target ; bk:target ?tv ; bk:indicator ?ind ; bk:initiative ?init ;
      sdmx-attribute:unitMeasure ?tu ; sdmx-dimension:refPeriod ?tp .
   ?a qb:measureType bk:actual ; bk:actual ?av ; bk:indicator ?ind ; bk:initiative ?init ;
@@ -33,6 +34,7 @@ PAIRS_QUERY = """SELECT ?init ?ind ?t ?tv ?tn ?tu ?tnu ?tp ?a ?av ?an ?au ?anu ?
 } ORDER BY ?init ?ind"""
 
 SHARES_QUERY = """SELECT ?obs ?value ?init ?ind ?period ?of_target ?of_actual WHERE {
+  #report ?obs
   ?obs qb:measureType bk:shareOfPlan ; bk:shareOfPlan ?value ; bk:initiative ?init ; bk:indicator ?ind ;
        sdmx-dimension:refPeriod ?period .
   OPTIONAL { ?obs bk:targetObservation ?of_target }
@@ -45,6 +47,7 @@ ITEMS_QUERY = """SELECT ?init ?item ?notation WHERE {
 }"""
 
 PER_ITEM_QUERY = """SELECT ?item ?notation (COUNT(DISTINCT ?obs) AS ?n) WHERE {
+  #report ?item
   ?item a bk:Item ; skos:notation ?notation .
   OPTIONAL { ?obs a bk:Observation ; bk:initiative/bk:partOfInitiative* ?item }
 } GROUP BY ?item ?notation"""
@@ -95,6 +98,20 @@ class Dashboard:
     shares_svg: str
 
 
+def limited(query: str, graph: str | None) -> str:
+    """``query`` with its ``#report ?x ?y`` line kept to the things ``graph`` (a report's) states, or
+    dropped (every report) when ``graph`` is ``None``."""
+    lines = []
+    for line in query.splitlines():
+        if line.strip().startswith("#report"):
+            if graph is None:
+                continue
+            typed = " . ".join(f"{v} a ?reportTyped{i}" for i, v in enumerate(line.split()[1:]))
+            line = f"  GRAPH <{graph}> {{ {typed} }}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _key(notation: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else 0 for p in notation.split("."))
 
@@ -109,10 +126,11 @@ def _items(context: Context, initiatives: set[str]) -> dict[str, tuple[str, str]
     return {text(r["init"]): (text(r["item"]), text(r["notation"])) for r in rows}
 
 
-def pairs(context: Context, given: list[Share] | None = None) -> list[Pair]:
+def pairs(context: Context, given: list[Share] | None = None, graph: str | None = None) -> list[Pair]:
     """Target/actual pairs; ``given`` are the report's shares of plan, matched to a pair through the
     target or actual observation they name (``bk:targetObservation``, ``bk:actualObservation``)."""
-    rows = context.rows(PAIRS_QUERY, "target and actual figures of the same indicator for the same initiative")
+    rows = context.rows(limited(PAIRS_QUERY, graph),
+                        "target and actual figures of the same indicator for the same initiative")
     by_key: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
         by_key.setdefault((text(row["init"]), text(row["ind"])), []).append(row)
@@ -158,8 +176,8 @@ def pairs(context: Context, given: list[Share] | None = None) -> list[Pair]:
     return sorted(found, key=lambda p: (order.get(p.initiative.iri, (99,)), p.initiative.iri, p.indicator.iri))
 
 
-def shares(context: Context) -> list[Share]:
-    rows = context.rows(SHARES_QUERY, "every share of plan the report states")
+def shares(context: Context, graph: str | None = None) -> list[Share]:
+    rows = context.rows(limited(SHARES_QUERY, graph), "every share of plan the report states")
     items = _items(context, {text(r["init"]) for r in rows})
     found = [Share(context.link(r["obs"]), float(number(r["value"]) or 0), context.link(r["init"]),
                    context.link(items[text(r["init"])][0]) if text(r["init"]) in items else None,
@@ -171,15 +189,16 @@ def shares(context: Context) -> list[Share]:
     return sorted(found, key=lambda s: (order.get(s.initiative.iri, (99,)), s.link.iri))
 
 
-def per_item(context: Context) -> list[tuple[str, Link, int]]:
-    rows = context.rows(PER_ITEM_QUERY, "how many figures each item has")
+def per_item(context: Context, graph: str | None = None) -> list[tuple[str, Link, int]]:
+    rows = context.rows(limited(PER_ITEM_QUERY, graph), "how many figures each item has")
     found = [(text(r["notation"]), context.link(r["item"]), int(text(r["n"]))) for r in rows]
     return sorted(found, key=lambda e: _key(e[0]))
 
 
-def build(context: Context) -> Dashboard:
-    found_shares = shares(context)
-    found_pairs, counts = pairs(context, found_shares), per_item(context)
+def build(context: Context, graph: str | None = None) -> Dashboard:
+    """The dashboard of every report, or with ``graph`` of the one report whose graph it is."""
+    found_shares = shares(context, graph)
+    found_pairs, counts = pairs(context, found_shares, graph), per_item(context, graph)
     context.want_quotes([p.target.iri for p in found_pairs] + [p.actual.iri for p in found_pairs]
                         + [s.link.iri for s in found_shares])
     context.resolve()

@@ -1,15 +1,18 @@
-"""The home page: the report at a glance — programmes and items, counts, headline indicators."""
+"""The home page: the reports the server holds, then the project's own report at a glance — programmes
+and items, counts, headline indicators."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from bolekg.pages.common import Context, Link
-from bolekg.report.vocab import BK, ORG
+from bolekg.report.vocab import BK, ORG, REPORT_GRAPH
 from bolekg.services.lookup import text
+from bolekg.services.reports import ReportEntry, reader_path
 
 PROGRAMMES_QUERY = """SELECT ?programme ?pn ?item ?in WHERE {
-  ?programme a bk:Programme .
+  GRAPH <%s> { ?programme a bk:Programme }
   OPTIONAL { ?programme skos:notation ?pn }
   OPTIONAL { ?item a bk:Item ; bk:programme ?programme . OPTIONAL { ?item skos:notation ?in } }
 }"""
@@ -35,10 +38,27 @@ class Programme:
 
 
 @dataclass
+class ReportRow:
+    """One report of the list: its page, place and period, how many figures, where to go next."""
+
+    link: Link
+    id: str
+    title: str
+    place: Link | None
+    period: Link | None
+    figures: int
+    figures_href: str
+    dashboard_href: str
+    reader_href: str
+    dump_href: str
+
+
+@dataclass
 class Home:
     report: Link
     programmes: list[Programme]
     counts: list[tuple[str, int, str]]
+    reports: list[ReportRow] = field(default_factory=list)
 
 
 def _notation_key(value: str) -> tuple[int, ...]:
@@ -50,9 +70,24 @@ def _browse(cls: str) -> str:
     return "/browse?class=" + cls.replace("#", "%23")
 
 
-def build(context: Context, report_iri: str) -> Home:
+def report_rows(context: Context, reports: list[ReportEntry]) -> list[ReportRow]:
+    """The list of reports (:func:`bolekg.services.reports.list_reports`), each linked to its figures
+    (browse's report facet), its dashboard, its text and its dumps."""
+    rows = []
+    for entry in reports:
+        figures = "/browse?" + urlencode({"class": str(BK.Observation), "report": entry.iri})
+        rows.append(ReportRow(context.link(entry.iri), entry.id, entry.title(context.lang),
+                              context.maybe(entry.place), context.maybe(entry.period), entry.observations,
+                              figures, "/dashboard?" + urlencode({"report": entry.id}), reader_path(entry.id),
+                              f"/dumps/report/{entry.id}.ttl"))
+    return rows
+
+
+def build(context: Context, report_iri: str, reports: list[ReportEntry] | None = None,
+          graph: str = str(REPORT_GRAPH)) -> Home:
+    """The home page of the report ``report_iri`` whose graph is ``graph``, after the list of ``reports``."""
     programmes: dict[str, Programme] = {}
-    for row in context.rows(PROGRAMMES_QUERY, "the programmes and their items"):
+    for row in context.rows(PROGRAMMES_QUERY % graph, "the programmes and their items"):
         iri = text(row["programme"])
         programme = programmes.setdefault(iri, Programme(context.link(iri), text(row.get("pn")), []))
         if "item" in row:
@@ -71,4 +106,5 @@ def build(context: Context, report_iri: str) -> Home:
         ("count.quotes", int(text(found["quotes"])), "/reader"),
     ]
     return Home(context.link(report_iri),
-                sorted(programmes.values(), key=lambda p: (_notation_key(p.notation), p.link.iri)), counts)
+                sorted(programmes.values(), key=lambda p: (_notation_key(p.notation), p.link.iri)), counts,
+                report_rows(context, reports or []))

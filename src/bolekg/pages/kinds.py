@@ -18,9 +18,11 @@ from bolekg.pages.browse import browse_href, links_href
 from bolekg.pages.common import Context, Link
 from bolekg.pages.figures import Figure, figures
 from bolekg.pages.numbers import value_text
+from bolekg.report.reports import report_id_of
 from bolekg.report.vocab import BK, GEO, NIF, ORG, PROV, QB, SDMX_ATT, SDMX_DIM
 from bolekg.services.lookup import iri_term, text, truth
 from bolekg.services.places import touching
+from bolekg.services.reports import GRAPHS_OF_QUERY, reader_path
 
 #: Figures shown in a place's or an agency's table, statements of an agency's responsibility, and
 #: places or initiatives in a place's lists; each list links to all of it in browse (``more_link``).
@@ -729,23 +731,34 @@ def quote(context: Context, doc: Any) -> QuoteSection:
     for fact in by_kind.get("others", []):
         own = sorted(t for t in types[fact] if t.startswith(str(BK)))
         section.others.append(Supported(context.link(fact), what=context.link(own[0]) if own else None))
+    report = _report_of(context, doc.iri)
     if rows:
         whole, start = text(rows[0]["whole"]), int(text(rows[0]["begin"]))
         section.sentence = context.link(rows[0]["sentence"])
         section.before, section.after = whole[: begin - start], whole[end - start:]
-        section.sentence_href = f"/reader?marks={section.marks}#s-{start}"
+        section.sentence_href = reader_path(report, f"s-{start}", section.marks)
     else:
-        section.sentence_href = f"/reader?marks={section.marks}#q-{begin}-{end}"
+        section.sentence_href = reader_path(report, f"q-{begin}-{end}", section.marks)
     return section
+
+
+def _report_of(context: Context, iri: str) -> str | None:
+    """The ID of the report whose graph states ``iri`` (a quote, a sentence): whose text its offsets are into."""
+    for row in context.rows(GRAPHS_OF_QUERY % iri_term(iri), "the report whose text this is part of"):
+        found = report_id_of(text(row["g"]))
+        if found is not None:
+            return found
+    return None
 
 
 def report_text(context: Context, doc: Any) -> TextSection:
     begin = doc.first(str(NIF.beginIndex))
     start = int(text(begin)) if begin is not None else None
-    anchor = f"#s-{start}" if start is not None else ""
+    anchor = f"s-{start}" if start is not None else ""
+    report = _report_of(context, doc.iri)
     return TextSection(text(doc.first(str(NIF.anchorOf))), start,
                        int(text(doc.first(str(NIF.endIndex)))) if begin is not None else None,
-                       reader_href=f"/reader{anchor}")
+                       reader_href=reader_path(report, anchor))
 
 
 BUILDERS: dict[str, Callable[[Context, Any], Any]] = {

@@ -26,26 +26,29 @@ from html import escape
 from itertools import pairwise
 
 from bolekg.pages.common import Context, Link
-from bolekg.report.vocab import BK
+from bolekg.report.vocab import BK, REPORT_GRAPH
 from bolekg.services.lookup import text
 
-TEXT_QUERY = "SELECT ?text WHERE { ?context a bk:ReportText ; nif:isString ?text } LIMIT 1"
-PARAGRAPHS_QUERY = """SELECT ?p ?b ?e ?section WHERE {
+#: Each query reads one report's graph (``{graph}``): offsets are into that report's own text, so
+#: the texts, sentences and quotes of two reports must never meet on one page.
+TEXT_QUERY = "SELECT ?text WHERE {{ GRAPH <{graph}> {{ ?context a bk:ReportText ; nif:isString ?text }} }} LIMIT 1"
+PARAGRAPHS_QUERY = """SELECT ?p ?b ?e ?section WHERE {{ GRAPH <{graph}> {{
   ?p a bk:Paragraph ; nif:beginIndex ?b ; nif:endIndex ?e .
-  OPTIONAL { ?p bk:section ?section }
-} ORDER BY ?b"""
-SENTENCES_QUERY = """SELECT ?s ?b ?e WHERE { ?s a nif:Sentence ; nif:beginIndex ?b ; nif:endIndex ?e }"""
+  OPTIONAL {{ ?p bk:section ?section }}
+}} }} ORDER BY ?b"""
+SENTENCES_QUERY = """SELECT ?s ?b ?e WHERE {{ GRAPH <{graph}> {{ ?s a nif:Sentence ; nif:beginIndex ?b ;
+  nif:endIndex ?e }} }}"""
 #: The programmes and items, by the text that describes them (a programme its section, an item its paragraph).
-OUTLINE_QUERY = """SELECT ?init ?text ?notation WHERE {
-  ?init bk:describedIn ?text .
-  OPTIONAL { ?init skos:notation ?notation }
-}"""
+OUTLINE_QUERY = """SELECT ?init ?text ?notation WHERE {{
+  GRAPH <{graph}> {{ ?init bk:describedIn ?text }}
+  OPTIONAL {{ ?init skos:notation ?notation }}
+}}"""
 #: Every quote and the facts resting on it with their types: a plain OPTIONAL, which every store
 #: answers alike (no EXISTS, no path), the types sorted into kinds here.
-QUOTES_QUERY = """SELECT ?q ?b ?e ?fact ?type WHERE {
-  ?q a bk:Quote ; nif:beginIndex ?b ; nif:endIndex ?e .
-  OPTIONAL { ?fact bk:evidence ?q ; a ?type }
-}"""
+QUOTES_QUERY = """SELECT ?q ?b ?e ?fact ?type WHERE {{
+  GRAPH <{graph}> {{ ?q a bk:Quote ; nif:beginIndex ?b ; nif:endIndex ?e }}
+  OPTIONAL {{ ?fact bk:evidence ?q ; a ?type }}
+}}"""
 
 #: The kinds of fact a highlight can stand for, in the order a clause is classed by when it supports
 #: several; ``other`` is what names or describes an initiative, a place or an organisation.
@@ -234,21 +237,22 @@ class _Renderer:
                 f'aria-describedby="legend-{kind}" data-quote="{span.anchor}">')
 
 
-def build(context: Context, marks: str = DEFAULT_MARKS) -> Reader:
-    """The reader with the highlights ``marks`` asks for (:data:`MARKS`)."""
+def build(context: Context, marks: str = DEFAULT_MARKS, graph: str = str(REPORT_GRAPH)) -> Reader:
+    """The text of the report whose graph is ``graph`` with the highlights ``marks`` asks for (:data:`MARKS`)."""
     marks = marks_of(marks)
     kinds = MARKS[marks]
-    rows = context.rows(TEXT_QUERY, "the report's text")
+    rows = context.rows(TEXT_QUERY.format(graph=graph), "the report's text")
     source = text(rows[0]["text"]) if rows else ""
-    paragraphs = context.rows(PARAGRAPHS_QUERY, "paragraphs, and the section each belongs to")
-    sentences = sorted(int(text(r["b"])) for r in context.rows(SENTENCES_QUERY, "sentences"))
+    paragraphs = context.rows(PARAGRAPHS_QUERY.format(graph=graph), "paragraphs, and the section each belongs to")
+    sentences = sorted(int(text(r["b"])) for r in context.rows(SENTENCES_QUERY.format(graph=graph), "sentences"))
     described: dict[str, tuple[Link, str]] = {}
-    for row in context.rows(OUTLINE_QUERY, "the programmes and items, and the text describing each"):
+    for row in context.rows(OUTLINE_QUERY.format(graph=graph),
+                            "the programmes and items, and the text describing each"):
         described[text(row["text"])] = (context.link(row["init"]), text(row.get("notation")))
     spans: dict[str, Span] = {}
     facts: set[str] = set()
     types: dict[tuple[str, str], set[str]] = {}
-    for row in context.rows(QUOTES_QUERY, "every quote, the facts resting on it and their types"):
+    for row in context.rows(QUOTES_QUERY.format(graph=graph), "every quote, the facts resting on it and their types"):
         key = text(row["q"])
         if key not in spans:
             spans[key] = Span(context.link(key), int(text(row["b"])), int(text(row["e"])))

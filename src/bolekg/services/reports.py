@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from bolekg.formats import SERIALISATION_PREFIXES, Format
 from bolekg.report.reports import REPORT_GRAPH_PREFIX, check_report_id, report_graph_iri, report_id_of
-from bolekg.report.vocab import BK, RDF, REPORT, sparql_prefixes
+from bolekg.report.vocab import BK, RDF, REPORT, REPORT_GRAPH, sparql_prefixes
 from bolekg.store import GraphStore
 
 #: Every report graph with its report, title, label, place and period (labels in zh and en).
@@ -129,6 +129,42 @@ def report_ids(store: GraphStore) -> list[str]:
 def find_report(store: GraphStore, report_id: str) -> ReportEntry | None:
     """The report ``report_id`` if the store holds it."""
     return next((entry for entry in list_reports(store) if entry.id == report_id), None)
+
+
+#: The report the site opens with (its reader at ``/reader``, its programmes on the home page): the
+#: project's own, the one it was built for.
+DEFAULT_REPORT: str = report_id_of(str(REPORT_GRAPH)) or ""
+
+
+def reader_path(report_id: str | None, anchor: str = "", marks: str = "") -> str:
+    """Where report ``report_id``'s text is read (``/reader``, with ``?report=`` for any but
+    :data:`DEFAULT_REPORT`), with ``marks`` (the highlights) and ``anchor`` (``q-…``, ``s-…``)."""
+    params = [f"report={report_id}"] if report_id and report_id != DEFAULT_REPORT else []
+    if marks:
+        params.append(f"marks={marks}")
+    return "/reader" + ("?" + "&".join(params) if params else "") + (f"#{anchor}" if anchor else "")
+
+
+#: The report graph each of some resources is stated in (``VALUES ?s``).
+GRAPHS_OF_QUERY = f"""SELECT ?s ?g WHERE {{
+  VALUES ?s {{ %s }}
+  GRAPH ?g {{ ?s a ?type }}
+  FILTER(STRSTARTS(STR(?g), "{REPORT_GRAPH_PREFIX}"))
+}}"""
+
+
+def reports_of(store: GraphStore, iris: Iterable[str]) -> dict[str, str]:
+    """IRI → the ID of the report whose graph types it (a quote, a sentence, a figure), for those that
+    have one; one query for all."""
+    wanted = " ".join(f"<{iri}>" for iri in sorted(set(iris)) if "<" not in iri and ">" not in iri)
+    if not wanted:
+        return {}
+    found: dict[str, str] = {}
+    for row in store.query(GRAPHS_OF_QUERY % wanted).solutions():
+        report_id = report_id_of(row["g"].value)
+        if report_id is not None:
+            found.setdefault(row["s"].value, report_id)
+    return found
 
 
 def report_selection(report_id: str) -> str:

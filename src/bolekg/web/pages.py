@@ -31,7 +31,8 @@ from bolekg.pages import reader as reader_pages
 from bolekg.pages import timeline as timeline_pages
 from bolekg.pages.common import Context
 from bolekg.pages.examples import examples
-from bolekg.report.vocab import PREFIXES, REPORT_IRI
+from bolekg.report.vocab import PREFIXES, REPORT_GRAPH, REPORT_IRI
+from bolekg.services.reports import DEFAULT_REPORT, ReportEntry, list_reports, reader_path, reports_of
 from bolekg.services.search import Found, SearchIndex, types_of
 from bolekg.store import GraphStore
 from bolekg.web.http import text_error
@@ -42,6 +43,11 @@ log = logging.getLogger("bolekg.web")
 
 REPORT = str(REPORT_IRI)
 SEARCH_LIMIT = 50
+#: Sentences a search shows (``SearchIndex.find``'s own default).
+SENTENCE_LIMIT = 20
+#: Hits and sentences asked of the index when a search is kept to one report, before those of other
+#: reports are left out.
+REPORT_SEARCH_LIMIT = 1000
 #: What the workbench's editor starts with: the prefixes a query of this data needs.
 WORKBENCH_PREFIXES = ("bk", "rdfs", "skos", "qb", "org", "geo", "prov", "nif", "sdmx-dimension",
                       "sdmx-attribute", "unit", "item", "place", "agency", "obs", "ind")
@@ -110,13 +116,30 @@ def render_entity(iri: str) -> bytes | None:
 # --- home ------------------------------------------------------------------------------------------
 
 
+def _reports() -> list[ReportEntry]:
+    """The reports the store holds (:func:`bolekg.services.reports.list_reports`), once per version."""
+    store = state().store
+    return state().kept("reports", lambda: list_reports(store))
+
+
+def _chosen_report() -> ReportEntry | None:
+    """The report ``?report=ID`` names (404 if the store holds none by that ID), or ``None`` for all."""
+    asked = request.args.get("report", "").strip()
+    if not asked:
+        return None
+    found = next((entry for entry in _reports() if entry.id == asked), None)
+    if found is None:
+        abort(404)
+    return found
+
+
 @bp.route("/")
 def home() -> Response:
     current_lang = lang()
     def build() -> tuple[Any, Any]:
         context = _context()
-        found = home_pages.build(context, REPORT)
-        board = dashboard_pages.build(context)
+        found = home_pages.build(context, REPORT, _reports())
+        board = dashboard_pages.build(context, str(REPORT_GRAPH))
         return found, board
 
     found, board = state().kept(f"home:{current_lang}", build)
@@ -160,7 +183,12 @@ def search() -> Response:
     vocab = _wants_vocab()
     current_lang = lang()
     index = _index()
-    found = index.find(query, SEARCH_LIMIT, vocab=vocab) if query else Found([], 0)
+    chosen = _chosen_report()
+    if chosen is None:
+        found = index.find(query, SEARCH_LIMIT, vocab=vocab) if query else Found([], 0)
+    else:
+        found = _within(index.find(query, REPORT_SEARCH_LIMIT, vocab=vocab, sentence_limit=REPORT_SEARCH_LIMIT)
+                        if query else Found([], 0), chosen.id)
     base = state().base
     results = []
     classes = types_of(state().store, (hit.iri for hit in found.hits))
@@ -178,15 +206,20 @@ def search() -> Response:
             "match": hit.match,
             "matched": hit.matched,
         })
-    sentences: list[dict[str, Any]] = [{"iri": s.iri, "begin": s.begin, "href": f"/reader#{s.anchor}",
-                  "text": "".join(text for text, _ in s.parts), "parts": s.parts} for s in found.sentences]
+    # a sentence's offsets are into its own report's text: the reader of that report
+    of_report = reports_of(state().store, (s.iri for s in found.sentences)) if found.sentences else {}
+    sentences: list[dict[str, Any]] = [{"iri": s.iri, "begin": s.begin, "report": of_report.get(s.iri),
+                                        "href": reader_path(of_report.get(s.iri), s.anchor),
+                                        "text": "".join(text for text, _ in s.parts), "parts": s.parts}
+                                       for s in found.sentences]
     place = None
     if found.place is not None:
         place = {"places": [{"iri": p, "name": index.name(p, current_lang), "href": _href(p, base)}
                             for p in found.place.places],
                  "words": found.place.words, "topic": found.place.topic, "found": found.place.found}
     if _wants_json():
-        body: dict[str, Any] = {"query": query, "lang": current_lang, "vocab": vocab, "total": found.total,
+        body: dict[str, Any] = {"query": query, "lang": current_lang, "vocab": vocab,
+                                "report": chosen.id if chosen else None, "total": found.total,
                                 "results": results, "sentence_total": found.sentence_total,
                                 "sentences": [{**s, "parts": [[text, mark] for text, mark in s["parts"]]}
                                               for s in sentences],
@@ -202,9 +235,20 @@ def search() -> Response:
     response = _html(render_template("search.html", query=query, results=results, total=found.total,
                                      sentences=sentences, sentence_total=found.sentence_total,
                                      sentences_of_topic=found.sentences_of_topic, place=place, vocab=vocab,
-                                     words=words if len(words) > 1 else []))
+                                     words=words if len(words) > 1 else [], report=chosen))
     response.vary.add("Accept")
     return response
+
+
+def _within(found: Found, report_id: str) -> Found:
+    """``found`` kept to what report ``report_id``'s graph states (``?report=ID``): the hits, at most
+    :data:`SEARCH_LIMIT`, and the sentences of its text; totals are of what is kept of the first
+    :data:`REPORT_SEARCH_LIMIT` asked for."""
+    owners = reports_of(state().store, [*(hit.iri for hit in found.hits), *(s.iri for s in found.sentences)])
+    hits = [hit for hit in found.hits if owners.get(hit.iri) == report_id]
+    sentences = [s for s in found.sentences if owners.get(s.iri) == report_id]
+    return Found(hits[:SEARCH_LIMIT], len(hits), sentences[:SENTENCE_LIMIT], len(sentences),
+                 found.sentences_of_topic, found.place)
 
 
 SUGGEST_LIMIT = 8
@@ -243,12 +287,16 @@ def reader() -> Response:
     ``?part=section-N`` shows one programme (``reader_pages.Reader.part``), the whole report without it."""
     current_lang = lang()
     marks = reader_pages.marks_of(request.args.get("marks"))
-    found = state().kept(f"reader:{current_lang}:{marks}", lambda: reader_pages.build(_context(), marks))
+    chosen = _chosen_report()
+    graph = chosen.graph if chosen else str(REPORT_GRAPH)
+    found = state().kept(f"reader:{current_lang}:{marks}:{graph}", lambda: reader_pages.build(_context(), marks, graph))
     asked = request.args.get("part")
     part = found.part(asked)
     if asked and part is None:
         abort(404)
-    return _html(render_template("reader.html", reader=found, part=part,
+    # the reader's own links keep the report (``?report=ID&…``); the project's own report needs none
+    within = f"report={chosen.id}&" if chosen and chosen.id != DEFAULT_REPORT else ""
+    return _html(render_template("reader.html", reader=found, part=part, report=chosen, within=within,
                                  part_of=found.part_of() if part else {}))
 
 
@@ -293,9 +341,12 @@ def _classes(context: Context) -> list[browse_pages.ClassCount]:
 
 @bp.route("/dashboard")
 def dashboard() -> Response:
+    """Every report's figures, or with ``?report=ID`` one report's."""
     current_lang = lang()
-    board = state().kept(f"dashboard:{current_lang}", lambda: dashboard_pages.build(_context()))
-    return _html(render_template("dashboard.html", board=board))
+    chosen = _chosen_report()
+    graph = chosen.graph if chosen else None
+    board = state().kept(f"dashboard:{current_lang}:{graph}", lambda: dashboard_pages.build(_context(), graph))
+    return _html(render_template("dashboard.html", board=board, report=chosen, reports=_reports()))
 
 
 @bp.route("/ontology")
