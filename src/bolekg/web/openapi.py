@@ -15,7 +15,12 @@ from bolekg.formats import DOCUMENT_FORMATS, GRAPH_FORMATS, RESULT_FORMATS
 from bolekg.pages.browse import FACETS
 from bolekg.query.protocol import FORM, QUERY_MEDIA, SPARQL_VERSIONS, UPDATE_MEDIA
 from bolekg.services.catalog import CSV_DESCRIPTIONS, CSV_FILE, DUMP_FILES
+from bolekg.services.csvw import METADATA_MEDIA_TYPE
 from bolekg.web.dumps import EXCEL_CSV_FILE
+
+#: ``?report=ID``: a page kept to one report (bolekg.services.reports); 404 for an ID the store lacks.
+REPORT_PARAMETER = {"name": "report", "in": "query",
+                    "schema": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}}
 
 bp = Blueprint("openapi", __name__)
 
@@ -77,7 +82,8 @@ PAGE_PATHS: dict[str, Any] = {
                     "vocabulary terms only with vocab=1; JSON with format=json or Accept",
          [{"name": "q", "in": "query", "schema": {"type": "string"}},
           {"name": "vocab", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]}},
-          {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["html", "json"]}}],
+          {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["html", "json"]}},
+          REPORT_PARAMETER],
          ["text/html", "application/json"]),
         ("/search/suggest", "A few names matching what has been typed so far (JSON), for suggestions as one types",
          [{"name": "q", "in": "query", "schema": {"type": "string"}},
@@ -86,11 +92,12 @@ PAGE_PATHS: dict[str, Any] = {
         ("/browse", "Classes with counts; with class=IRI, its instances with facets and pages; with to=IRI "
                     "and via=PROPERTY, every resource whose PROPERTY is IRI, in pages",
          [{"name": name, "in": "query", "schema": {"type": "string"}}
-          for name in ("class", "programme", "item", "place", "within", "agency", "unit", "measure", "to", "via",
-                       "page")], ["text/html"]),
-        ("/reader", "The report's text with every encoded quote highlighted and linked", [], ["text/html"]),
-        ("/dashboard", "Indicators: target against actual, share of plan per item (SVG and tables)", [],
-         ["text/html"]),
+          for name in ("class", "programme", "item", "place", "within", "agency", "unit", "measure", "report", "to",
+                       "via", "page")], ["text/html"]),
+        ("/reader", "A report's text (the project's own, or report=ID's) with every encoded quote highlighted "
+                    "and linked", [REPORT_PARAMETER], ["text/html"]),
+        ("/dashboard", "Indicators: target against actual, share of plan per item (SVG and tables), of every "
+                       "report or of report=ID", [REPORT_PARAMETER], ["text/html"]),
         ("/ontology", "The ontology's classes, properties and units with zh/en labels and definitions", [],
          ["text/html"]),
         ("/quality", "The current SHACL validation result and the shapes", [], ["text/html"]),
@@ -199,6 +206,15 @@ def document(server: str) -> dict[str, Any]:
                 "responses": _responses({"description": "The file", "content": _content(
                     [f.media_type for f in DUMP_FILES.values()] + ["text/csv"]
                     + sorted({media for media, _, _ in CSV_DESCRIPTIONS.values()}))}, 304, 404),
+            }},
+            "/dumps/report/{name}": {"get": {
+                "summary": "One report's graph (<id>.ttl, .nt, .jsonld, .trig, .nq: the dataset formats keep its "
+                           "graph name), or its figures as CSV (<id>.csv) with their CSVW metadata "
+                           "(<id>.csv-metadata.json); the IDs are listed on the home page and in VoID",
+                "parameters": [{"name": "name", "in": "path", "required": True,
+                                "schema": {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z.-]+$"}}],
+                "responses": _responses({"description": "The file", "content": _content(
+                    [f.media_type for f in DUMP_FILES.values()] + ["text/csv", METADATA_MEDIA_TYPE])}, 304, 404),
             }},
             "/exports/{table}": {"get": {
                 "summary": "A table of a page as a download (an attachment): an initiative's or a place's "
