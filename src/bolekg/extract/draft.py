@@ -111,10 +111,11 @@ def extract(text: str, report_id: str, title: str, place_code: str, report_date:
                 places.setdefault(mention.name, mention)
             dates += [(found, block) for found in find_dates(text, sentence.begin, sentence.end, report_date)]
             agency = matching.stated_agency(text, sentence.begin, sentence.end)
-            if agency is not None and (block.item or block.programme):
-                key = (f"{block.programme}-{block.item}", agency.name)
-                end = cues.clause_end(text, sentence.end, agency.end)
-                responsibilities.setdefault(key, DraftResponsibility(agency, sentence, block, (agency.begin, end)))
+            doer = agency or matching.group_subject(text, sentence.begin, sentence.end)
+            if doer is not None and (block.item or block.programme):
+                key = (f"{block.programme}-{block.item}", doer.name)
+                end = cues.clause_end(text, sentence.end, doer.end)
+                responsibilities.setdefault(key, DraftResponsibility(doer, sentence, block, (doer.begin, end)))
             previous: DraftFigure | None = None
             first = len(figures)
             for figure in _sentence_figures(text, sentence):

@@ -119,12 +119,16 @@ class Registry:
 
     def consistent(self, candidate: URIRef, context: URIRef | None) -> bool:
         """``candidate`` lies in ``context``, contains it, or shares its parent (a neighbour)."""
+        return self._nesting(candidate, context) or self._sibling(candidate, context)
+
+    def _nesting(self, candidate: URIRef, context: URIRef | None) -> bool:
         if context is None:
             return True
-        mine, theirs = self.chain(candidate), self.chain(context)
-        if context in mine or candidate in theirs:
-            return True
-        return len(theirs) > 1 and theirs[1] in mine[1:]
+        return context in self.chain(candidate) or candidate in self.chain(context)
+
+    def _sibling(self, candidate: URIRef, context: URIRef | None) -> bool:
+        mine, theirs = self.chain(candidate), self.chain(context) if context is not None else []
+        return len(mine) > 1 and len(theirs) > 1 and mine[1] == theirs[1]
 
     # ------------------------------------------------------------------ matching
 
@@ -174,7 +178,9 @@ class Registry:
         return entity is not None and text in entity.names
 
     def _consistent(self, hits: tuple[Entity, ...], context: URIRef | None, how: str) -> Link:
-        kept = tuple(e for e in hits if self.consistent(e.iri, context))
+        """Among ``hits``, those in or around ``context``; failing those, its neighbours."""
+        kept = tuple(e for e in hits if self._nesting(e.iri, context))
+        kept = kept or tuple(e for e in hits if self._sibling(e.iri, context))
         return _decide(kept, how, tuple(e for e in hits if e not in kept))
 
 
