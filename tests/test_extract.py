@@ -23,7 +23,7 @@ from bolekg.extract.evaluate import TARGETS, evaluate
 from bolekg.extract.numbers import Figure, find_figures
 from bolekg.extract.profile import RELAXED, validate_draft
 from bolekg.extract.reading import ReadError, html_article, join_wrapped_lines, read_report
-from bolekg.extract.registry import Registry, read_registry
+from bolekg.extract.registry import Registry, default_registry, read_registry
 from bolekg.extract.structure import parse_document
 from bolekg.extract.writer import DraftWriter, draft_graph
 from bolekg.report.mentions import chinese_value
@@ -393,6 +393,11 @@ def test_the_project_report_drafts_a_conforming_graph() -> None:
     outcome = validate_draft(graph)
     assert outcome.conforms, format_outcome(outcome)
     assert len(set(graph.subjects(RDF.type, BK.Observation))) == len(draft.figures)
+    linked = draft_graph(draft, default_registry())  # linked to the project's own registry files
+    outcome = validate_draft(linked, default_registry())
+    assert outcome.conforms, format_outcome(outcome)
+    assert (None, SDMX_DIM.refArea, URIRef("https://w3id.org/bolekg/id/place/dalete-town")) in linked
+    assert (URIRef("https://w3id.org/bolekg/id/place/dalete-town"), None, None) not in linked
 
 
 # --------------------------------------------------------------------------- reading

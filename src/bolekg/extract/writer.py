@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from pypinyin import lazy_pinyin
 from rdflib import Graph, Literal, URIRef
@@ -219,6 +220,11 @@ class DraftWriter:
         self.add(self.report, DCT.temporal, report_period)
         self.add(self.report, BK.unresolved, Literal(
             "draft: drafted by bolekg extract from the text alone; every fact awaits curation", lang="en"))
+        if self.registry is not None:
+            files = ", ".join(Path(p).name for p in self.registry.sources) or "none"
+            self.add(self.report, BK.unresolved, Literal(
+                f"links: places and organisations linked by name, altLabel or division code to the registry in "
+                f"{files} (referred to by IRI, not copied); curation confirms each link", lang="en"))
         self.add(self.dataset, RDF.type, QB.DataSet)
         self.labels(self.dataset, f"{d.title}(草稿数据)", f"Draft figures of {self.id}")
         self.add(self.dataset, QB.structure, BK.dsd)
