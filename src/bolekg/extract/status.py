@@ -104,8 +104,8 @@ def find_statuses(text: str, sentence: Sentence, block: Block, report_date: date
         return []
     found: list[DraftStatus] = []
     for begin, end in _clauses(text, sentence.begin, sentence.end):
-        if title_span and title_span[0] <= begin < title_span[1]:
-            continue
+        if title_span and begin < title_span[1] and title_span[0] < end:
+            continue  # the heading (㈧推进快递进乡村): an aim, not a state
         clause = text[begin:end]
         hit = _cue(clause)
         if hit is None:
