@@ -21,6 +21,7 @@ from bolekg.formats import SERIALISATION_PREFIXES
 from bolekg.i18n import COOKIE, LANGS, choose_lang, translate
 from bolekg.pages import about as about_pages
 from bolekg.pages import browse as browse_pages
+from bolekg.pages import compare as compare_pages
 from bolekg.pages import dashboard as dashboard_pages
 from bolekg.pages import entity as entity_pages
 from bolekg.pages import home as home_pages
@@ -296,6 +297,34 @@ def dashboard() -> Response:
     current_lang = lang()
     board = state().kept(f"dashboard:{current_lang}", lambda: dashboard_pages.build(_context()))
     return _html(render_template("dashboard.html", board=board))
+
+
+@bp.route("/compare")
+def compare_index() -> Response:
+    """The indicators with figures in some report (``?indicator=IRI``: that one's comparison)."""
+    asked = request.args.get("indicator", "").strip()
+    if asked:
+        return _comparison(asked)
+    current_lang = lang()
+    found = state().kept(f"compare:{current_lang}", lambda: compare_pages.listing(_context()))
+    return _html(render_template("compare.html", listing=found, page=None))
+
+
+@bp.route("/compare/<name>")
+def compare(name: str) -> Response:
+    """One indicator across every report, by period, in one unit (:mod:`bolekg.pages.compare`)."""
+    return _comparison(compare_pages.indicator_of(name))
+
+
+def _comparison(iri: str) -> Response:
+    current_lang = lang()
+    try:
+        found = state().kept(f"compare:{current_lang}:{iri}", lambda: compare_pages.build(_context(), iri))
+    except ValueError:
+        return text_error(400, "indicator must be an IRI")
+    if found is None:
+        return text_error(404, f"No indicator {iri}")
+    return _html(render_template("compare.html", listing=None, page=found))
 
 
 @bp.route("/ontology")
