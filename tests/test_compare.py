@@ -16,10 +16,12 @@ import csv
 import html
 import io
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -35,7 +37,11 @@ from bolekg.services.lookup import Lookup
 from bolekg.store import GraphStore
 from bolekg.store.base import default_validator
 from ld_support import Site, fetch, new_store, remote_root, running
+from page_kinds import PHONE
 from second_report import SECOND_ID, second_report_triples
+from test_browser import CHROMIUM, FLAGS, recording
+from test_phone_pages import SMALL_TARGETS, WIDE_TABLES
+from test_workbench_people import axe_findings
 
 THIRD_ID = "s0002"
 PERIOD = "https://w3id.org/bolekg/id/period/"
@@ -282,3 +288,30 @@ def test_normalisation_where_the_data_states_none() -> None:
     assert compare_pages.href(IND + "forest-tending-area") == "/compare/forest-tending-area"
     assert compare_pages.href("https://example.org/x") == "/compare?indicator=https%3A%2F%2Fexample.org%2Fx"
 
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make browser)")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_phone_reads_the_comparison_without_sideways_scroll(site: Site, lang: str, tmp_path: Path) -> None:
+    """At 390 px, with three reports: no sideways scroll, every table within its box (cards), axe-core
+    finds nothing serious, targets big enough or apart (WCAG 2.2 SC 1.4.10, 2.5.8). One backend is
+    enough: the page is the same HTML on both."""
+    if site.kind != "embedded":
+        pytest.skip("the browser check runs on the embedded store only")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        context = driver.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM,
+                                                            headless=True, args=FLAGS, viewport=PHONE)
+        with recording(site.root, context) as browser:
+            for path in ("/compare/vocational-training", "/compare/project-investment", "/compare"):
+                page = browser.page(lang)
+                page.goto(site.root + path)
+                page.wait_for_load_state("networkidle")
+                assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, path
+                assert page.evaluate(WIDE_TABLES) == [], path
+                assert axe_findings(page) == [], path
+                assert page.evaluate(SMALL_TARGETS, "main a[href], main button, main summary") == [], path
+                if path != "/compare":
+                    assert page.locator("table.compare tbody tr").count() > 3
+                page.close()
