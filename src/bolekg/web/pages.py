@@ -313,15 +313,17 @@ def compare_index() -> Response:
 @bp.route("/compare/<name>")
 def compare(name: str) -> Response:
     """One indicator across every report, by period, in one unit (:mod:`bolekg.pages.compare`)."""
-    return _comparison(compare_pages.indicator_of(name))
+    return _comparison(compare_pages.indicator_of(name), invalid=404)
 
 
-def _comparison(iri: str) -> Response:
+def _comparison(iri: str, invalid: int = 400) -> Response:
+    """The comparison of ``iri``; what cannot be an IRI is ``invalid`` (a bad parameter, 400; a path
+    that names nothing, 404)."""
     current_lang = lang()
     try:
         found = state().kept(f"compare:{current_lang}:{iri}", lambda: compare_pages.build(_context(), iri))
     except ValueError:
-        return text_error(400, "indicator must be an IRI")
+        return text_error(invalid, "indicator must be an IRI" if invalid == 400 else "No such indicator")
     if found is None:
         return text_error(404, f"No indicator {iri}")
     return _html(render_template("compare.html", listing=None, page=found))
