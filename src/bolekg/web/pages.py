@@ -319,9 +319,11 @@ def compare(name: str) -> Response:
 def _comparison(iri: str, invalid: int = 400) -> Response:
     """The comparison of ``iri``; what cannot be an IRI is ``invalid`` (a bad parameter, 400; a path
     that names nothing, 404)."""
-    current_lang = lang()
+    # built for each request, like an entity page (a handful of queries bound to the indicator), not kept:
+    # one kept page per indicator and language would push the costly ones (quality, search) out of
+    # State.derived, which holds DERIVED_ENTRIES
     try:
-        found = state().kept(f"compare:{current_lang}:{iri}", lambda: compare_pages.build(_context(), iri))
+        found = compare_pages.build(_context(), iri)
     except ValueError:
         return text_error(invalid, "indicator must be an IRI" if invalid == 400 else "No such indicator")
     if found is None:
