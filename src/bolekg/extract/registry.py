@@ -202,8 +202,9 @@ def _kind_classes() -> tuple[set[URIRef], set[URIRef]]:
     from bolekg.report.dataset import ontology_graph
 
     ontology = ontology_graph()
-    places = set(ontology.transitive_subjects(RDFS.subClassOf, BK.Place))
-    orgs = set(ontology.transitive_subjects(RDFS.subClassOf, ORG.Organization))
+    places = {node for node in ontology.transitive_subjects(RDFS.subClassOf, BK.Place) if isinstance(node, URIRef)}
+    orgs = {node for node in ontology.transitive_subjects(RDFS.subClassOf, ORG.Organization)
+            if isinstance(node, URIRef)}
     orgs |= {ORG.Organization, ORG.FormalOrganization, ORG.OrganizationalUnit}
     return places, orgs
 

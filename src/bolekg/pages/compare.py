@@ -152,8 +152,8 @@ def build(context: Context, indicator: str) -> ComparePage | None:
     context.resolve()
     # readings need the units' names (a unit numbers.py does not know reads with its label)
     for section in sections:
-        for period in section.periods:
-            for row in period.rows:
+        for shown in section.periods:
+            for row in shown.rows:
                 f = row.figure
                 row.reading = value_text(f.value, f.unit, f.qualifiers, lang, row.unit.name)
                 row.base_reading = value_text(f.normalised, f.base_unit, f.qualifiers, lang, row.base_unit.name)
@@ -185,8 +185,8 @@ def table(context: Context, indicator: str) -> tables.Table | None:
     rows = []
     lookup = context.lookup
     for section in page.sections:
-        for period in section.periods:
-            for row in period.rows:
+        for shown in section.periods:
+            for row in shown.rows:
                 f = row.figure
                 sources = f.sources
                 rows.append({

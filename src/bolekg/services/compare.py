@@ -253,7 +253,8 @@ def arrange(indicator: str, found: Iterable[Figure], broader: list[str] | None =
 
 def related(lookup: Lookup, indicator: str) -> tuple[list[str], list[str]]:
     """(broader, narrower) indicators of ``indicator`` (``skos:broader``, one step each way)."""
-    up, down = [], []
+    up: list[str] = []
+    down: list[str] = []
     for row in lookup.rows(RELATED_QUERY % {"iri": iri_term(indicator)}, "the broader and narrower indicators"):
         (up if text(row["how"]) == "broader" else down).append(text(row["related"]))
     return sorted(set(up)), sorted(set(down))
