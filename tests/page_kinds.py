@@ -39,6 +39,8 @@ PAGES = {
     "quality": "/quality",
     "about": "/about",
     "map": "/map",
+    "compare": "/compare/vocational-training",
+    "compare-index": "/compare",
     "workbench": "/sparql",
     "404": NOT_FOUND,
 }

@@ -23,11 +23,12 @@ from bolekg.extract.evaluate import TARGETS, evaluate
 from bolekg.extract.numbers import Figure, find_figures
 from bolekg.extract.profile import RELAXED, validate_draft
 from bolekg.extract.reading import ReadError, html_article, join_wrapped_lines, read_report
+from bolekg.extract.registry import Registry, default_registry, read_registry
 from bolekg.extract.structure import parse_document
-from bolekg.extract.writer import draft_graph
+from bolekg.extract.writer import DraftWriter, draft_graph
 from bolekg.report.mentions import chinese_value
 from bolekg.report.validate import format_outcome
-from bolekg.report.vocab import BK, NIF, PROV, SDMX_ATT, SDMX_DIM
+from bolekg.report.vocab import BK, DCT, GEO, NIF, PROV, SDMX_ATT, SDMX_DIM, TIME
 
 BOLE = "652701"
 REPORT_DATE = date(2021, 6, 30)
@@ -392,6 +393,11 @@ def test_the_project_report_drafts_a_conforming_graph() -> None:
     outcome = validate_draft(graph)
     assert outcome.conforms, format_outcome(outcome)
     assert len(set(graph.subjects(RDF.type, BK.Observation))) == len(draft.figures)
+    linked = draft_graph(draft, default_registry())  # linked to the project's own registry files
+    outcome = validate_draft(linked, default_registry())
+    assert outcome.conforms, format_outcome(outcome)
+    assert (None, SDMX_DIM.refArea, URIRef("https://w3id.org/bolekg/id/place/dalete-town")) in linked
+    assert (URIRef("https://w3id.org/bolekg/id/place/dalete-town"), None, None) not in linked
 
 
 # --------------------------------------------------------------------------- reading
@@ -526,7 +532,56 @@ def test_evaluate_prints_the_scores_and_meets_the_targets(capsys: pytest.Capture
     for name, target in TARGETS.items():
         assert scores[name] >= target, output
     assert re.search(r"^dates \(milestones\): \d+ curated, \d+ drafted, \d+ matched", output, re.MULTILINE)
+    for what in ("status statements", "stated responsibilities"):
+        found = re.search(rf"^{what} \(.*\): (\d+) curated, (\d+) drafted, (\d+) matched: recall ([\d.]+)%, "
+                          r"precision ([\d.]+)%", output, re.MULTILINE)
+        assert found, output
+        curated, drafted_, matched = (int(found.group(i)) for i in (1, 2, 3))
+        assert curated and drafted_ and 0 < matched <= min(curated, drafted_)
+    # the linking, apart from the headline scores: against the project's own registry files
+    assert re.search(r"^linking \(no target; registry: places\.ttl, organisations\.ttl\):", output, re.MULTILINE)
+    for kind in ("places", "organisations"):
+        found = re.search(rf"^  {kind}: (\d+) named, (\d+) linked, (\d+) ambiguous \(flagged\), (\d+) new; of the "
+                          r"linked, (\d+) agree with the curated graph, (\d+) disagree", output, re.MULTILINE)
+        assert found, output
+        named, linked, ambiguous, new, agree, disagree = (int(found.group(i)) for i in range(1, 7))
+        assert named == linked + ambiguous + new and linked and agree + disagree <= linked
     assert code == 0
+
+
+def test_evaluate_headline_scores_do_not_depend_on_the_registry(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The headline scores are measured on a draft linked to nothing: another registry changes only the
+    linking lines."""
+    empty = tmp_path / "empty.ttl"
+    empty.write_text("", encoding="utf-8")
+    assert main(["extract", "--evaluate"]) == 0
+    own = capsys.readouterr().out
+    assert main(["extract", "--evaluate", "--link-to", str(empty)]) == 0
+    other = capsys.readouterr().out
+    assert own.split("linking")[0] == other.split("linking")[0]
+    assert re.search(r"^  places: (\d+) named, 0 linked", other, re.MULTILINE)
+
+
+def test_extract_links_to_the_registry_it_is_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "report.txt"
+    source.write_text(LINKED, encoding="utf-8")
+    registry_file = tmp_path / "registry.ttl"
+    registry_file.write_text(TEST_REGISTRY, encoding="utf-8")
+    out = tmp_path / "draft.ttl"
+    args = ["extract", str(source), "--report", "linked-2021", "--title", "测试", "--place", BOLE, "--date",
+            "2021-06-30", "-o", str(out)]
+    assert main([*args, "--link-to", str(registry_file)]) == 0
+    err = capsys.readouterr().err
+    assert "organisations named: 3, linked 2, ambiguous (flagged) 0, new 1" in err, err
+    assert "conforms to the draft profile" in err
+    graph = Graph().parse(out, format="turtle")
+    assert (None, SDMX_DIM.refArea, URIRef(T + "dalete")) in graph and (URIRef(T + "dalete"), None, None) not in graph
+    assert main([*args, "--no-link"]) == 0
+    assert "linking" not in capsys.readouterr().err
+    assert URIRef(T + "dalete") not in set(Graph().parse(out, format="turtle").objects())
+    assert main([*args, "--link-to", str(tmp_path / "missing.ttl")]) == 2
+    assert "--link-to" in capsys.readouterr().err
 
 
 def test_evaluate_refuses_a_text_other_than_the_curated_graph_quotes(tmp_path: Path,
@@ -563,4 +618,239 @@ def test_evaluate_scores_the_same_on_a_report_the_benchmark_generator_rewrote() 
     real = evaluate(draft_graph(extract(real_text, "real", "博乐市", BOLE, REPORT_DATE)),
                     curated_graph(TURTLE_DIR), real_text)
     assert rewritten.scores == real.scores
+    # the same statuses and responsibilities drafted (the generator writes no status statements to compare)
+    assert rewritten.statuses[1] == real.statuses[1] and rewritten.responsibilities == real.responsibilities
     assert rewritten.met
+
+
+# --------------------------------------------------------------------------- linking to a registry
+
+#: A registry written for these tests: gazetteer places with their codes (under IRIs of its own, so that a
+#: link is seen to come from here), two compounds of the same name in two towns, a village of another county,
+#: and organisations by label, altLabel and organ name.
+TEST_REGISTRY = """
+@prefix bk: <https://w3id.org/bolekg/def/> .
+@prefix t: <https://example.org/registry/> .
+@prefix geo: <http://www.opengis.net/ont/geosparql#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#> .
+
+t:xinjiang a bk:ProvincialDivision ; rdfs:label "新疆维吾尔自治区"@zh , "Xinjiang"@en ; bk:divisionCode "650000000000" .
+t:bortala a bk:PrefecturalDivision ; rdfs:label "博尔塔拉蒙古自治州"@zh , "Bortala"@en ;
+    bk:divisionCode "652700000000" ; geo:sfWithin t:xinjiang .
+t:bole a bk:CountyLevelDivision ; rdfs:label "博乐市"@zh , "Bole"@en ; bk:divisionCode "652701000000" ;
+    geo:sfWithin t:bortala .
+t:jinghe a bk:CountyLevelDivision ; rdfs:label "精河县"@zh , "Jinghe"@en ; bk:divisionCode "652722000000" ;
+    geo:sfWithin t:bortala .
+t:wenquan a bk:CountyLevelDivision ; rdfs:label "温泉县"@zh , "Wenquan"@en ; bk:divisionCode "652723000000" ;
+    geo:sfWithin t:bortala .
+t:dalete a bk:TownshipLevelDivision ; rdfs:label "达勒特镇"@zh , "Dalete"@en ; bk:divisionCode "652701101000" ;
+    geo:sfWithin t:bole ; bk:evidence t:a-quote-of-another-report .
+t:xiaoyingpan a bk:TownshipLevelDivision ; rdfs:label "小营盘镇"@zh , "Xiaoyingpan"@en ;
+    bk:divisionCode "652701100000" ; geo:sfWithin t:bole .
+t:qingdeli-town a bk:TownshipLevelDivision ; rdfs:label "青得里镇"@zh , "Qingdeli Town"@en ; geo:sfWithin t:bole .
+t:qingdeli-street a bk:TownshipLevelDivision ; rdfs:label "青得里街道"@zh , "Qingdeli Street"@en ; geo:sfWithin t:bole .
+t:qingshan-dalete a bk:ResidentialCompound ; rdfs:label "青山小区"@zh , "Qingshan (Dalete)"@en ; geo:sfWithin t:dalete .
+t:qingshan-xiaoyingpan a bk:ResidentialCompound ; rdfs:label "青山小区"@zh , "Qingshan (Xiaoyingpan)"@en ;
+    geo:sfWithin t:xiaoyingpan .
+t:hongxing-jinghe a bk:VillageLevelDivision ; rdfs:label "红星村"@zh , "Hongxing (Jinghe)"@en ; geo:sfWithin t:jinghe .
+
+t:housing a bk:GovernmentDepartment ; rdfs:label "博乐市住房和城乡建设局"@zh , "Bole Housing Bureau"@en ;
+    skos:altLabel "博乐市住建局"@zh ; bk:jurisdiction t:bole ;
+    bk:editorialNote "A test organisation."@en , "测试机构。"@zh .
+t:water a bk:GovernmentDepartment ; rdfs:label "博乐市水资源管理局"@zh , "Bole Water Bureau"@en ;
+    skos:altLabel "水利局"@zh ; bk:jurisdiction t:bole .
+t:civil-affairs a bk:GovernmentDepartment ; rdfs:label "博乐市民政局"@zh , "Bole Civil Affairs"@en ;
+    bk:jurisdiction t:bole .
+
+t:a-quote-of-another-report a bk:Quote ; nif:anchorOf "达勒特镇" .
+"""
+T = "https://example.org/registry/"
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    path = tmp_path_factory.mktemp("registry") / "registry.ttl"
+    path.write_text(TEST_REGISTRY, encoding="utf-8")
+    return read_registry([path])
+
+
+def test_the_registry_reads_descriptions_only(registry: Registry) -> None:
+    dalete = URIRef(T + "dalete")
+    assert registry.entities[dalete].codes == {"652701101000"}
+    assert (dalete, BK.evidence, None) not in registry.graph  # a report's quote is no description
+    assert URIRef(T + "a-quote-of-another-report") not in registry.entities
+
+
+LINKED = ("一、项目建设\n(一)清洁取暖。达勒特镇完成电采暖改造300户。博乐市青山小区150户已安装设备。"
+          "达勒特镇红星村完成改造50户。博乐市住建局共建设了停车场8处。精河县水利局完成渠道改造2公里。"
+          "博乐市水利局完成渠道改造3公里。\n")
+
+
+def test_a_gazetteer_place_links_by_its_division_code_and_is_not_copied(registry: Registry) -> None:
+    writer = DraftWriter(drafted(LINKED), registry)
+    graph = writer.write()
+    dalete = URIRef(T + "dalete")
+    assert graph.value(_observation(graph, "300户"), SDMX_DIM.refArea) == dalete
+    assert (dalete, None, None) not in graph  # referred to, not copied
+    assert graph.value(graph.value(None, DCT.spatial), RDFS.label) is None  # the report's place: t:bole
+    assert (None, DCT.spatial, URIRef(T + "bole")) in graph
+    record = writer.links[("place", "达勒特镇")]
+    assert (record.link.outcome, record.link.how, record.iri) == ("linked", "division code", dalete)
+
+
+def test_an_organisation_links_by_its_alt_label_and_by_its_organ_name_within_its_jurisdiction(
+        registry: Registry) -> None:
+    writer = DraftWriter(drafted(LINKED), registry)
+    graph = writer.write()
+    assert graph.value(_observation(graph, "8处"), PROV.wasAttributedTo) == URIRef(T + "housing")
+    assert writer.links[("organisation", "博乐市住建局")].link.how == "name"
+    water = writer.links[("organisation", "博乐市水利局")]
+    assert (water.link.outcome, water.iri) == ("linked", URIRef(T + "water"))
+    assert water.link.how == "organ name within its jurisdiction"
+    # the same organ name in another county is another organisation: new, and said so
+    jinghe = writer.links[("organisation", "精河县水利局")]
+    assert jinghe.link.outcome == "new" and jinghe.iri not in registry.entities
+    notes = " ".join(str(n) for n in graph.objects(jinghe.iri, BK.unresolved))
+    assert "no known organisation" in notes and T + "water" in notes
+
+
+def test_an_ambiguous_name_is_a_new_place_flagged_with_its_candidates(registry: Registry) -> None:
+    writer = DraftWriter(drafted(LINKED), registry)
+    graph = writer.write()
+    record = writer.links[("place", "青山小区")]
+    assert record.link.outcome == "ambiguous"
+    assert {c.iri for c in record.link.candidates} == {URIRef(T + "qingshan-dalete"),
+                                                       URIRef(T + "qingshan-xiaoyingpan")}
+    assert record.iri not in registry.entities and (record.iri, RDF.type, BK.Place) in graph
+    notes = " ".join(str(n) for n in graph.objects(record.iri, BK.unresolved))
+    assert "ambiguous" in notes and T + "qingshan-dalete" in notes and T + "qingshan-xiaoyingpan" in notes
+    assert graph.value(_observation(graph, "150户"), SDMX_DIM.refArea) == record.iri
+
+
+def test_a_name_known_only_elsewhere_is_a_new_place_within_the_linked_one(registry: Registry) -> None:
+    writer = DraftWriter(drafted(LINKED), registry)
+    graph = writer.write()
+    record = writer.links[("place", "红星村")]
+    assert record.link.outcome == "new" and record.iri not in registry.entities
+    assert graph.value(record.iri, GEO.sfWithin) == URIRef(T + "dalete")  # within the town it is read in
+    notes = " ".join(str(n) for n in graph.objects(record.iri, BK.unresolved))
+    assert "known elsewhere" in notes and T + "hongxing-jinghe" in notes  # not the Jinghe village
+
+
+@pytest.mark.parametrize(("name", "context", "outcome", "iri"), [
+    ("温泉", "bole", "linked", "wenquan"),  # the stem of 温泉县, a neighbour of the city
+    ("青得里", "bole", "ambiguous", None),  # 青得里镇 or 青得里街道
+    ("青得里镇", "bole", "linked", "qingdeli-town"),  # not 青得里街道: another suffix
+    ("青山小区", "dalete", "linked", "qingshan-dalete"),  # the one within the town
+    ("红星村", "bole", "new", None),  # the only 红星村 lies in another county
+])
+def test_names_match_exactly_or_by_stem_where_containment_agrees(registry: Registry, name: str, context: str,
+                                                                 outcome: str, iri: str | None) -> None:
+    link = registry.place(name, URIRef(T + context))
+    assert link.outcome == outcome
+    assert link.iri == (URIRef(T + iri) if iri else None)
+
+
+def test_a_linked_draft_conforms_to_the_draft_profile_beside_its_registry(registry: Registry) -> None:
+    graph = draft_graph(drafted(LINKED + STATUSES), registry)
+    outcome = validate_draft(graph, registry)
+    assert outcome.conforms, format_outcome(outcome)
+
+
+# --------------------------------------------------------------------------- status statements
+
+STATUSES = """二、惠民工程
+㈠稳步推进教育提升。综合病房楼于2021年4月5日开工建设,预计2021年12月竣工。
+㈡公路项目建设。右幅路基已完成,正在进行木栈道铺装。65个小区的绿化改造基本完成。今年已开工个11小区。
+㈢文体设施建设。旅游公厕已竣工,5座厕所主体建筑已完工。北城体育馆已投入使用。新建道路已通车。
+㈣生态保护。累计完成项目投资的43.6%。参保缴费30028人,完成计划任务的92%。积极推进生态保护建设。
+㈤推进快递进乡村、进社区。
+"""
+
+
+@pytest.mark.parametrize(("clause", "status"), [
+    ("综合病房楼于2021年4月5日开工建设", "StatusStarted"),
+    ("预计2021年12月竣工", "StatusPlanned"),
+    ("右幅路基已完成", "StatusCompleted"),
+    ("正在进行木栈道铺装", "StatusUnderWay"),
+    ("65个小区的绿化改造基本完成", "StatusLargelyCompleted"),
+    ("今年已开工个11小区", "StatusStarted"),
+    ("旅游公厕已竣工", "StatusConstructionCompleted"),
+    ("5座厕所主体建筑已完工", "StatusStructureCompleted"),
+    ("北城体育馆已投入使用", "StatusInUse"),
+    ("新建道路已通车", "StatusInUse"),
+    ("累计完成项目投资的43.6%", "StatusPartlyCompleted"),
+])
+def test_each_status_cue_drafts_a_status_statement(clause: str, status: str) -> None:
+    draft = drafted(STATUSES)
+    found = {STATUSES[s.quote[0]:s.quote[1]]: s.status for s in draft.statuses}
+    assert found.get(clause) == status, found
+
+
+def test_what_states_no_project_state_drafts_no_status() -> None:
+    quotes = {STATUSES[s.quote[0]:s.quote[1]] for s in drafted(STATUSES).statuses}
+    assert len(quotes) == 11
+    # headings, a share of plan, an aim
+    for clause in ("稳步推进教育提升", "推进快递进乡村", "完成计划任务的92%", "积极推进生态保护建设"):
+        assert not any(clause in quote for quote in quotes)
+
+
+def test_status_statements_in_the_graph_have_their_time_quote_and_links() -> None:
+    draft = drafted(STATUSES)
+    graph = draft_graph(draft)
+    by_quote = {str(graph.value(graph.value(s, BK.evidence), NIF.anchorOf)): s
+                for s in graph.subjects(RDF.type, BK.StatusStatement)}
+    started = by_quote["综合病房楼于2021年4月5日开工建设"]
+    assert str(graph.value(graph.value(started, BK.statusTime), TIME.inXSDDate)) == "2021-04-05"  # the day dated
+    completed = by_quote["右幅路基已完成"]
+    assert str(graph.value(graph.value(completed, BK.statusTime), TIME.hasEnd / TIME.inXSDDate)) == "2021-06-30"
+    this_year = graph.value(by_quote["今年已开工个11小区"], BK.statusTime)
+    assert str(graph.value(this_year, TIME.hasBeginning / TIME.inXSDDate)) == "2021-01-01"
+    planned = by_quote["预计2021年12月竣工"]
+    assert (graph.value(planned, BK.statusMilestone), RDF.type, BK.Milestone) in graph
+    share = by_quote["累计完成项目投资的43.6%"]
+    assert str(graph.value(graph.value(share, BK.statusObservation), BK.asWritten)) == "43.6%"
+    for statement in by_quote.values():
+        assert (graph.value(statement, BK.statusOf), RDF.type, BK.Item) in graph
+        assert 0 < float(graph.value(statement, BK.confidence)) <= 1
+    outcome = validate_draft(graph)
+    assert outcome.conforms, format_outcome(outcome)
+
+
+# --------------------------------------------------------------------------- stated responsibilities
+
+RESPONSIBLE = """一、民生保障
+㈠社会救助。博乐市民政局持续提高救助保障标准,将五保老人纳入集中供养。
+㈡医疗卫生。博乐市人民医院综合病房楼建设项目已完成投资500万元。乡镇卫生院持续加强结核病防控筛查工作。
+"""
+
+
+def test_a_responsibility_is_stated_only_where_the_sentence_says_who_does_the_work() -> None:
+    draft = drafted(RESPONSIBLE)
+    stated = {r.agency.name: RESPONSIBLE[r.quote[0]:r.quote[1]] for r in draft.responsibilities}
+    assert stated == {"博乐市民政局": "博乐市民政局持续提高救助保障标准",
+                      "乡镇卫生院": "乡镇卫生院持续加强结核病防控筛查工作"}
+    assert "博乐市人民医院" not in stated  # the hospital only owns the project's name
+    graph = draft_graph(draft)
+    responsibilities = set(graph.subjects(RDF.type, BK.StatedResponsibility))
+    assert len(responsibilities) == 2
+    for node in responsibilities:
+        initiative = graph.value(None, BK.responsibility, node)
+        assert graph.value(initiative, BK.responsibleAgency) == graph.value(node, BK.agent)
+    outcome = validate_draft(graph)
+    assert outcome.conforms, format_outcome(outcome)
+
+
+def test_a_stated_responsibility_must_name_its_agency(registry: Registry) -> None:
+    graph = draft_graph(drafted(RESPONSIBLE), registry)
+    node = next(n for n in graph.subjects(RDF.type, BK.StatedResponsibility)
+                if graph.value(n, BK.agent) == URIRef(T + "civil-affairs"))  # linked by its label
+    assert validate_draft(graph, registry).conforms
+    initiative = graph.value(None, BK.responsibility, node)
+    for s, p in ((node, BK.agent), (initiative, BK.responsibleAgency)):
+        graph.set((s, p, URIRef(T + "housing")))  # an agency the quote does not name
+    outcome = validate_draft(graph, registry)
+    assert not outcome.conforms
+    assert any("names" in f.message or "Stated" in f.shape for f in outcome.violations())

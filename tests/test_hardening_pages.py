@@ -19,7 +19,6 @@ import pytest
 from rdflib import Dataset
 
 import ld_support
-from bolekg.report.vocab import REPORT_GRAPH
 from bolekg.settings import Limits
 from hardening_support import limited_site
 from ld_support import Site, fetch, free_port, query_url, wait_until_up
@@ -36,6 +35,9 @@ BIDI = ("\u202e", "\u202c", "\u2067", "\u2069")
 MAX_PAGES = 300
 PER_FAMILY = 40
 
+#: A token holder's own graph (any graph but the published ones), holding hostile labels for the pages.
+HOSTILE_GRAPH = "https://example.org/hostile-notes"
+
 
 def literal(text: str, lang: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
@@ -51,7 +53,7 @@ def site(real_dataset: Dataset) -> Iterator[Site]:
             f"<{iri}> <http://www.w3.org/2000/01/rdf-schema#label> {literal(HOSTILE, 'en')}, "
             f"{literal('恶意' + HOSTILE, 'zh')} ; <http://www.w3.org/2000/01/rdf-schema#comment> "
             f"{literal(HOSTILE, 'en')} ." for iri in targets)
-        update = f"INSERT DATA {{ GRAPH <{REPORT_GRAPH}-hostile> {{ {triples} }} }}"
+        update = f"INSERT DATA {{ GRAPH <{HOSTILE_GRAPH}> {{ {triples} }} }}"
         reply = fetch(f"{running.root}/sparql", "POST", {"Content-Type": "application/sparql-update", **AUTH},
                       update.encode("utf-8"))
         assert reply.status == 204, reply.text

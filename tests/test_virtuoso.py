@@ -143,3 +143,26 @@ def test_a_constant_graph_outside_the_dataset_gets_solutions_a_documented_depart
     assert b'"value": "1"' in direct_query(virtuoso_scratch, absent, **{"default-graph-uri": GRAPH}).body  # wrong
     assert b'"value": "1"' not in direct_query(virtuoso_scratch, absent).body  # right
     assert answer(store, absent) is True  # wrong, as Virtuoso answers it
+
+
+def test_a_whole_report_in_one_insert_exhausts_the_server_so_the_store_puts_the_graph(
+        store: RemoteStore, virtuoso_scratch: str) -> None:
+    """A second report written through the gate (``write_report``) is one change of one graph of
+    ~8 500 triples: as ``INSERT DATA`` Virtuoso refuses it ("SP030 … memory exhausted"), so the remote
+    store sends a large change of one graph as a Graph Store PUT of it (``BULK_UPDATE_BYTES``)."""
+    from bolekg.report.reports import report_graph_iri
+    from second_report import SECOND_ID, second_report_triples
+
+    graph = report_graph_iri(SECOND_ID)
+    triples = second_report_triples()
+    lines = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+    refused = fetch(f"{virtuoso_scratch}/sparql", "POST", {"Content-Type": "application/x-www-form-urlencoded"},
+                    urllib.parse.urlencode({"update": f"INSERT DATA {{ GRAPH <{graph}> {{\n{lines}\n}} }}"}).encode())
+    assert refused.status >= 400 and "SP030" in refused.text, (refused.status, refused.text[:300])
+    assert graph not in store.graph_names()
+
+    store.write_report(SECOND_ID, lambda scratch: scratch.extend(
+        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in triples))
+    as_oxigraph_keeps_them = ox.Store()  # the gate's private copy is an Oxigraph store, which types
+    as_oxigraph_keeps_them.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)  # offsets xsd:integer
+    assert set(store.graph_triples(graph) or []) == {q.triple for q in as_oxigraph_keeps_them}

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
     from bolekg.extract.draft import Draft
+    from bolekg.extract.registry import Registry
 
 #: What ``--evaluate`` drafts by default: the project's own report, with the metadata a person would give
 #: on the command line for it (the report date is the editors', docs/ENCODING.md "Period").
@@ -37,10 +38,22 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {value!r}") from None
 
 
-def _draft(path: Path, report: str, title: str, place: str, when: date) -> tuple[str, Draft, Graph]:
+def _registry(args: argparse.Namespace) -> Registry | None:
+    """The registry to link to: ``--link-to`` files, the project's own by default, none with ``--no-link``."""
+    from bolekg.extract.registry import default_registry_files, read_registry
+
+    if args.no_link:
+        return None
+    paths = args.link_to or default_registry_files()
+    _progress("linking to the registry in " + ", ".join(str(p) for p in paths))
+    return read_registry(paths)
+
+
+def _draft(path: Path, report: str, title: str, place: str, when: date,
+           registry: Registry | None = None) -> tuple[str, Draft, Graph]:
     from bolekg.extract.draft import extract
     from bolekg.extract.reading import read_report
-    from bolekg.extract.writer import draft_graph
+    from bolekg.extract.writer import DraftWriter
     from bolekg.report.reports import check_report_id
 
     try:
@@ -55,7 +68,15 @@ def _draft(path: Path, report: str, title: str, place: str, when: date) -> tuple
               f"{len(draft.organisations)} organisations, {len(draft.places)} places")
     unresolved = sum(1 for f in draft.figures if f.notes)
     _progress(f"{unresolved} figures with something unresolved (bk:unresolved)")
-    return text, draft, draft_graph(draft)
+    _progress(f"{len(draft.statuses)} status statements, {len(draft.responsibilities)} stated responsibilities")
+    writer = DraftWriter(draft, registry)
+    graph = writer.write()
+    if registry is not None:
+        for kind in ("place", "organisation"):
+            outcomes = [r.link.outcome for r in writer.links.values() if r.kind == kind]
+            _progress(f"{kind}s named: {len(outcomes)}, linked {outcomes.count('linked')}, ambiguous (flagged) "
+                      f"{outcomes.count('ambiguous')}, new {outcomes.count('new')}")
+    return text, draft, graph
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -75,9 +96,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
     except KeyError as error:
         print(f"bolekg extract: --place: {error.args[0]}", file=sys.stderr)
         return EXIT_ERROR
-    _, _, graph = _draft(args.file, args.report, args.title, args.place, args.date)
+    try:
+        registry = _registry(args)
+    except (OSError, SyntaxError, ValueError) as error:
+        print(f"bolekg extract: --link-to: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    _, _, graph = _draft(args.file, args.report, args.title, args.place, args.date, registry)
     _progress("checking the draft against the draft profile of the shapes")
-    outcome = validate_draft(graph)
+    outcome = validate_draft(graph, registry)
     turtle = graph.serialize(format="turtle")
     if args.output:
         args.output.write_text(turtle, encoding="utf-8")
@@ -92,7 +118,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from bolekg.extract.evaluate import curated_graph, evaluate, format_evaluation
+    """The headline scores on a draft linked to nothing (as a new region's report would be drafted with
+    no registry of its own); the linking measured apart, on the same draft linked to the registry."""
+    from bolekg.extract.evaluate import curated_graph, evaluate, evaluate_links, format_evaluation, format_linking
+    from bolekg.extract.writer import DraftWriter
     from bolekg.paths import SOURCE_FILE
 
     path = args.file or SOURCE_FILE
@@ -100,10 +129,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     title = args.title or EVALUATE_DEFAULTS["title"]
     place = args.place or EVALUATE_DEFAULTS["place"]
     when = args.date or date.fromisoformat(EVALUATE_DEFAULTS["date"])
-    text, _, graph = _draft(path, report, title, place, when)
+    text, draft, graph = _draft(path, report, title, place, when)
     _progress(f"reading the curated graph in {args.curated}")
-    result = evaluate(graph, curated_graph(args.curated), text)
+    curated = curated_graph(args.curated)
+    result = evaluate(graph, curated, text)
     sys.stdout.write(format_evaluation(result, verbose=args.verbose))
+    registry = _registry(args)
+    if registry is not None:
+        writer = DraftWriter(draft, registry)
+        writer.write()
+        linking = evaluate_links(list(writer.links.values()), curated, text, registry.sources)
+        sys.stdout.write(format_linking(linking))
     return EXIT_OK if result.met else EXIT_INVALID
 
 
@@ -121,6 +157,11 @@ def register_extract(commands: argparse._SubParsersAction) -> None:
     extract.add_argument("--place", help="the division code of the place the report is about (652701)")
     extract.add_argument("--date", type=_date, help="the report date, YYYY-MM-DD: the end of 截至目前")
     extract.add_argument("-o", "--output", type=Path, help="write the draft's Turtle here (default: stdout)")
+    extract.add_argument("--link-to", nargs="+", type=Path, metavar="FILE",
+                         help="the registry of shared places and organisations to link to (Turtle files; default "
+                              "data/turtle/places.ttl and organisations.ttl); only their descriptions are read")
+    extract.add_argument("--no-link", action="store_true",
+                         help="link nothing: every place and organisation the report names is the draft's own")
     extract.add_argument("--evaluate", action="store_true",
                          help="draft this project's report (or FILE) and print recall, precision and accuracies "
                               "against the curated graph")

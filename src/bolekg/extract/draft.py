@@ -16,6 +16,7 @@ from bolekg.extract.cues import Period, Reading
 from bolekg.extract.dates import DraftDate, find_dates
 from bolekg.extract.gazetteer import Place, by_code
 from bolekg.extract.numbers import Figure
+from bolekg.extract.status import DraftStatus, find_statuses
 from bolekg.extract.structure import Block, Document, parse_document
 from bolekg.report.corpus import Sentence
 
@@ -52,6 +53,21 @@ class DraftFigure:
 
 
 @dataclass
+class DraftResponsibility:
+    """A stated responsibility: the sentence opens with the organisation that does the work
+    (:func:`matching.stated_agency`); the quote runs from its name to the end of its clause."""
+
+    agency: matching.OrgMention
+    sentence: Sentence
+    block: Block
+    quote: tuple[int, int]
+
+    @property
+    def confidence(self) -> float:
+        return 0.7
+
+
+@dataclass
 class Draft:
     report_id: str
     title: str
@@ -62,6 +78,10 @@ class Draft:
     organisations: list[matching.OrgMention]
     places: list[matching.PlaceMention]
     dates: list[tuple[DraftDate, Block]] = field(default_factory=list)
+    statuses: list[DraftStatus] = field(default_factory=list)
+    responsibilities: list[DraftResponsibility] = field(default_factory=list)
+    #: per status statement (by position in ``statuses``): the figures it links (partly completed)
+    status_figures: dict[int, list[DraftFigure]] = field(default_factory=dict)
 
 
 def _sentence_figures(text: str, sentence: Sentence) -> list[Figure]:
@@ -77,8 +97,13 @@ def extract(text: str, report_id: str, title: str, place_code: str, report_date:
     organisations: dict[str, matching.OrgMention] = {}
     places: dict[str, matching.PlaceMention] = {}
     dates: list[tuple[DraftDate, Block]] = []
+    statuses: list[DraftStatus] = []
+    status_figures: dict[int, list[DraftFigure]] = {}
+    responsibilities: dict[tuple[str, str], DraftResponsibility] = {}
     for block in document.blocks:
         carried: Period | None = None
+        title_at = text.find(block.title, block.begin, block.end) if block.title else -1
+        title_span = (title_at, title_at + len(block.title)) if title_at >= 0 else None
         for sentence in block.sentences:
             for org in matching.org_mentions(text, sentence.begin, sentence.end):
                 organisations.setdefault(org.name, org)
@@ -86,7 +111,13 @@ def extract(text: str, report_id: str, title: str, place_code: str, report_date:
                 places.setdefault(mention.name, mention)
             dates += [(found, block) for found in find_dates(text, sentence.begin, sentence.end, report_date)]
             agency = matching.stated_agency(text, sentence.begin, sentence.end)
+            doer = agency or matching.group_subject(text, sentence.begin, sentence.end)
+            if doer is not None and (block.item or block.programme):
+                key = (f"{block.programme}-{block.item}", doer.name)
+                end = cues.clause_end(text, sentence.end, doer.end)
+                responsibilities.setdefault(key, DraftResponsibility(doer, sentence, block, (doer.begin, end)))
             previous: DraftFigure | None = None
+            first = len(figures)
             for figure in _sentence_figures(text, sentence):
                 reading = cues.measure_type(text, sentence.begin, figure)
                 if reading is None:
@@ -102,10 +133,30 @@ def extract(text: str, report_id: str, title: str, place_code: str, report_date:
                 figures.append(draft)
                 if figure.qualifier != "RangeLowerBound":
                     previous = draft
+            in_sentence = figures[first:]
+            for found in find_statuses(text, sentence, block, report_date, title_span,
+                                       [f.quote for f in in_sentence if f.reading.measure == "target"],
+                                       [f.quote for f in in_sentence if f.reading.measure == "shareOfPlan"]):
+                linked = _status_figures(found, in_sentence)
+                if found.status == "StatusPartlyCompleted" and not linked:
+                    found.status = "StatusCompleted"  # no figure of the share done: what the cue says alone
+                if linked:
+                    status_figures[len(statuses)] = linked
+                statuses.append(found)
         if progress is not None and callable(progress):
             progress(block)
     return Draft(report_id, title, report_date, place, document, figures, list(organisations.values()),
-                 list(places.values()), dates)
+                 list(places.values()), dates, statuses, list(responsibilities.values()), status_figures)
+
+
+def _status_figures(found: DraftStatus, figures: list[DraftFigure]) -> list[DraftFigure]:
+    """The figures a partly completed status links: those in its clause, else the shares of plan after it
+    in its sentence (已完成投资1300万元,占计划投资的72%)."""
+    if found.status != "StatusPartlyCompleted":
+        return []
+    begin, end = found.quote
+    inside = [f for f in figures if begin <= f.figure.begin < end]
+    return inside or [f for f in figures if f.figure.begin >= end and f.reading.measure == "shareOfPlan"][:1]
 
 
 def _figure(text: str, sentence: Sentence, block: Block, figure: Figure, reading: Reading,

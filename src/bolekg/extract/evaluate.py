@@ -15,6 +15,13 @@ key are taken in reading order. Over the matched pairs:
   label as above; both none counts as right;
 - period (reported, no target): the same begin and end dates.
 
+Beside the figures, with no target: status statements matched by (status, sentence) — recall and
+precision against the curated ``bk:StatusStatement`` s; stated responsibilities matched by sentence and
+agency (labels and altLabels as above) against the curated ``bk:StatedResponsibility`` s; and the linking
+of the places and organisations the report names to a registry (:func:`evaluate_links`), reported apart
+from the headline scores, which are measured on a draft linked to nothing: linked to the registry made
+from *this* report, the place and agency scores would measure the registry, not the extractor.
+
 This module reads the curated graph; the extractor never does.
 """
 
@@ -26,12 +33,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from bolekg.extract.structure import Document, parse_document
 from bolekg.report.vocab import BK, NIF, PROV, QB, RDF, RDFS, SDMX_ATT, SDMX_DIM, SKOS, TIME
+
+if TYPE_CHECKING:
+    from bolekg.extract.writer import LinkRecord
 
 TARGETS = {"recall": 0.95, "precision": 0.90, "measure": 0.90, "indicator": 0.80, "place": 0.80,
            "agency": 0.80}
@@ -153,6 +164,12 @@ class Evaluation:
     spurious: list[Record] = field(default_factory=list)  # drafted, not curated
     #: milestones: (curated, drafted, matched by date and sentence, of those with the same kind)
     dates: tuple[int, int, int, int] = (0, 0, 0, 0)
+    #: status statements by (status, sentence): (curated, drafted, matched)
+    statuses: tuple[int, int, int] = (0, 0, 0)
+    status_missed: list[tuple[str, str]] = field(default_factory=list)
+    status_spurious: list[tuple[str, str]] = field(default_factory=list)
+    #: stated responsibilities by (sentence, agency): (curated, drafted, matched)
+    responsibilities: tuple[int, int, int] = (0, 0, 0)
 
     def share(self, test: Callable[[Record, Record], bool]) -> float:
         if not self.pairs:
@@ -214,8 +231,140 @@ def evaluate(draft: Graph, curated: Graph, text: str) -> Evaluation:
             open_dates.remove(hit)
             matched += 1
             same_kind += hit[2] == kind
+    status_result, status_missed, status_spurious = _match(statuses_of(draft, document),
+                                                           statuses_of(curated, document))
+    responsibility_result = _match_responsibilities(stated_of(draft, document), stated_of(curated, document))
     return Evaluation(drafted, curated_records, pairs, missed, spurious,
-                      (len(curated_dates), len(drafted_dates), matched, same_kind))
+                      (len(curated_dates), len(drafted_dates), matched, same_kind),
+                      status_result, status_missed, status_spurious, responsibility_result)
+
+
+def _sentence_of(graph: Graph, node: Node, document: Document) -> str | None:
+    quote = graph.value(node, BK.evidence)
+    begin = graph.value(quote, NIF.beginIndex) if quote is not None else None
+    if begin is None:
+        return None
+    try:
+        return document.sentence_at(int(str(begin))).id
+    except KeyError:
+        return "?"
+
+
+def statuses_of(graph: Graph, document: Document) -> list[tuple[str, str]]:
+    """Every status statement as (status's local name, sentence)."""
+    found = []
+    for node in set(graph.subjects(RDF.type, BK.StatusStatement)):
+        sentence = _sentence_of(graph, node, document)
+        status = graph.value(node, BK.status)
+        if sentence is not None and status is not None:
+            found.append((str(status).rsplit("/", 1)[-1], sentence))
+    return sorted(found)
+
+
+def _names(graph: Graph, node: Node | None) -> set[str]:
+    if node is None:
+        return set()
+    return {str(label) for prop in (RDFS.label, SKOS.prefLabel, SKOS.altLabel) for label in graph.objects(node, prop)
+            if getattr(label, "language", None) == "zh"}
+
+
+def stated_of(graph: Graph, document: Document) -> list[tuple[str, frozenset[str]]]:
+    """Every stated responsibility as (sentence, the agency's Chinese names)."""
+    found = []
+    for node in set(graph.subjects(RDF.type, BK.StatedResponsibility)):
+        sentence = _sentence_of(graph, node, document)
+        if sentence is not None:
+            found.append((sentence, frozenset(_names(graph, graph.value(node, BK.agent)))))
+    return sorted(found, key=lambda r: (r[0], sorted(r[1])))
+
+
+def _match(drafted: list[tuple[str, str]], curated: list[tuple[str, str]]
+           ) -> tuple[tuple[int, int, int], list[tuple[str, str]], list[tuple[str, str]]]:
+    open_ = list(drafted)
+    missed = []
+    for record in curated:
+        if record in open_:
+            open_.remove(record)
+        else:
+            missed.append(record)
+    return (len(curated), len(drafted), len(curated) - len(missed)), missed, open_
+
+
+def _match_responsibilities(drafted: list[tuple[str, frozenset[str]]],
+                            curated: list[tuple[str, frozenset[str]]]) -> tuple[int, int, int]:
+    open_ = list(drafted)
+    matched = 0
+    for sentence, names in curated:
+        hit = next((d for d in open_ if d[0] == sentence
+                    and any(same_label(a, b) for a in d[1] for b in names)), None)
+        if hit is not None:
+            open_.remove(hit)
+            matched += 1
+    return len(curated), len(drafted), matched
+
+
+@dataclass
+class Linking:
+    """What became of the places and organisations the draft names, against a registry (no target)."""
+
+    registry: list[str]
+    #: kind → outcome (linked, ambiguous, new) → count
+    outcomes: dict[str, dict[str, int]]
+    #: kind → (linked and the curated graph refers to the same entity in that sentence, linked but it
+    #: refers to another of that name there, linked and it refers to none of that name there)
+    agreement: dict[str, tuple[int, int, int]]
+    disagreements: list[str] = field(default_factory=list)
+
+
+def evaluate_links(links: list[LinkRecord], curated: Graph, text: str, registry: list[str]) -> Linking:
+    """How the draft's links compare with the curated graph: a link *agrees* when the curated graph, in
+    the sentence of the name's first mention, refers to the same entity (as the entity's own quote, or as
+    the object of a fact quoted there: a figure's place, a responsibility's agency …); it *disagrees* when
+    it refers there to another entity with that name."""
+    document = parse_document(text)
+    referred: dict[str, set[Node]] = defaultdict(set)
+    for node, quote in curated.subject_objects(BK.evidence):
+        begin = curated.value(quote, NIF.beginIndex)
+        if begin is None:
+            continue
+        try:
+            sentence = document.sentence_at(int(str(begin))).id
+        except KeyError:
+            continue
+        referred[sentence].add(node)
+        referred[sentence].update(o for o in curated.objects(node, None) if isinstance(o, URIRef))
+    outcomes: dict[str, dict[str, int]] = {}
+    agreement: dict[str, tuple[int, int, int]] = {}
+    disagreements: list[str] = []
+    for kind in ("place", "organisation"):
+        mine = [r for r in links if r.kind == kind]
+        outcomes[kind] = {o: sum(1 for r in mine if r.link.outcome == o) for o in ("linked", "ambiguous", "new")}
+        agree = disagree = none = 0
+        for record in mine:
+            if record.link.outcome != "linked":
+                continue
+            there = referred.get(document.sentence_at(record.begin).id, set())
+            if record.iri in there:
+                agree += 1
+            elif any(record.name in _names(curated, other) for other in there):
+                disagree += 1
+                disagreements.append(f"{record.name}: linked to <{record.iri}>, the curated graph has another")
+            else:
+                none += 1
+        agreement[kind] = (agree, disagree, none)
+    return Linking(registry, outcomes, agreement, disagreements)
+
+
+def format_linking(result: Linking) -> str:
+    lines = [f"linking (no target; registry: {', '.join(Path(p).name for p in result.registry)}):"]
+    for kind, plural in (("place", "places"), ("organisation", "organisations")):
+        counts = result.outcomes[kind]
+        agree, disagree, none = result.agreement[kind]
+        lines.append(f"  {plural}: {sum(counts.values())} named, {counts['linked']} linked, {counts['ambiguous']} "
+                     f"ambiguous (flagged), {counts['new']} new; of the linked, {agree} agree with the curated "
+                     f"graph, {disagree} disagree, {none} not referred to there")
+    lines += [f"  {line}" for line in result.disagreements]
+    return "\n".join(lines) + "\n"
 
 
 def format_evaluation(result: Evaluation, verbose: bool = False) -> str:
@@ -237,6 +386,8 @@ def format_evaluation(result: Evaluation, verbose: bool = False) -> str:
     curated_dates, drafted_dates, matched, same_kind = result.dates
     lines.append(f"dates (milestones): {curated_dates} curated, {drafted_dates} drafted, {matched} matched "
                  f"(date and sentence), {same_kind} of them of the same kind (no target)")
+    lines.append(_recall_line("status statements (status and sentence)", *result.statuses))
+    lines.append(_recall_line("stated responsibilities (agency and sentence)", *result.responsibilities))
     if verbose:
         lines += ["", "missed (curated, not drafted):"]
         lines += [f"  {r.sentence} {r.value} {r.unit.rsplit('/', 1)[-1]} {r.indicator}" for r in result.missed]
@@ -248,11 +399,22 @@ def format_evaluation(result: Evaluation, verbose: bool = False) -> str:
         lines += ["", "matched with another indicator:"]
         lines += [f"  {c.sentence} {c.value} drafted {d.indicator!r}, curated {c.indicator!r}"
                   for d, c in result.pairs if dice(d.indicator, c.indicator) < 0.5]
+        lines += ["", "status statements missed (curated, not drafted):"]
+        lines += [f"  {sentence} {status}" for status, sentence in result.status_missed]
+        lines += ["", "status statements spurious (drafted, not curated):"]
+        lines += [f"  {sentence} {status}" for status, sentence in result.status_spurious]
         lines += ["", "matched with another place or agency:"]
         lines += [f"  {c.sentence} {c.value} drafted {d.place_label}/{set(d.agencies) or '-'}, "
                   f"curated {c.place_label}/{set(c.agencies) or '-'}"
                   for d, c in result.pairs if not same_place(d, c) or not same_agencies(d, c)]
     return "\n".join(lines) + "\n"
+
+
+def _recall_line(label: str, curated: int, drafted: int, matched: int) -> str:
+    recall = matched / curated if curated else 0.0
+    precision = matched / drafted if drafted else 0.0
+    return (f"{label}: {curated} curated, {drafted} drafted, {matched} matched: recall {recall:.1%}, "
+            f"precision {precision:.1%} (no target)")
 
 
 def curated_graph(directory: Path) -> Graph:

@@ -119,6 +119,27 @@ def org_mentions(text: str, begin: int, end: int) -> list[OrgMention]:
     return found
 
 
+#: Organisations named by their kind, as a group (乡镇卫生院, 农村幼儿园, 29个部门, 30家职能部门、单位): a general
+#: lexicon of organ nouns, with the words that say which (乡镇, 农村, 各) or how many.
+GROUP = (r"(?:\d+|[一二三四五六七八九十]+)?[个家所]?(?:各|全市)?(?:乡镇|农村|城区|社区|村)?"
+         r"(?:职能部门、单位|职能部门|部门|单位|卫生院|卫生室|幼儿园|中小学|学校|医院|医疗机构)")
+#: What may open a sentence before its subject: an enumeration, a time phrase, 目前, 由.
+OPENING = (r"(?:[一二三四五六七八九十]是|\d{4}年[^，,。]{0,8}|目前|由|[,，、\s]|[㈠-㈩]"
+           r"|[（(][一二三四五六七八九十][)）])*")
+
+
+def group_subject(text: str, sentence_begin: int, sentence_end: int) -> OrgMention | None:
+    """A group of organisations named by their kind that opens the sentence as its subject and acts
+    (乡镇卫生院持续加强……, 30家职能部门、单位共归集……), not one that is only described (学校的……)."""
+    lead = re.match(OPENING, text[sentence_begin:sentence_end])
+    start = sentence_begin + (lead.end() if lead else 0)
+    names = "|".join(re.escape(name) for name, _ in _gazetteer_names())
+    match = re.compile(rf"(?:{names})?{GROUP}(?=[{CJK}])").match(text, start, sentence_end)
+    if match is None or re.match(r"的|和|与|及|建设|项目|工程|数|占", text[match.end():match.end() + 2]):
+        return None
+    return OrgMention(match.start(), match.end(), match.group(), "GroupOfOrganisations")
+
+
 def stated_agency(text: str, sentence_begin: int, sentence_end: int) -> OrgMention | None:
     """The organisation the sentence is *by*: it opens the sentence (after a time phrase at most) and is not
     the owner in a project's or facility's name."""

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from pypinyin import lazy_pinyin
 from rdflib import Graph, Literal, URIRef
@@ -20,9 +23,11 @@ from rdflib.namespace import Namespace
 
 from bolekg.extract.cues import Period
 from bolekg.extract.dates import DraftDate
-from bolekg.extract.draft import Draft, DraftFigure
-from bolekg.extract.gazetteer import Place, ancestors
+from bolekg.extract.draft import Draft, DraftFigure, DraftResponsibility
+from bolekg.extract.gazetteer import Place, ancestors, load_gazetteer
 from bolekg.extract.matching import OrgMention, PlaceMention
+from bolekg.extract.registry import Link, Registry, place_prefix
+from bolekg.extract.status import DraftStatus
 from bolekg.extract.structure import Block
 from bolekg.report.reports import check_report_id
 from bolekg.report.vocab import (
@@ -46,9 +51,11 @@ from bolekg.report.vocab import (
     RDF,
     RDFS,
     REPORT,
+    RESPONSIBILITY,
     SDMX_ATT,
     SDMX_DIM,
     SKOS,
+    STATUS,
     TEXT,
     TIME,
     UNIT,
@@ -82,9 +89,24 @@ def _decimal(value: Decimal) -> Literal:
                    datatype=XSD.decimal)
 
 
+@dataclass(frozen=True)
+class LinkRecord:
+    """What became of one place or organisation the report names (first mention)."""
+
+    kind: str  # "place" | "organisation"
+    name: str
+    begin: int
+    end: int
+    link: Link
+    iri: URIRef  # the registry's (linked) or the draft's own (new, ambiguous)
+
+
 class DraftWriter:
-    def __init__(self, draft: Draft) -> None:
+    def __init__(self, draft: Draft, registry: Registry | None = None) -> None:
         self.draft = draft
+        self.registry = registry
+        #: the names the report gives, by (kind, name): linked, ambiguous or new (with a registry only)
+        self.links: dict[tuple[str, str], LinkRecord] = {}
         self.id = check_report_id(draft.report_id)
         self.graph = Graph()
         bind_prefixes(self.graph)
@@ -97,6 +119,8 @@ class DraftWriter:
         self.periods: dict[str, URIRef] = {}
         self.quotes: set[tuple[int, int]] = set()
         self.sentence_ids: dict[str, URIRef] = {}
+        self.observations: dict[int, URIRef] = {}
+        self.organisations: dict[str, URIRef] = {}  # id() of a DraftFigure → its observation
 
     def add(self, s: URIRef, p: URIRef, o: object) -> None:
         self.graph.add((s, p, o if isinstance(o, URIRef | Literal) else Literal(o)))
@@ -123,7 +147,46 @@ class DraftWriter:
             self.mention_node(mention)
         for number, (found, block) in enumerate(self.draft.dates, start=1):
             self._milestone(found, block, number)
+        for index, status in enumerate(self.draft.statuses):
+            self._status(status, index)
+        for number, responsibility in enumerate(self.draft.responsibilities, start=1):
+            self._responsibility(responsibility, number)
         return self.graph
+
+    # ------------------------------------------------------------------ statuses and responsibilities
+
+    def _status(self, found: DraftStatus, index: int) -> None:
+        begin, end = found.quote
+        node = STATUS[f"{self.id}-{begin}-{end}-{found.status.removeprefix('Status').lower()}"]
+        self.add(node, RDF.type, BK.StatusStatement)
+        self.labels(node, self.text[begin:end])
+        self.add(node, BK.statusOf, self.initiative_of(found.block))
+        self.add(node, BK.status, BK[found.status])
+        if isinstance(found.time, date):
+            self.add(node, BK.statusTime, self._instant(found.time))
+        else:
+            self.add(node, BK.statusTime, self.period_node(found.time))
+        self.add(node, BK.evidence, self.quote(begin, end))
+        for figure in self.draft.status_figures.get(index, []):
+            self.add(node, BK.statusObservation, self.observations[id(figure)])
+        for number, (milestone, _) in enumerate(self.draft.dates, start=1):
+            if found.status == "StatusPlanned" and begin <= milestone.quote[0] < end:
+                self.add(node, BK.statusMilestone, MILESTONE[f"{self.id}-{number:02d}"])
+        self.add(node, BK.confidence, Literal(str(found.confidence), datatype=XSD.decimal))
+        for note in found.notes:
+            self.add(node, BK.unresolved, Literal(note, lang="en"))
+
+    def _responsibility(self, found: DraftResponsibility, number: int) -> None:
+        node = RESPONSIBILITY[f"{self.id}-{number:02d}"]
+        agency = self._organisation(found.agency)
+        initiative = self.initiative_of(found.block)
+        self.add(node, RDF.type, BK.StatedResponsibility)
+        self.labels(node, self.text[found.quote[0]:found.quote[1]])
+        self.add(node, BK.agent, agency)
+        self.add(node, BK.evidence, self.quote(*found.quote))
+        self.add(node, BK.confidence, Literal(str(found.confidence), datatype=XSD.decimal))
+        self.add(initiative, BK.responsibility, node)
+        self.add(initiative, BK.responsibleAgency, agency)
 
     def _milestone(self, found: DraftDate, block: Block, number: int) -> None:
         node = MILESTONE[f"{self.id}-{number:02d}"]
@@ -157,6 +220,11 @@ class DraftWriter:
         self.add(self.report, DCT.temporal, report_period)
         self.add(self.report, BK.unresolved, Literal(
             "draft: drafted by bolekg extract from the text alone; every fact awaits curation", lang="en"))
+        if self.registry is not None:
+            files = ", ".join(Path(p).name for p in self.registry.sources) or "none"
+            self.add(self.report, BK.unresolved, Literal(
+                f"links: places and organisations linked by name, altLabel or division code to the registry in "
+                f"{files} (referred to by IRI, not copied); curation confirms each link", lang="en"))
         self.add(self.dataset, RDF.type, QB.DataSet)
         self.labels(self.dataset, f"{d.title}(草稿数据)", f"Draft figures of {self.id}")
         self.add(self.dataset, QB.structure, BK.dsd)
@@ -280,13 +348,30 @@ class DraftWriter:
         self.add(node, TIME.hasEnd, self._instant(period.end))
         return node
 
-    def place_node(self, place: Place) -> URIRef:
-        """A gazetteer place, with its parents (so that it rolls up to its region), by its English name."""
+    def _record(self, kind: str, name: str, span: tuple[int, int] | None, link: Link, iri: URIRef) -> None:
+        if self.registry is not None and span is not None:
+            self.links.setdefault((kind, name), LinkRecord(kind, name, span[0], span[1], link, iri))
+
+    def place_node(self, place: Place, span: tuple[int, int] | None = None) -> URIRef:
+        """A gazetteer place: the registry's, found by its division code, where there is one (referred to,
+        not copied); else a new one, with its parents (so that it rolls up to its region), by its English
+        name."""
         key = place.code or place.name_zh
         if key in self.places:
-            return self.places[key]
-        node = PLACE[slugify(place.name_en or place.name_zh)]
+            node = self.places[key]
+            if span is not None and self.registry is not None and ("place", place.name_zh) not in self.links:
+                self._record("place", place.name_zh, span, self._place_link(place), node)
+            return node
+        link = self._place_link(place)
+        if link.outcome == "linked" and link.iri is not None:
+            self.places[key] = link.iri
+            self._record("place", place.name_zh, span, link, link.iri)
+            return link.iri
+        node = self._own(PLACE, slugify(place.name_en or place.name_zh))
         self.places[key] = node
+        self._record("place", place.name_zh, span, link, node)
+        if self.registry is not None:
+            self.add(node, BK.unresolved, Literal(link.note("place", place.name_zh, "the registry"), lang="en"))
         self.add(node, RDF.type, BK[place.place_class])
         self.labels(node, place.name_zh, place.name_en)
         self.add(node, SKOS.prefLabel, Literal(place.name_zh, lang="zh"))
@@ -312,34 +397,72 @@ class DraftWriter:
             self.add(node, BK.evidence, self.quote(hit, hit + len(place.name_zh)))
         return node
 
+    def _place_link(self, place: Place) -> Link:
+        if self.registry is None:
+            return Link("new")
+        return self.registry.place(place.name_zh, None, place.full_code if place.code else None)
+
+    def _own(self, namespace: object, slug: str) -> URIRef:
+        """A new entity's IRI: ``slug``, or ``<report id>-slug`` where the registry already uses ``slug``."""
+        node = namespace[slug]  # type: ignore[index]
+        if self.registry is not None and node in self.registry.entities:
+            node = namespace[f"{self.id}-{slug}"]  # type: ignore[index]
+        return node
+
     def mention_node(self, mention: PlaceMention) -> URIRef:
         if mention.gazetteer is not None:
-            return self.place_node(mention.gazetteer)
+            return self.place_node(mention.gazetteer, (mention.begin, mention.end))
         if mention.name in self.places:
             return self.places[mention.name]
+        within = mention.within or self.draft.place
+        parent = self.place_node(within)
+        link = Link("new")
+        if self.registry is not None:
+            link = self.registry.place(mention.name, parent)
+            if link.outcome == "linked" and link.iri is not None:
+                self.places[mention.name] = link.iri
+                self._record("place", mention.name, (mention.begin, mention.end), link, link.iri)
+                return link.iri
         node = PLACE[f"{self.id}-{slugify(mention.name)}"]
         self.places[mention.name] = node
+        self._record("place", mention.name, (mention.begin, mention.end), link, node)
         self.add(node, RDF.type, BK.Place)
         self.labels(node, mention.name)
         self.add(node, SKOS.prefLabel, Literal(mention.name, lang="zh"))
         self.add(node, BK.evidence, self.quote(mention.begin, mention.end))
-        within = mention.within or self.draft.place
-        self.add(node, GEO.sfWithin, self.place_node(within))
+        self.add(node, GEO.sfWithin, parent)
         self.add(node, BK.unresolved, Literal(
             f"place: not in the gazetteer; a new place, taken to lie within {within.name_en or within.name_zh}",
             lang="en"))
+        if self.registry is not None:
+            self.add(node, BK.unresolved, Literal(
+                link.note("place", mention.name, within.name_en or within.name_zh), lang="en"))
         return node
 
     def _organisation(self, org: OrgMention) -> URIRef:
-        node = AGENCY[f"{self.id}-{slugify(org.name, limit=8)}"]
-        if (node, RDF.type, None) in self.graph:
-            return node
+        if org.name in self.organisations:
+            return self.organisations[org.name]
+        link = Link("new")
+        if self.registry is not None:
+            prefix = place_prefix(org.name, [p.name_zh for p in load_gazetteer()])
+            where = next((p for p in load_gazetteer() if p.name_zh == prefix), None)
+            link = self.registry.organisation(org.name, prefix, self.place_node(where) if where else None)
+            if link.outcome == "linked" and link.iri is not None:
+                self.organisations[org.name] = link.iri
+                self._record("organisation", org.name, (org.begin, org.end), link, link.iri)
+                return link.iri
+        node = self._own(AGENCY, f"{self.id}-{slugify(org.name, limit=8)}")
+        self.organisations[org.name] = node
+        self._record("organisation", org.name, (org.begin, org.end), link, node)
         self.add(node, RDF.type, ORG.Organization if org.kind == "Organization" else BK[org.kind])
         self.labels(node, org.name)
         self.add(node, SKOS.prefLabel, Literal(org.name, lang="zh"))
         self.add(node, BK.evidence, self.quote(org.begin, org.end))
-        self.add(node, BK.unresolved, Literal(
-            "organisation: a name as the report writes it, not linked to a known organisation", lang="en"))
+        if self.registry is None:
+            note = "organisation: a name as the report writes it, not linked to a known organisation"
+        else:
+            note = link.note("organisation", org.name, "the registry")
+        self.add(node, BK.unresolved, Literal(note, lang="en"))
         return node
 
     # ------------------------------------------------------------------ observations
@@ -368,6 +491,7 @@ class DraftWriter:
         key = f"{block.programme}-{block.item:02d}"
         counters[key] += 1
         node = OBS[f"{self.id}-{key}-{counters[key]:02d}"]
+        self.observations[id(figure)] = node
         f = figure.figure
         measure = figure.reading.measure
         self.add(node, RDF.type, BK.Observation)
@@ -401,6 +525,7 @@ class DraftWriter:
             self.add(node, BK.unresolved, Literal(note, lang="en"))
 
 
-def draft_graph(draft: Draft) -> Graph:
-    """The draft as an rdflib graph (see the module docstring)."""
-    return DraftWriter(draft).write()
+def draft_graph(draft: Draft, registry: Registry | None = None) -> Graph:
+    """The draft as an rdflib graph (see the module docstring), its places and organisations linked to
+    ``registry``'s where they match (referred to by IRI, not copied), or all its own without one."""
+    return DraftWriter(draft, registry).write()

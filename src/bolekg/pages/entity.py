@@ -21,6 +21,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from bolekg.formats import DOCUMENT_FORMATS
+from bolekg.pages import compare as compare_pages
 from bolekg.pages import kinds
 from bolekg.pages.browse import links_href
 from bolekg.pages.common import Context, Link, Quote
@@ -203,6 +204,8 @@ class EntityPage:
     section: Any = None
     instances: int | None = None
     browse_href: str = ""
+    #: an indicator's comparison across reports (:mod:`bolekg.pages.compare`)
+    compare_href: str = ""
 
 
 def page_kind(supers: set[str]) -> str:
@@ -305,6 +308,7 @@ def build(store: GraphStore, base: str, lang: str, iri: str) -> EntityPage | Non
         section=section,
         instances=instances,
         browse_href=browse_href,
+        compare_href=compare_pages.href(iri) if str(BK.Indicator) in supers else "",
     )
     context.resolve()
     for name in ("figures", "related"):

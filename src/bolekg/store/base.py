@@ -341,7 +341,7 @@ class GraphStore(ABC):
             if not outcome.conforms:
                 raise WriteRejected(outcome)
             with self._commit_lock:
-                self._commit(request)
+                self._commit_change(before, after, request)
                 self._touch()
                 self._changed()
                 self._keep_verdict(union, outcome, seconds)  # the scratch copy was the whole dataset
@@ -350,6 +350,11 @@ class GraphStore(ABC):
     def _change_request(self, before: dict[GraphName, TripleSet], after: dict[GraphName, TripleSet]) -> str:
         """The one SPARQL Update that :meth:`_commit` applies to turn ``before`` into ``after``."""
         return change_update(before, after)
+
+    def _commit_change(self, before: dict[GraphName, TripleSet], after: dict[GraphName, TripleSet],
+                       request: str) -> None:
+        """Commit the change from ``before`` to ``after``, written as ``request`` (:meth:`_change_request`)."""
+        self._commit(request)
 
     @abstractmethod
     def _commit(self, update: str) -> None:

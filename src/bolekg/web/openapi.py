@@ -98,6 +98,13 @@ PAGE_PATHS: dict[str, Any] = {
                     "and linked", [REPORT_PARAMETER], ["text/html"]),
         ("/dashboard", "Indicators: target against actual, share of plan per item (SVG and tables), of every "
                        "report or of report=ID", [REPORT_PARAMETER], ["text/html"]),
+        ("/compare", "The indicators with figures in the reports held here; with indicator=IRI, that "
+                     "indicator's comparison (as /compare/{name})",
+         [{"name": "indicator", "in": "query", "schema": {"type": "string", "format": "iri"}}], ["text/html"]),
+        ("/compare/{name}", "One indicator (…/id/indicator/{name}) across every report: its figures by period, "
+                            "one group per measure type in one unit (the value normalised beside the value as "
+                            "reported), each with its source sentence; 404 for what is not an indicator",
+         [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}], ["text/html"]),
         ("/ontology", "The ontology's classes, properties and units with zh/en labels and definitions", [],
          ["text/html"]),
         ("/quality", "The current SHACL validation result and the shapes", [], ["text/html"]),
@@ -220,10 +227,12 @@ def document(server: str) -> dict[str, Any]:
                 "summary": "A table of a page as a download (an attachment): an initiative's or a place's "
                            "figures (figures?of=IRI), a place's lists (initiatives, inside, wider), or every "
                            "page of a browse result with its filters (browse?class=IRI&facet=IRI…, or "
-                           "browse?to=IRI&via=IRI); cut at the row cap, which X-BoleKG-Truncated then names",
+                           "browse?to=IRI&via=IRI), or an indicator's comparison across reports "
+                           "(compare?of=IRI); cut at the row cap, which X-BoleKG-Truncated then names",
                 "parameters": [
                     {"name": "table", "in": "path", "required": True,
-                     "schema": {"type": "string", "enum": ["figures", "initiatives", "inside", "wider", "browse"]}},
+                     "schema": {"type": "string", "enum": ["figures", "initiatives", "inside", "wider", "browse",
+                                                           "compare"]}},
                     {"name": "of", "in": "query", "schema": {"type": "string", "format": "iri"}},
                     {"name": "class", "in": "query", "schema": {"type": "string", "format": "iri"}},
                     *({"name": name, "in": "query", "schema": {"type": "string", "format": "iri"}} for name in FACETS),

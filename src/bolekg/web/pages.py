@@ -21,6 +21,7 @@ from bolekg.formats import SERIALISATION_PREFIXES
 from bolekg.i18n import COOKIE, LANGS, choose_lang, translate
 from bolekg.pages import about as about_pages
 from bolekg.pages import browse as browse_pages
+from bolekg.pages import compare as compare_pages
 from bolekg.pages import dashboard as dashboard_pages
 from bolekg.pages import entity as entity_pages
 from bolekg.pages import home as home_pages
@@ -347,6 +348,38 @@ def dashboard() -> Response:
     graph = chosen.graph if chosen else None
     board = state().kept(f"dashboard:{current_lang}:{graph}", lambda: dashboard_pages.build(_context(), graph))
     return _html(render_template("dashboard.html", board=board, report=chosen, reports=_reports()))
+
+
+@bp.route("/compare")
+def compare_index() -> Response:
+    """The indicators with figures in some report (``?indicator=IRI``: that one's comparison)."""
+    asked = request.args.get("indicator", "").strip()
+    if asked:
+        return _comparison(asked)
+    current_lang = lang()
+    found = state().kept(f"compare:{current_lang}", lambda: compare_pages.listing(_context()))
+    return _html(render_template("compare.html", listing=found, page=None))
+
+
+@bp.route("/compare/<name>")
+def compare(name: str) -> Response:
+    """One indicator across every report, by period, in one unit (:mod:`bolekg.pages.compare`)."""
+    return _comparison(compare_pages.indicator_of(name), invalid=404)
+
+
+def _comparison(iri: str, invalid: int = 400) -> Response:
+    """The comparison of ``iri``; what cannot be an IRI is ``invalid`` (a bad parameter, 400; a path
+    that names nothing, 404)."""
+    # built for each request, like an entity page (a handful of queries bound to the indicator), not kept:
+    # one kept page per indicator and language would push the costly ones (quality, search) out of
+    # State.derived, which holds DERIVED_ENTRIES
+    try:
+        found = compare_pages.build(_context(), iri)
+    except ValueError:
+        return text_error(invalid, "indicator must be an IRI" if invalid == 400 else "No such indicator")
+    if found is None:
+        return text_error(404, f"No indicator {iri}")
+    return _html(render_template("compare.html", listing=None, page=found))
 
 
 @bp.route("/ontology")

@@ -3,6 +3,7 @@ parameters, ask ``bolekg.pages.tables`` for the rows, write them with ``bolekg.s
 
 * ``/exports/figures?of=IRI`` — an item's, project's or programme's figures, or a place's;
   ``/exports/initiatives|inside|wider?of=PLACE`` — a place's other lists;
+* ``/exports/compare?of=INDICATOR`` — an indicator's comparison across reports (``/compare/<name>``);
 * ``/exports/browse?class=IRI&<facet>=IRI…`` — a browse result with the page's filters, every page
   of it; ``/exports/browse?to=IRI&via=PROPERTY`` — what points at a resource.
 
@@ -20,6 +21,7 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Response, request
 
 from bolekg.i18n import N_
+from bolekg.pages import compare as compare_pages
 from bolekg.pages import tables as table_pages
 from bolekg.pages.browse import FACETS
 from bolekg.pages.common import Context
@@ -92,7 +94,8 @@ def export(table: str) -> Response:
         of = request.args.get("of", "").strip()
         if not of:
             return text_error(400, "of (the IRI whose table to download) is required")
-        found = table_pages.entity_table(context, of, table, limit)
+        found = compare_pages.table(context, of) if table == "compare" else \
+            table_pages.entity_table(context, of, table, limit)
     except ValueError:
         return text_error(400, "class, facet, of, to and via values must be IRIs")
     if found is None:
