@@ -246,7 +246,8 @@ def check_report_resource(triples: Iterable[ox.Triple], report_id: str) -> None:
     must say which report it is, or nothing lists it."""
     wanted = ox.NamedNode(REPORT_BASE + check_report_id(report_id))
     kind, report = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(BK.Report))
-    found = {t.subject.value for t in triples if t.predicate == kind and t.object == report}
+    found = {t.subject.value for t in triples
+             if t.predicate == kind and t.object == report and isinstance(t.subject, ox.NamedNode)}
     if wanted.value not in found:
         others = f" (it declares {', '.join(f'<{iri}>' for iri in sorted(found))})" if found else ""
         raise ReportFileError(f"the data does not say <{wanted.value}> a bk:Report{others}: a report's graph "
