@@ -27,9 +27,11 @@ from ld_support import small_validator
 
 ITEM = "https://w3id.org/bolekg/id/item/1-01"
 GRAPH = "https://w3id.org/bolekg/graph/report/bole-2021-h1"
+#: A token holder's own graph: any graph but the published ones (graph/report/… is read-only over HTTP).
+NOTES = "https://example.org/bolekg-test/notes"
 SELECT = f"SELECT ?p ?o WHERE {{ <{ITEM}> ?p ?o }} ORDER BY ?p ?o"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-NOTE = f'INSERT DATA {{ GRAPH <{GRAPH}-notes> {{ <{ITEM}> <urn:x:says> "hello" }} }}'
+NOTE = f'INSERT DATA {{ GRAPH <{NOTES}> {{ <{ITEM}> <urn:x:says> "hello" }} }}'
 JSON, CSV = "application/sparql-results+json", "text/csv"
 FORM = "application/x-www-form-urlencoded"
 TOKEN = "protocol-token"
@@ -263,7 +265,7 @@ def test_after_a_write_the_reply_is_computed_again(queries: QueryService, store:
     try:
         assert count() == before + 1 and len(parses) == 2
     finally:
-        store.delete_graph(f"{GRAPH}-notes")
+        store.delete_graph(NOTES)
 
 
 def test_without_an_answer_cache_nothing_is_replayed(store: EmbeddedStore, parses: list[bytes]) -> None:
@@ -348,14 +350,14 @@ def test_the_view_answers_through_the_same_function(app: Flask) -> None:
 
 def test_an_update_through_the_front_reaches_the_view_with_its_body(app: Flask, store: EmbeddedStore) -> None:
     client = Client(app, Response)
-    ask = {"query": f"ASK {{ GRAPH <{GRAPH}-notes> {{ ?s ?p ?o }} }}"}
+    ask = {"query": f"ASK {{ GRAPH <{NOTES}> {{ ?s ?p ?o }} }}"}
     assert b"false" in client.get("/sparql", query_string=ask, headers={"Accept": JSON}).get_data()
     done = client.post("/sparql", data={"update": NOTE}, headers={"Authorization": f"Bearer {TOKEN}"})
     try:
         assert done.status_code == 204, done.get_data()
         assert b"true" in client.get("/sparql", query_string=ask, headers={"Accept": JSON}).get_data()
     finally:
-        store.delete_graph(f"{GRAPH}-notes")
+        store.delete_graph(NOTES)
 
 
 def test_a_server_that_adds_to_the_headers_does_not_change_the_kept_reply(app: Flask) -> None:
