@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from bolekg.cli.curate import register_curate
 from bolekg.cli.extract import register_extract
 from bolekg.cli.recovery import register_recovery
 from bolekg.cli.server import register_linked_data
@@ -109,6 +110,7 @@ EXTRA_COMMANDS.append(register_audit)
 EXTRA_COMMANDS.append(register_linked_data)  # load, serve, export
 EXTRA_COMMANDS.append(register_recovery)  # store check, backup, restore
 EXTRA_COMMANDS.append(register_extract)  # extract, extract --evaluate
+EXTRA_COMMANDS.append(register_curate)  # curate add, curate list
 
 
 def main(argv: Sequence[str] | None = None) -> int:
