@@ -86,6 +86,9 @@ def _same_origin() -> bool:
 def _page(template: str, status: int = 200, **values: Any) -> Response:
     response = Response(render_template(template, **values), status=status, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-store"
+    # the site says no-referrer, under which a browser sends "Origin: null" even to its own origin
+    # (Fetch §3.2.5): the curation forms need their real origin sent back, and only to this site
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
