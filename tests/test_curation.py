@@ -123,9 +123,15 @@ def test_accept_moves_exactly_the_fact_and_what_it_needs(store: GraphStore, draf
     assert {f.iri for f in curation.facts(after)} == others and outcome.remaining == len(others)
     assert drafts.path(report_id).stat().st_size < size_before
     assert list(drafts.directory.glob(".*.tmp")) == []
-    # the same fact cannot be decided twice
+    # the same fact cannot be decided twice; had the draft not been rewritten after the commit (a crash
+    # between the two), deciding it again says so and takes it out of the draft
     with pytest.raises(curation.CurationError):
         decide(store, drafts, report_id, [Decision(people.iri, ACCEPT)], CURATOR)
+    drafts.write(report_id, draft)
+    with pytest.raises(curation.CurationError, match="already"):
+        decide(store, drafts, report_id, [Decision(people.iri, REJECT, reason="again")], CURATOR)
+    assert (people.iri, None, None) not in drafts.read(report_id)
+    assert len(report_graph(store, report_id)) == len(curated)
 
 
 def test_reject_records_the_reason_and_publishes_nothing_of_the_fact(store: GraphStore, drafts: Drafts,

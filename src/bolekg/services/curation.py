@@ -15,7 +15,9 @@ curator — on an observation that property names the responsible agency, so the
 there —, ``prov:generatedAtTime``, and for a rejection the reason), written to the report's graph with
 the fact. One call decides one fact or several (a sentence) in one write: one validation, all or
 nothing. Only after the store committed is the draft file rewritten without the decided facts; a
-refused write (:class:`~bolekg.store.base.WriteRejected`) leaves store and draft as they were.
+refused write (:class:`~bolekg.store.base.WriteRejected`) leaves store and draft as they were; a fact
+found in the store already (the process stopped after the commit, before the rewrite) is then removed
+from the draft.
 """
 
 from __future__ import annotations
@@ -471,6 +473,12 @@ def decide(store: GraphStore, drafts: Drafts, report_id: str, decisions: list[De
     with drafts.lock(report_id):
         draft = drafts.read(report_id)
         drafted = {s for s in draft.subjects(BK.confidence, None)}
+        already = known_in_store(store)({d.fact for d in decisions})
+        if already:  # committed before, but the draft was not rewritten (the process stopped between)
+            _prune(draft, already)
+            drafts.write(report_id, draft)
+            raise CurationError(f"{len(already)} of these facts are in the report's graph already; "
+                                "they are now removed from the draft too")
         work = Graph()
         for triple in draft:
             work.add(triple)
