@@ -71,8 +71,10 @@ def _decisions(graph: Graph) -> dict[URIRef, URIRef]:
 def test_facts_in_reading_order_beside_their_sentence(drafts: Drafts, tmp_path: Path) -> None:
     draft = add_draft(drafts, tmp_path, "cura-order")
     listed = curation.facts(draft)
-    assert [f.as_written for f in listed] == ["4000人", "3120人", "85万元", "260个", "2021年5月20日前", "410户",
-                                              "1200万元"]
+    assert [(f.begin, f.end) for f in listed] == sorted((f.begin, f.end) for f in listed)
+    assert [f.as_written for f in listed if f.kind in ("observation", "milestone")] == [
+        "4000人", "3120人", "85万元", "260个", "2021年5月20日前", "410户", "1200万元"]
+    assert {f.kind for f in listed} == {"observation", "milestone", "status"}
     text = curation.report_text(draft)
     for item in listed:
         assert item.begin < item.end and text[item.sentence_begin:item.sentence_end] == item.sentence_text
@@ -214,6 +216,31 @@ def test_a_sentence_at_a_time(store: GraphStore, drafts: Drafts, tmp_path: Path)
     assert outcome.remaining == len(curation.facts(draft)) - 2
 
 
+def test_a_status_statement_waits_for_its_figure(store: GraphStore, drafts: Drafts, tmp_path: Path) -> None:
+    """完成投资1200万元 is drafted as a figure and as a status statement pointing at it. Accepted alone, the
+    status cannot publish its link into a fact still to be decided, and the shapes refuse a partly completed
+    status without its figure; accepted with its sentence, both go in, linked."""
+    report_id = "cura-status"
+    draft = add_draft(drafts, tmp_path, report_id)
+    money = fact_at(draft, "1200万元")
+    status = next(f for f in curation.facts(draft) if f.kind == "status" and
+                  (f.iri, BK.statusObservation, money.iri) in draft)
+    labels, kinds = english_for(store, draft, status.iri)
+    with pytest.raises(WriteRejected) as refused:
+        decide(store, drafts, report_id, [Decision(status.iri, ACCEPT, labels=labels, kinds=kinds)], CURATOR)
+    assert "bk:statusObservation" in refused.value.report_text()
+    sentence = [f for f in curation.facts(draft) if f.sentence == money.sentence]
+    for item in sentence:
+        more_labels, more_kinds = english_for(store, draft, item.iri)
+        labels.update(more_labels)
+        kinds.update(more_kinds)
+    decide(store, drafts, report_id, [Decision(f.iri, ACCEPT, labels=labels, kinds=kinds) for f in sentence],
+           CURATOR)
+    curated = report_graph(store, report_id)
+    assert (status.iri, BK.statusObservation, money.iri) in curated
+    assert any(o.language == "en" for o in curated.objects(status.iri, RDFS.label))  # type: ignore[union-attr]
+
+
 def test_drafts_directory_and_curate_add(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     directory = tmp_path / "drafts"
     source = draft_file(tmp_path, "cura-cli")
@@ -223,7 +250,8 @@ def test_drafts_directory_and_curate_add(tmp_path: Path, capsys: pytest.CaptureF
     assert "already" in capsys.readouterr().err
     assert main(["curate", "add", str(source), "--drafts", str(directory), "--replace"]) == 0
     assert main(["curate", "list", "--drafts", str(directory)]) == 0
-    assert "cura-cli\t7 facts" in capsys.readouterr().out
+    count = len(curation.facts(Drafts(directory).read("cura-cli")))
+    assert f"cura-cli\t{count} facts" in capsys.readouterr().out
     curated = tmp_path / "curated.ttl"
     curated.write_text("@prefix bk: <https://w3id.org/bolekg/def/> .\n"
                        "<https://w3id.org/bolekg/id/report/x> a bk:Report .\n", encoding="utf-8")

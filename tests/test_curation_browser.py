@@ -93,7 +93,9 @@ def test_curate_in_the_browser(browser: Browser, site: Site, drafts: Drafts, tmp
     page.press("#curate-token", "Enter")
     page.wait_for_url(re.compile(rf"/curate/{REPORT_ID}$"))
     assert page.locator("form.fact-form").count() == len(curation.facts(draft))
-    assert page.locator(".report-text mark").count() == len(curation.facts(draft))  # the quotes, marked
+    marks = page.locator(".report-text mark").all_inner_texts()  # every quote marked in the text
+    text = curation.report_text(draft)
+    assert all(any(text[f.begin:f.end] in mark for mark in marks) for f in curation.facts(draft))
     cookie = next(c for c in browser.context.cookies() if c["name"] == "bolekg_curator")  # type: ignore[attr-defined]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/curate"
     shot(page, "curate-1-draft")

@@ -20,7 +20,9 @@ from bolekg.store import GraphStore
 MESSAGE_IDS = (N_("curate.measure.actual"), N_("curate.measure.target"), N_("curate.measure.shareOfPlan"),
                N_("curate.measure.rate"), N_("curate.measure.change"), N_("curate.measure.rank"),
                N_("curate.error.origin"), N_("curate.error.token"), N_("curate.error.name"),
-               N_("curate.field.indicator"), N_("curate.field.place"), N_("curate.field.agency"))
+               N_("curate.field.indicator"), N_("curate.field.place"), N_("curate.field.agency"),
+               N_("curate.kind.observation"), N_("curate.kind.milestone"), N_("curate.kind.status"),
+               N_("curate.kind.responsibility"), N_("curate.kind.other"))
 
 
 @dataclass(frozen=True)
@@ -91,16 +93,23 @@ def anchor_of(node: URIRef | str) -> str:
 
 
 def marked_text(text: str, found: list[Fact]) -> list[Segment]:
-    """``text`` cut into runs at the quotes' code-point offsets (an overlap is marked once, from the earlier quote)."""
+    """``text`` cut into runs at the quotes' code-point offsets; quotes that overlap (a figure and the status
+    statement around it) are marked as one run, linked to the first fact."""
+    spans: list[tuple[int, int, str]] = []
+    for item in sorted(found, key=lambda f: (f.begin, f.end)):
+        if item.end <= item.begin:
+            continue
+        if spans and item.begin < spans[-1][1]:
+            begin, end, anchor = spans[-1]
+            spans[-1] = (begin, max(end, item.end), anchor)
+        else:
+            spans.append((item.begin, item.end, anchor_of(item.iri)))
     segments: list[Segment] = []
     at = 0
-    for item in sorted(found, key=lambda f: (f.begin, f.end)):
-        begin, end = max(item.begin, at), item.end
-        if end <= begin:
-            continue
+    for begin, end, anchor in spans:
         if begin > at:
             segments.append(Segment(text[at:begin]))
-        segments.append(Segment(text[begin:end], anchor_of(item.iri)))
+        segments.append(Segment(text[begin:end], anchor))
         at = end
     if at < len(text):
         segments.append(Segment(text[at:]))

@@ -87,7 +87,7 @@ class Fact:
     """One drafted fact as the curation page lists it."""
 
     iri: URIRef
-    kind: str  # "observation" or "milestone"
+    kind: str  # "observation", "milestone", "status", "responsibility" (FACT_KINDS)
     label: str
     begin: int
     end: int
@@ -133,6 +133,15 @@ def _uri(node: Node | None) -> URIRef | None:
     return node if isinstance(node, URIRef) else None
 
 
+#: The kinds of drafted fact, by class.
+FACT_KINDS = ((BK.Observation, "observation"), (BK.Milestone, "milestone"), (BK.StatusStatement, "status"),
+              (BK.StatedResponsibility, "responsibility"))
+
+
+def _kind(draft: Graph, node: URIRef) -> str:
+    return next((kind for cls, kind in FACT_KINDS if (node, RDF.type, cls) in draft), "other")
+
+
 def fact(draft: Graph, node: URIRef) -> Fact:
     """The drafted fact ``node`` of ``draft``, read for the page."""
     quote = draft.value(node, BK.evidence)
@@ -143,13 +152,13 @@ def fact(draft: Graph, node: URIRef) -> Fact:
     confidence = draft.value(node, BK.confidence)
     return Fact(
         iri=node,
-        kind="observation" if (node, RDF.type, BK.Observation) in draft else "milestone",
+        kind=_kind(draft, node),
         label=_zh(draft, node),
         begin=_int(draft, quote, NIF.beginIndex), end=_int(draft, quote, NIF.endIndex),
         sentence=sentence,
         sentence_begin=_int(draft, sentence, NIF.beginIndex), sentence_end=_int(draft, sentence, NIF.endIndex),
         sentence_text=_text(draft, sentence, NIF.anchorOf),
-        as_written=_text(draft, node, BK.asWritten),
+        as_written=_text(draft, node, BK.asWritten) or _text(draft, quote, NIF.anchorOf),
         measure=measure if measure in MEASURES else None,
         value=str(value) if value is not None else None,
         unit=_uri(draft.value(node, SDMX_ATT.unitMeasure)),
@@ -162,10 +171,14 @@ def fact(draft: Graph, node: URIRef) -> Fact:
     )
 
 
+def drafted_facts(draft: Graph) -> set[URIRef]:
+    """Every node of the draft awaiting a decision: those with a ``bk:confidence``."""
+    return {s for s in draft.subjects(BK.confidence, None) if isinstance(s, URIRef)}
+
+
 def facts(draft: Graph) -> list[Fact]:
     """Every drafted fact (a node with ``bk:confidence``) in reading order: by its quote's offsets."""
-    nodes = {s for s in draft.subjects(BK.confidence, None) if isinstance(s, URIRef)}
-    found = [fact(draft, node) for node in nodes]
+    found = [fact(draft, node) for node in drafted_facts(draft)]
     return sorted(found, key=lambda f: (f.begin, f.end, f.kind != "observation", str(f.iri)))
 
 
@@ -206,9 +219,25 @@ def known_in_scratch(scratch: ox.Store) -> Known:
 # --------------------------------------------------------------------------- closure
 
 
-def closure(draft: Graph, node: URIRef, known: Known) -> Graph:
+def pending_links(draft: Graph, pending: set[URIRef]) -> set[tuple[Node, Node, Node]]:
+    """The draft's links into facts still to be decided (``pending``): a status statement's
+    ``bk:statusObservation``, an initiative's ``bk:responsibility``, and the initiative's
+    ``bk:responsibleAgency`` shortcut that goes with a pending stated responsibility. They wait in the
+    draft until the fact they reach is decided; publishing them earlier would publish that fact's IRI
+    without the fact."""
+    links = {(s, p, o) for o in pending for s, p in draft.subject_predicates(o)}
+    for initiative, _, responsibility in [link for link in links if link[1] == BK.responsibility]:
+        for agency in draft.objects(responsibility, BK.agent):
+            if (initiative, BK.responsibleAgency, agency) in draft:
+                links.add((initiative, BK.responsibleAgency, agency))
+    return links
+
+
+def closure(draft: Graph, node: URIRef, known: Known, pending: set[URIRef] | frozenset[URIRef] = frozenset()) -> Graph:
     """``node``'s triples and those of every node it reaches through the draft that ``known`` does not
-    know, without what only a draft carries. Classes are not followed (the ontology has them)."""
+    know, without what only a draft carries. Classes are not followed (the ontology has them), nor the
+    other drafted facts (``pending``): a link into one of them waits in the draft (:func:`pending_links`)."""
+    waiting = pending_links(draft, set(pending) - {node}) if pending else set()
     copied = Graph()
     seen: set[URIRef] = set()
     frontier: set[URIRef] = {node}
@@ -221,13 +250,21 @@ def closure(draft: Graph, node: URIRef, known: Known) -> Graph:
             if subject in present:
                 continue
             for s, p, o in draft.triples((subject, None, None)):
-                if p in DRAFT_ONLY:
+                if p in DRAFT_ONLY or (s, p, o) in waiting:
                     continue
                 copied.add((s, p, o))
                 if isinstance(o, URIRef) and p != RDF.type:
                     following.add(o)
         frontier = following
     return copied
+
+
+def incoming(draft: Graph, node: URIRef, pending: set[URIRef]) -> set[tuple[Node, Node, Node]]:
+    """The links into ``node`` from what is no longer pending (an initiative, a status statement decided
+    earlier), with the agency shortcut of a stated responsibility: they are published with ``node``."""
+    others = pending - {node}
+    links = pending_links(draft, {node})
+    return {(s, p, o) for s, p, o in links if s not in others}
 
 
 @dataclass(frozen=True)
@@ -265,7 +302,7 @@ def _english(graph: Graph, node: Node) -> str | None:
 
 def needed(draft: Graph, node: URIRef, known: Known) -> list[Needed]:
     """The new entities ``node`` brings (other than itself) that need an English label or a kind of money."""
-    copied = closure(draft, node, known)
+    copied = closure(draft, node, known, drafted_facts(draft))
     money_indicators = {copied.value(o, BK.indicator) for o in copied.subjects(RDF.type, BK.Observation)
                         if _in_money(copied, o)}
     found = []
@@ -414,6 +451,24 @@ def _curated_labels(graph: Graph) -> None:
             graph.add((s, p, Literal(text, lang=o.language)))
 
 
+def _english_name(graph: Graph, node: URIRef) -> None:
+    """A fact the extractor labelled in Chinese only (a status statement, a stated responsibility) gets
+    an English label from its kind and what it states, as the shapes want one on every fact."""
+    if _english(graph, node) is not None:
+        return
+    ontology = _ontology()
+    status = graph.value(node, BK.status)
+    if status is not None:
+        words = next((str(o) for o in ontology.objects(status, SKOS.prefLabel) if getattr(o, "language", "") == "en"),
+                     str(status).rsplit("/", 1)[-1])
+        text = f"Status: {words} ({str(node).rsplit('/', 1)[-1]})"
+    elif (node, RDF.type, BK.StatedResponsibility) in graph:
+        text = f"Stated responsibility ({str(node).rsplit('/', 1)[-1]})"
+    else:
+        text = str(node).rsplit("/", 1)[-1]
+    graph.add((node, RDFS.label, Literal(text, lang="en")))
+
+
 def _supply(graph: Graph, decision: Decision) -> None:
     """The curator's English labels and kinds of money, on the entities the closure brings."""
     for node, english in decision.labels.items():
@@ -448,12 +503,20 @@ def _record(graph: Graph, report_id: str, decision: Decision, curator: URIRef, n
     return node
 
 
-def _prune(draft: Graph, decided: Iterable[URIRef]) -> None:
-    """The decided facts out of the draft, and each quote no longer cited by anything left."""
+def _prune(draft: Graph, decided: Iterable[URIRef], rejected: Iterable[URIRef] = ()) -> None:
+    """The decided facts out of the draft — but for their links into facts still pending, which wait
+    for those (:func:`pending_links`) — the links into a rejected fact, and each quote no longer cited."""
+    decided, rejected = set(decided), set(rejected)
+    pending = drafted_facts(draft) - decided
+    keep = {link for link in pending_links(draft, pending) if link[0] in decided - rejected}
+    for link in pending_links(draft, set(rejected)):
+        draft.remove(link)
     quotes: set[Node] = set()
     for node in decided:
         quotes |= set(draft.objects(node, BK.evidence))
         draft.remove((node, None, None))
+    for link in keep:
+        draft.add(link)
     for quote in quotes:
         if (None, None, quote) not in draft:
             draft.remove((quote, None, None))
@@ -472,7 +535,7 @@ def decide(store: GraphStore, drafts: Drafts, report_id: str, decisions: list[De
     graph_name = ox.NamedNode(report_graph_iri(report_id))
     with drafts.lock(report_id):
         draft = drafts.read(report_id)
-        drafted = {s for s in draft.subjects(BK.confidence, None)}
+        drafted = drafted_facts(draft)
         already = known_in_store(store)({d.fact for d in decisions})
         if already:  # committed before, but the draft was not rewritten (the process stopped between)
             _prune(draft, already)
@@ -496,22 +559,29 @@ def decide(store: GraphStore, drafts: Drafts, report_id: str, decisions: list[De
         def change(scratch: ox.Store) -> None:
             known = known_in_scratch(scratch)
             addition = Graph()
+            accepted = {d.fact for d in decisions if d.kind != REJECT}
+            pending = drafted - accepted
             for number, decision in enumerate(decisions, start=1):
                 if decision.kind != REJECT:
                     if known({decision.fact}):
                         raise CurationError(f"{decision.fact} is in the store already")
-                    part = closure(work, decision.fact, known)
+                    part = closure(work, decision.fact, known, pending)
                     _curated_labels(part)
                     _supply(part, decision)
+                    _english_name(part, decision.fact)
                     for triple in part:
                         addition.add(triple)
                 records[decision.fact] = _record(addition, report_id, decision, who, curator, moment,
                                                  _zh(work, decision.fact), number)
+            for fact_node in accepted:
+                for s_, p_, o_ in incoming(work, fact_node, pending):
+                    if (s_, None, None) in addition or known({s_}):  # type: ignore[arg-type]
+                        addition.add((s_, p_, o_))
             data = addition.serialize(format="nt", encoding="utf-8")
             scratch.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph_name)
 
         store.write_report(report_id, change)
-        _prune(draft, [d.fact for d in decisions])
+        _prune(draft, [d.fact for d in decisions], [d.fact for d in decisions if d.kind == REJECT])
         drafts.write(report_id, draft)
         remaining = len({s for s in draft.subjects(BK.confidence, None)})
     return Outcome(records, remaining)
