@@ -37,6 +37,7 @@ from test_browser import (  # noqa: F401  (fixtures, found by pytest by name)
 TOKEN = "curation-test-token"
 REPORT_ID = "cura-browser"
 CURATOR = "赵六"
+SUBSIDIES = "https://w3id.org/bolekg/id/indicator/subsidies-paid"
 
 
 @pytest.fixture(scope="module")
@@ -109,10 +110,12 @@ def test_curate_in_the_browser(browser: Browser, site: Site, drafts: Drafts, tmp
     page.wait_for_url(re.compile(r"\?done=accept-1$"))
     assert page.locator("[role=status]").count() == 1 and _form(page, people).count() == 0
 
-    # correct one: 85 万元 → 86 万元
+    # correct one: 85 万元 → 86 万元, counted by an indicator the graph has (picked from the shared list)
     form = _form(page, money)
     _label_every_new_entity(form)
     form.locator("input[name=value]").fill("86")
+    assert page.locator(f"datalist#dl-indicator option[value='{SUBSIDIES}']").count() == 1
+    form.locator("input[name=indicator]").fill(SUBSIDIES)
     form.locator("button[value=correct]").click()
     page.wait_for_url(re.compile(r"\?done=correct-1$"))
 
@@ -141,6 +144,7 @@ def test_curate_in_the_browser(browser: Browser, site: Site, drafts: Drafts, tmp
     curated = report_graph(site.store, REPORT_ID)
     assert (people.iri, RDF.type, BK.Observation) in curated
     assert str(curated.value(money.iri, BK.actual)) == "86"
+    assert str(curated.value(money.iri, BK.indicator)) == SUBSIDIES
     assert (plan.iri, None, None) not in curated and (homes.iri, None, None) not in curated
     kinds = {curated.value(d, BK.decisionAbout): curated.value(d, BK.decisionKind)
              for d in curated.subjects(RDF.type, BK.CurationDecision)}
