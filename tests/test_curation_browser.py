@@ -3,7 +3,9 @@
 the real data with the project's full shapes: without a session the page refuses (401) and shows the
 login; a person logs in with the write token and a name, accepts one fact, corrects one, rejects one,
 and a bad correction is refused with the SHACL message shown in the page while store and draft stay as
-they were. Forms without the session's CSRF value, or from another origin, are refused (403).
+they were. Forms without the session's CSRF value, or from another origin, are refused (403). The site
+keeps ``Referrer-Policy: no-referrer``, so Chromium's own form posts arrive with ``Origin: null`` and are
+told apart by ``Sec-Fetch-Site``.
 
 The draft is the real extractor's, of a small report written for the tests (``curation_support``).
 """
@@ -186,3 +188,5 @@ def test_forms_without_the_session_or_from_elsewhere_are_refused(site: Site, dra
     # a logged-in browser tricked into posting from another site, or without the session's CSRF value
     assert fetch(url, "POST", {**form, "Cookie": session, "Origin": "http://elsewhere.test"}, body).status == 403
     assert fetch(url, "POST", {**form, "Cookie": session, "Origin": site.root}, body).status == 403
+    assert fetch(url, "POST", {**form, "Cookie": session, "Origin": "null", "Sec-Fetch-Site": "cross-site"},
+                 body).status == 403  # a sandboxed page elsewhere: Origin null, but the browser says cross-site

@@ -4,9 +4,10 @@ here, the view in :mod:`bolekg.pages.curate`, the decisions in :mod:`bolekg.serv
 A browser cannot send the bearer header the write API wants, so a person logs in once: a form posts
 the write token and the curator's name; the answer sets a session cookie signed with a key derived
 from the token (itsdangerous; a new token ends every session), ``HttpOnly``, ``SameSite=Strict``, limited
-to ``/curate`` and to :data:`SESSION_SECONDS`. Every POST must come from this origin (``Origin``, else
-``Referer``) and carry the session's own CSRF value. Without a session a page answers 401 with the
-login form; a POST that fails the origin or CSRF check answers 403; writes off (no token): 404.
+to ``/curate`` and to :data:`SESSION_SECONDS`. Every POST must come from this origin (Fetch Metadata's
+``Sec-Fetch-Site``, ``Origin``, else ``Referer``: :func:`_same_origin`) and carry the session's own
+CSRF value. Without a session a page answers 401 with the login form; a POST that fails the origin or
+CSRF check answers 403; writes off (no token): 404.
 """
 
 from __future__ import annotations
@@ -70,25 +71,31 @@ def _session() -> dict[str, str] | None:
 
 
 def _same_origin() -> bool:
-    """The POST came from a page of this site (Fetch's ``Origin``; ``Referer`` where a browser sends none)."""
+    """The POST came from a page of this site. The site sends ``Referrer-Policy: no-referrer``, under
+    which a browser's form POST says ``Origin: null`` even to its own site (Fetch §3.2.5) and sends no
+    ``Referer``; what it does send is Fetch Metadata, ``Sec-Fetch-Site``, which no page can set. So: a
+    ``Sec-Fetch-Site`` other than ``same-origin`` is refused; a real ``Origin`` must be this one; else
+    ``Sec-Fetch-Site: same-origin``, or failing that a ``Referer`` of this origin, is needed."""
     here = urlsplit(request.host_url)
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site != "same-origin":
+        return False
     origin = request.headers.get("Origin")
     if origin and origin != "null":
         there = urlsplit(origin)
-    else:
-        referer = request.headers.get("Referer")
-        if not referer:
-            return False
-        there = urlsplit(referer)
+        return (there.scheme, there.netloc) == (here.scheme, here.netloc)
+    if fetch_site == "same-origin":
+        return True
+    referer = request.headers.get("Referer")
+    if not referer:
+        return False
+    there = urlsplit(referer)
     return (there.scheme, there.netloc) == (here.scheme, here.netloc)
 
 
 def _page(template: str, status: int = 200, **values: Any) -> Response:
     response = Response(render_template(template, **values), status=status, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-store"
-    # the site says no-referrer, under which a browser sends "Origin: null" even to its own origin
-    # (Fetch §3.2.5): the curation forms need their real origin sent back, and only to this site
-    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
