@@ -8,11 +8,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bolekg.exit_codes import EXIT_ERROR, EXIT_OK
 
+if TYPE_CHECKING:
+    from bolekg.services.drafts import Drafts
 
-def _drafts(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+
+def _drafts(args: argparse.Namespace) -> Drafts:
     from bolekg.services.drafts import Drafts, drafts_directory
 
     return Drafts(args.drafts.resolve() if args.drafts else drafts_directory())

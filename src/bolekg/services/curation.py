@@ -113,7 +113,7 @@ class Fact:
 
 def _int(graph: Graph, node: Node | None, predicate: URIRef, default: int = 0) -> int:
     value = graph.value(node, predicate) if node is not None else None
-    return int(value) if value is not None else default
+    return int(str(value)) if value is not None else default
 
 
 def _text(graph: Graph, node: Node | None, predicate: URIRef) -> str:
@@ -166,7 +166,7 @@ def fact(draft: Graph, node: URIRef) -> Fact:
         place=_uri(draft.value(node, SDMX_DIM.refArea)),
         agency=_uri(draft.value(node, PROV.wasAttributedTo)),
         period=_uri(draft.value(node, SDMX_DIM.refPeriod)),
-        confidence=float(confidence) if confidence is not None else 0.0,
+        confidence=float(str(confidence)) if confidence is not None else 0.0,
         unresolved=tuple(sorted(str(o) for o in draft.objects(node, BK.unresolved))),
     )
 
@@ -225,7 +225,7 @@ def pending_links(draft: Graph, pending: set[URIRef]) -> set[tuple[Node, Node, N
     ``bk:responsibleAgency`` shortcut that goes with a pending stated responsibility. They wait in the
     draft until the fact they reach is decided; publishing them earlier would publish that fact's IRI
     without the fact."""
-    links = {(s, p, o) for o in pending for s, p in draft.subject_predicates(o)}
+    links: set[tuple[Node, Node, Node]] = {(s, p, o) for o in pending for s, p in draft.subject_predicates(o)}
     for initiative, _, responsibility in [link for link in links if link[1] == BK.responsibility]:
         for agency in draft.objects(responsibility, BK.agent):
             if (initiative, BK.responsibleAgency, agency) in draft:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, redirect, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from rdflib import URIRef
+from werkzeug.wrappers import Response as BaseResponse
 
 from bolekg.pages import curate as curate_pages
 from bolekg.report.reports import REPORT_ID
@@ -114,7 +115,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/curate/login", methods=["GET", "POST"])
-def login() -> Response:
+def login() -> BaseResponse:
     _writes_on()
     target = _safe_next(request.values.get("next"))
     if request.method == "GET":
@@ -135,7 +136,7 @@ def login() -> Response:
 
 
 @bp.route("/curate/logout", methods=["POST"])
-def logout() -> Response:
+def logout() -> BaseResponse:
     _writes_on()
     if not _same_origin():
         abort(403)
@@ -173,7 +174,7 @@ def _render(report_id: str, session: dict[str, str], status: int = 200, error: s
 
 
 @bp.route("/curate/<report_id>", methods=["GET", "POST"])
-def report(report_id: str) -> Response:
+def report(report_id: str) -> BaseResponse:
     _writes_on()
     if not REPORT_ID.match(report_id):
         abort(404)
