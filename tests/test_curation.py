@@ -24,9 +24,10 @@ from bolekg.report.vocab import BK, PROV, RDF, RDFS, SDMX_ATT, SKOS
 from bolekg.services import curation
 from bolekg.services.curation import ACCEPT, CORRECT, REJECT, Correction, Decision, decide
 from bolekg.services.drafts import DraftError, Drafts
+from bolekg.services.reports import list_reports
 from bolekg.store import EmbeddedStore, GraphStore
 from bolekg.store.base import WriteRejected
-from curation_support import add_draft, draft_file, english_for, fact_at, report_graph
+from curation_support import TITLE, add_draft, draft_file, english_for, fact_at, report_graph
 from ld_support import canonical
 
 CURATOR = "王五"
@@ -110,6 +111,9 @@ def test_accept_moves_exactly_the_fact_and_what_it_needs(store: GraphStore, draf
     assert (URIRef("https://w3id.org/bolekg/id/place/bole-city"), None, None) not in curated
     for label in labels.values():
         assert Literal(label, lang="en") in set(curated.objects(None, RDFS.label))
+    # the report is now one of the store's reports, served with its first figure
+    listed = {entry.id: entry for entry in list_reports(store)}
+    assert listed[report_id].observations == 1 and listed[report_id].titles.get("zh") == TITLE
     # no other drafted fact moved
     others = {f.iri for f in curation.facts(draft)} - {people.iri}
     assert not any((o, None, None) in curated for o in others)
