@@ -20,7 +20,7 @@ from rdflib.compare import isomorphic
 from bolekg.cli import main
 from bolekg.report import vocab
 from bolekg.report.dataset import read_graphs
-from bolekg.report.vocab import BK, PROV, RDF, RDFS, SDMX_ATT, SKOS
+from bolekg.report.vocab import BK, NIF, PROV, RDF, RDFS, SDMX_ATT, SKOS
 from bolekg.services import curation
 from bolekg.services.curation import ACCEPT, CORRECT, REJECT, Correction, Decision, decide
 from bolekg.services.drafts import DraftError, Drafts
@@ -153,7 +153,15 @@ def test_reject_records_the_reason_and_publishes_nothing_of_the_fact(store: Grap
     assert curated.value(decision, BK.decisionKind) == BK.Rejected
     assert str(curated.value(decision, BK.decisionReason)) == "计划数,重复"
     assert curated.value(decision, BK.decisionAbout) == plan.iri
-    assert set(curated.subjects()) == {decision, curation.curator_iri(CURATOR)}  # nothing of the fact
+    # nothing of the fact, but its quote (where the audit finds the figures it skips) and the text it lies in
+    quote = curated.value(decision, BK.decisionEvidence)
+    assert quote == draft.value(plan.iri, BK.evidence)
+    offsets = (curated.value(quote, NIF.beginIndex), curated.value(quote, NIF.endIndex))
+    assert tuple(int(str(o)) for o in offsets) == (plan.begin, plan.end)
+    assert (plan.iri, None, None) not in curated
+    assert set(curated.subject_predicates(plan.iri)) == {(decision, BK.decisionAbout)}
+    assert {curated.value(s, RDF.type) for s in set(curated.subjects()) - {decision, curation.curator_iri(CURATOR)}} \
+        <= {BK.Quote, NIF.Sentence, BK.Paragraph, BK.ReportText}
     assert (plan.iri, None, None) not in drafts.read(report_id)
 
 

@@ -123,6 +123,7 @@ class BK(DefinedNamespace):
     confidence: URIRef
     cue: URIRef
     decisionAbout: URIRef
+    decisionEvidence: URIRef
     decisionKind: URIRef
     decisionKinds: URIRef
     decisionReason: URIRef

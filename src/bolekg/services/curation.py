@@ -12,12 +12,15 @@ indicator, place, agency). The curator may give an English label to each new ent
 
 Every decision is a record of its own (``bk:CurationDecision``: kind, fact, ``prov:wasAttributedTo`` the
 curator — on an observation that property names the responsible agency, so the curator is never put
-there —, ``prov:generatedAtTime``, and for a rejection the reason), written to the report's graph with
-the fact. One call decides one fact or several (a sentence) in one write: one validation, all or
-nothing. Only after the store committed is the draft file rewritten without the decided facts; a
-refused write (:class:`~bolekg.store.base.WriteRejected`) leaves store and draft as they were; a fact
-found in the store already (the process stopped after the commit, before the rewrite) is then removed
-from the draft.
+there —, ``prov:generatedAtTime``, the fact's quote (``bk:decisionEvidence``), and for a rejection the
+reason), written to the report's graph with the fact. A rejected fact is not published, but its quote
+is (with the text it lies in, the first time): the audit (``bolekg audit --report``) counts the figures
+in it as skipped for the curator's reason.
+
+One call decides one fact or several (a sentence) in one write: one validation, all or nothing. Only
+after the store committed is the draft file rewritten without the decided facts; a refused write
+(:class:`~bolekg.store.base.WriteRejected`) leaves store and draft as they were; a fact found in the
+store already (the process stopped after the commit, before the rewrite) is then removed from the draft.
 """
 
 from __future__ import annotations
@@ -482,7 +485,7 @@ def _supply(graph: Graph, decision: Decision) -> None:
 
 
 def _record(graph: Graph, report_id: str, decision: Decision, curator: URIRef, name: str, when: datetime,
-            label: str, number: int) -> URIRef:
+            label: str, number: int, quote: URIRef | None = None) -> URIRef:
     node = DECISION[f"{report_id}-{when.strftime('%Y%m%dt%H%M%S')}-{number:03d}-{uuid.uuid4().hex[:8]}"]
     kind = KINDS[decision.kind]
     words = {ACCEPT: ("采纳", "Accepted"), CORRECT: ("更正", "Corrected"), REJECT: ("驳回", "Rejected")}[decision.kind]
@@ -498,6 +501,8 @@ def _record(graph: Graph, report_id: str, decision: Decision, curator: URIRef, n
         reason = "corrected: " + ", ".join(decision.correction.changes())
     if reason:
         graph.add((node, BK.decisionReason, Literal(reason)))
+    if quote is not None:  # where the fact was: a rejected one is in no graph, and the audit counts its figures
+        graph.add((node, BK.decisionEvidence, quote))
     graph.add((curator, RDF.type, PROV.Person))
     graph.add((curator, RDFS.label, Literal(name.strip())))
     return node
@@ -562,6 +567,7 @@ def decide(store: GraphStore, drafts: Drafts, report_id: str, decisions: list[De
             accepted = {d.fact for d in decisions if d.kind != REJECT}
             pending = drafted - accepted
             for number, decision in enumerate(decisions, start=1):
+                quote = _uri(work.value(decision.fact, BK.evidence))
                 if decision.kind != REJECT:
                     if known({decision.fact}):
                         raise CurationError(f"{decision.fact} is in the store already")
@@ -569,10 +575,15 @@ def decide(store: GraphStore, drafts: Drafts, report_id: str, decisions: list[De
                     _curated_labels(part)
                     _supply(part, decision)
                     _english_name(part, decision.fact)
-                    for triple in part:
-                        addition.add(triple)
+                elif quote is not None and not known({quote}):
+                    part = closure(work, quote, known, pending)  # the quote, and its text the first time
+                    _curated_labels(part)
+                else:
+                    part = Graph()
+                for triple in part:
+                    addition.add(triple)
                 records[decision.fact] = _record(addition, report_id, decision, who, curator, moment,
-                                                 _zh(work, decision.fact), number)
+                                                 _zh(work, decision.fact), number, quote)
             for fact_node in accepted:
                 for s_, p_, o_ in incoming(work, fact_node, pending):
                     if (s_, None, None) in addition or known({s_}):  # type: ignore[arg-type]
