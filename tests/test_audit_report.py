@@ -26,7 +26,16 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from bolekg.cli import main
-from bolekg.report.audit import AuditResult, counts, format_audit, format_json, format_markdown
+from bolekg.report.audit import (
+    AUDIT_DIR,
+    HEADER_LINE,
+    AuditResult,
+    audit,
+    counts,
+    format_audit,
+    format_json,
+    format_markdown,
+)
 from bolekg.report.dataset import read_graphs
 from bolekg.report.mentions import Mention
 from bolekg.report.quads import to_rdflib
@@ -166,12 +175,41 @@ def test_the_audit_follows_curation(store: GraphStore, tmp_path: Path) -> None:
     assert "| pending curation |" in format_markdown(result)
     assert json.loads(format_json(result))["report"] == report_id
 
+    # a hand-kept ledger row (--audit-dir) accounts for a number too; one for an encoded number is an error
+    kept = tmp_path / "ledger"
+    kept.mkdir()
+    waiting = result.unaccounted[0].mention
+    done = next(m for m in mentions if m.key in encoded)
+    (kept / "rows.tsv").write_text(f"{HEADER_LINE}\n{waiting.begin}\t{waiting.end}\t{waiting.text}\tskip\tby hand\n"
+                                   f"{done.begin}\t{done.end}\t{done.text}\tskip\tby hand\n", encoding="utf-8")
+    by_hand = audit_report(store, report_id, drafts, kept)
+    assert _status(by_hand)[waiting.key] == "skipped" and len(by_hand.unaccounted) == len(pending) - 1
+    assert by_hand.errors and "remove it from the ledger" in by_hand.errors[0]
+
     # the rest decided: every number accounted for
     _decide(store, drafts, report_id, curation.facts(drafts.read(report_id)))
     after = audit_report(store, report_id, drafts)
     assert after.ok and not after.unaccounted
     assert "(0 pending curation) (100.0 % accounted); 0 disagreements, 0 ledger errors" in format_audit(after)
     assert {k for k, v in _status(after).items() if v == "skipped"} == skipped
+
+
+def test_the_bole_report_from_the_store_with_its_ledger(store: GraphStore) -> None:
+    """The Bole report audited as the store holds it, with its hand-kept ledger, counts as the plain
+    audit of the files does: the text, its sentences and its facts agree between the two."""
+    from_store = audit_report(store, "bole-2021-h1", None, AUDIT_DIR)
+    from_files = audit()
+    assert from_store.ok and from_files.ok
+    assert _status(from_store) == _status(from_files)
+    without_pending = {k: {s: n for s, n in row.items() if s != "pending"} for k, row in counts(from_store).items()}
+    assert without_pending == counts(from_files)
+
+
+def test_the_command_line_checks_its_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "--store", "var/db"]) == 2  # store options go with --report
+    assert "--report" in capsys.readouterr().err
+    assert main(["audit", "--report", "Not An ID"]) == 2
+    assert "report ID" in capsys.readouterr().err
 
 
 def _bolekg(*args: str) -> subprocess.CompletedProcess[str]:
