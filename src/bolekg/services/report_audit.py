@@ -17,9 +17,10 @@ Bole report's:
   period that covers the phrase's. Hand rows (``--audit-dir``, the format of ``data/audit/``) may
   account for the rest: numbers no drafted fact quotes (a heading's count, an idiom).
 
-A number neither encoded nor skipped nor a period that a fact still in the draft file quotes is
-unaccounted and *pending curation*; the draft's facts that are decided by value first (a pending figure
-of that value keeps its number pending even inside a rejected neighbour's quote).
+A number neither encoded nor skipped nor a period is unaccounted; where a fact still in the draft file
+quotes it (or, for a number in a period phrase, a figure of its sentence is still in the draft) it is
+*pending curation*, with that fact's IRI. A figure still in the draft that states a number keeps it
+pending even inside the quote of a rejected neighbour: its own decision is still to come.
 """
 
 from __future__ import annotations
