@@ -156,7 +156,29 @@ CASES: list[tuple[str, str, str, str]] = [
     ("attributed-shortcut-missing", drop("ex:item", "bk:attributedAgency"),
      "ResponsibilityAgrees-attributed", "no matching bk:AttributedResponsibility"),
     ("item-no-programme", drop("ex:item", "bk:programme"), "Item-programme", "exactly one programme"),
-    ("item-bad-notation", put("ex:item", "skos:notation", '"4.1"'), "Item-notation", "notation"),
+    ("item-bad-notation", put("ex:item", "skos:notation", '"1.0"'), "Item-notation", "notation"),
+    ("item-notation-not-a-number", put("ex:item", "skos:notation", '"A.1"'), "Item-notation", "notation"),
+    ("item-notation-other-programme", put("ex:item", "skos:notation", '"2.1"'), "Item-notationProgramme",
+     "does not start with its programme"),
+    ("decision-no-kind", drop("ex:decision-accept", "bk:decisionKind"), "Decision-kind", "bk:decisionKind"),
+    ("decision-kind-not-a-kind", put("ex:decision-accept", "bk:decisionKind", "bk:Start"), "Decision-kind",
+     "bk:decisionKind"),
+    ("decision-about-nothing", drop("ex:decision-accept", "bk:decisionAbout"), "Decision-about",
+     "exactly one drafted fact"),
+    ("decision-no-curator", drop("ex:decision-accept", "<http://www.w3.org/ns/prov#wasAttributedTo>"),
+     "Decision-curator", "exactly one curator"),
+    ("decision-curator-an-agency", put("ex:decision-accept", "<http://www.w3.org/ns/prov#wasAttributedTo>",
+                                       "ex:bureau"), "Decision-curator", "exactly one curator"),
+    ("decision-time-untyped", put("ex:decision-accept", "<http://www.w3.org/ns/prov#generatedAtTime>",
+                                  '"2026-12-04"'), "Decision-time", "xsd:dateTime"),
+    ("rejection-without-reason", drop("ex:decision-reject", "bk:decisionReason"), "Decision-rejectedReason",
+     "gives its reason"),
+    ("rejection-without-quote", drop("ex:decision-reject", "bk:decisionEvidence"), "Decision-rejectedEvidence",
+     "keeps the rejected fact's quote"),
+    ("decision-evidence-not-a-quote", put("ex:decision-reject", "bk:decisionEvidence", "ex:sentence-1"),
+     "Decision-evidence", "at most one quote"),
+    ("decision-two-quotes", put("ex:decision-reject", "bk:decisionEvidence", "ex:q-rank , ex:q-rate"),
+     "Decision-evidence", "at most one quote"),
     ("item-no-paragraph", drop("ex:item", "bk:describedIn"), "Item-text", "one paragraph"),
     ("project-orphan", drop("ex:project", "bk:partOfInitiative"), "PartOfInitiative-parent",
      "bk:partOfInitiative"),
@@ -333,3 +355,12 @@ def test_every_shape_has_a_failing_case() -> None:
         if members and members <= covered:
             covered.add(node)
     assert named - covered == set()
+
+
+def test_any_reports_numbering_conforms(base: Graph) -> None:
+    """The item notation is any report's <programme>.<item>, not the first report's three programmes of
+    ten items: a fourth programme's twelfth item conforms."""
+    renumbered = mutated(base, put("ex:programme", "skos:notation", '"4"') + " ; "
+                         + put("ex:item", "skos:notation", '"4.12"'))
+    outcome = validate(renumbered)
+    assert outcome.conforms, [f.message for f in outcome.findings]

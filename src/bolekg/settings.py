@@ -176,6 +176,10 @@ class Settings:
     write_token: str | None = field(default=None, repr=False, metadata=declare(
         "BOLEKG_WRITE_TOKEN", "", "the bearer token writes need; unset, writes are off",
         rule=TEXT, kind=str, unset="unset"))
+    drafts_dir: str | None = field(default=None, metadata=declare(
+        "BOLEKG_DRAFTS_DIR", "directory",
+        "where drafts awaiting curation are kept, one `<report-id>.ttl` each (`bolekg curate add`, `/curate/<report>`)",
+        rule=TEXT, kind=str, unset="`drafts/` in the project directory"))
     home: str | None = field(default=None, metadata=declare(
         "BOLEKG_HOME", "directory", "the project directory the ontology, data, shapes and web files are read from",
         rule=TEXT, kind=str, unset="the directory above `src/`"))

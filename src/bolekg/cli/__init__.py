@@ -8,11 +8,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
+from bolekg.cli.curate import register_curate
 from bolekg.cli.extract import register_extract
 from bolekg.cli.recovery import register_recovery
 from bolekg.cli.server import register_linked_data
 from bolekg.exit_codes import EXIT_ERROR, EXIT_INVALID, EXIT_OK
+
+if TYPE_CHECKING:
+    from bolekg.store import GraphStore
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -63,19 +68,53 @@ def cmd_locate(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     from bolekg.report.audit import AUDIT_DIR, FORMATTERS, audit
 
+    if args.report:
+        return _audit_report(args)
+    if args.store or args.endpoint or args.drafts:
+        print("bolekg audit: --store, --endpoint and --drafts go with --report ID", file=sys.stderr)
+        return EXIT_ERROR
     result = audit(audit_dir=args.audit_dir or AUDIT_DIR)
     sys.stdout.write(FORMATTERS[args.format](result))
     return EXIT_OK if result.ok else EXIT_INVALID
 
 
+def _audit_report(args: argparse.Namespace) -> int:
+    """``bolekg audit --report ID``: the report as a store holds it, with its draft's facts as pending."""
+    from bolekg.cli.server import on_store
+    from bolekg.report.audit import FORMATTERS
+    from bolekg.report.reports import check_report_id
+    from bolekg.services.drafts import Drafts, drafts_directory
+    from bolekg.services.report_audit import audit_report
+
+    check_report_id(args.report)
+    drafts = Drafts(args.drafts.resolve() if args.drafts else drafts_directory())
+
+    def run(store: GraphStore) -> int:
+        result = audit_report(store, args.report, drafts, args.audit_dir)
+        sys.stdout.write(FORMATTERS[args.format](result))
+        return EXIT_OK if result.ok else EXIT_INVALID
+
+    return on_store(args, "audit", run)
+
+
 def register_audit(commands: argparse._SubParsersAction) -> None:
     from pathlib import Path
 
-    audit = commands.add_parser("audit", help="account for every numeric mention in the report")
+    from bolekg.cli.server import store_options
+
+    audit = commands.add_parser("audit", help="account for every numeric mention in the report (or, with "
+                                              "--report ID, in a report a store holds)")
     audit.add_argument("--format", choices=["text", "md", "json"], default="text",
                        help="text: unaccounted mentions and problems (default); md: coverage table; "
                             "json: every mention with its status")
-    audit.add_argument("--audit-dir", type=Path, help="the ledger's directory (default data/audit)")
+    audit.add_argument("--audit-dir", type=Path, help="the ledger's directory (default data/audit; with "
+                                                      "--report: none, hand rows for what no drafted fact quotes)")
+    audit.add_argument("--report", metavar="ID",
+                       help="audit report ID as the store holds it: its curated facts, its curation decisions "
+                            "(a rejection skips its figures for its reason) and what is left in its draft")
+    audit.add_argument("--drafts", type=Path, help="with --report: the drafts directory (default: "
+                                                   "BOLEKG_DRAFTS_DIR or drafts/)")
+    store_options(audit)
     audit.set_defaults(func=cmd_audit)
 
 
@@ -109,6 +148,7 @@ EXTRA_COMMANDS.append(register_audit)
 EXTRA_COMMANDS.append(register_linked_data)  # load, serve, export
 EXTRA_COMMANDS.append(register_recovery)  # store check, backup, restore
 EXTRA_COMMANDS.append(register_extract)  # extract, extract --evaluate
+EXTRA_COMMANDS.append(register_curate)  # curate add, curate list
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from bolekg.store import GraphStore
 
 
-def _store_options(parser: argparse.ArgumentParser) -> None:
+def store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", type=Path, metavar="DIR",
                         help="on-disk pyoxigraph store (kept across restarts); default: in memory")
     parser.add_argument("--endpoint", metavar="URL",
@@ -190,7 +190,7 @@ def _load_command(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _on_store(args: argparse.Namespace, command: str, action: Callable[[GraphStore], int]) -> int:
+def on_store(args: argparse.Namespace, command: str, action: Callable[[GraphStore], int]) -> int:
     """``action(store)`` on the store the options name, closed afterwards; a store that cannot be
     opened (a refused on-disk store among them) or that fails is one line on stderr and exit 2."""
     from bolekg.store import StoreError
@@ -215,10 +215,10 @@ def cmd_load(args: argparse.Namespace) -> int:
         print(f"bolekg load: {wrong}", file=sys.stderr)
         return EXIT_ERROR
     if args.drop_report:
-        return _on_store(args, "load", lambda store: _drop_report(store, args))
+        return on_store(args, "load", lambda store: _drop_report(store, args))
     if args.report:
-        return _on_store(args, "load", lambda store: _load_report(store, args))
-    return _on_store(args, "load", lambda store: _load(store, args))
+        return on_store(args, "load", lambda store: _load_report(store, args))
+    return on_store(args, "load", lambda store: _load(store, args))
 
 
 def _worker_app(args: argparse.Namespace, app: Flask | None) -> Flask:
@@ -257,7 +257,7 @@ def _prepare_apart(args: argparse.Namespace) -> int:
 
     def prepare() -> int:
         try:
-            return _on_store(args, "serve", lambda store: _prepare(store, args))
+            return on_store(args, "serve", lambda store: _prepare(store, args))
         finally:
             sys.stdout.flush()  # the child leaves through os._exit, which flushes nothing
             sys.stderr.flush()
@@ -335,7 +335,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def register_linked_data(commands: argparse._SubParsersAction) -> None:
     load = commands.add_parser("load", help="validate the data and load it into a store; or add, replace "
                                             "or drop one report")
-    _store_options(load)
+    store_options(load)
     load.add_argument("files", nargs="*", type=Path, metavar="FILE",
                       help="with --report: the report's Turtle (.ttl), TriG (.trig), N-Quads (.nq) or "
                            "N-Triples (.nt) files; TriG and N-Quads may hold only its graph or the default graph")
@@ -347,7 +347,7 @@ def register_linked_data(commands: argparse._SubParsersAction) -> None:
     load.set_defaults(func=cmd_load)
 
     serve = commands.add_parser("serve", help="serve the SPARQL endpoint, IRIs and dumps over HTTP")
-    _store_options(serve)
+    store_options(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=5000, help="port (default 5000)")
     serve.add_argument("--threads", type=int, default=8,

@@ -188,3 +188,14 @@ def find_period(text: str, sentence_begin: int, figure: Figure, reading: Reading
         return year_period(report_date.year), False
     reading.notes.append("period: no time cue; read as up to the report date")
     return to_report(None, report_date), False
+
+
+def period_phrases(text: str, begin: int, end: int, report_date: date) -> list[tuple[int, int, Period]]:
+    """Every period phrase in ``text[begin:end]`` (a sentence), as a target's and as an actual figure's
+    would be read, with its offsets in ``text`` and the period it names. The numeric audit
+    (:mod:`bolekg.services.report_audit`) counts a number inside one as part of a period phrase."""
+    found: set[tuple[int, int, Period]] = set()
+    for measure in ("target", "actual"):
+        for stop, period, words in _period_cues(text[begin:end], report_date, measure):
+            found.add((begin + stop - len(words), begin + stop, period))
+    return sorted(found, key=lambda item: (item[0], item[1], item[2].slug))

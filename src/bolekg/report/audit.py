@@ -29,10 +29,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 
 from bolekg.paths import DATA_DIR
-from bolekg.report.corpus import Corpus
 from bolekg.report.corpus import load as load_corpus
 from bolekg.report.dataset import load_dataset, union_graph
-from bolekg.report.mentions import Mention, chinese_value, find_mentions
+from bolekg.report.mentions import Mention, Segmented, chinese_value, find_mentions
 from bolekg.report.vocab import BK, NIF, PERIOD, PREFIXES, QB, RDF, TIME, XSD
 
 AUDIT_DIR = DATA_DIR / "audit"
@@ -56,17 +55,21 @@ class LedgerError(ValueError):
 
 @dataclass(frozen=True)
 class LedgerRow:
-    path: Path
+    """One row of the ledger: from a file (``path`` and ``line``), or derived from the graph (``origin``
+    names what it comes from: a curation decision, a fact whose period it is)."""
+
+    path: Path | None
     line: int
     begin: int
     end: int
     text: str
     disposition: str  # "skip" or "period:<slug>"
     reason: str
+    origin: str = ""
 
     @property
     def where(self) -> str:
-        return f"{self.path}:{self.line}"
+        return self.origin or f"{self.path}:{self.line}"
 
     @property
     def period(self) -> str | None:
@@ -94,6 +97,7 @@ class MentionStatus:
     mention: Mention
     status: str = "unaccounted"  # "encoded", "period", "skipped" or "unaccounted"
     by: list[str] = field(default_factory=list)  # fact IRIs, or the ledger's disposition and reason
+    pending: list[str] = field(default_factory=list)  # unaccounted: the drafted facts still to decide that quote it
 
     @property
     def part(self) -> str:
@@ -102,10 +106,12 @@ class MentionStatus:
 
 @dataclass
 class AuditResult:
-    corpus: Corpus = field(repr=False)
+    corpus: Segmented = field(repr=False)
     mentions: list[MentionStatus]
     disagreements: list[str]
     errors: list[str]
+    #: the report audited from a store (``bolekg audit --report``); None for the shipped Bole report
+    report: str | None = None
 
     @property
     def unaccounted(self) -> list[MentionStatus]:
@@ -314,16 +320,23 @@ def _milestone_disagreement(fact: Fact, inside: list[Mention], text: str, quoted
 # --------------------------------------------------------------------------- the audit
 
 
-def run_audit(corpus: Corpus, graph: Graph, rows: Sequence[LedgerRow]) -> AuditResult:
-    """Account for every mention in ``corpus`` by the facts in ``graph`` and the ledger ``rows``."""
+def encoded_by(facts: Sequence[Fact], mention: Mention) -> list[str]:
+    """The IRIs of the facts that encode ``mention``."""
+    return [str(f.iri) for f in facts if encodes(f, mention)]
+
+
+def run_audit(corpus: Segmented, graph: Graph, rows: Sequence[LedgerRow], shared: Graph | None = None) -> AuditResult:
+    """Account for every mention in ``corpus`` by the facts in ``graph`` and the ledger ``rows``; a
+    period a row names must be in ``shared`` (by default ``graph``): a report other than Bole's points at
+    periods that may live in another graph."""
     mentions = find_mentions(corpus)
     facts = graph_facts(graph)
     statuses = {m.key: MentionStatus(m) for m in mentions}
     for status in statuses.values():
-        status.by = [str(f.iri) for f in facts if encodes(f, status.mention)]
+        status.by = encoded_by(facts, status.mention)
         if status.by:
             status.status = "encoded"
-    errors = _apply_ledger(statuses, rows, graph)
+    errors = _apply_ledger(statuses, rows, graph if shared is None else shared)
     disagreements = [d for f in facts if (d := _disagreement(f, mentions, corpus.text)) is not None]
     return AuditResult(corpus, list(statuses.values()), disagreements, errors)
 
@@ -336,7 +349,7 @@ def _apply_ledger(statuses: dict[str, MentionStatus], rows: Sequence[LedgerRow],
         if status is None or status.mention.text != row.text:
             errors.append(f"{row.where}: no mention {row.text!r} at {row.begin}-{row.end} (stale offsets?)")
             continue
-        if row.path.stem in PARTS and status.part != row.path.stem:
+        if row.path is not None and row.path.stem in PARTS and status.part != row.path.stem:
             errors.append(f"{row.where}: mention {row.begin}-{row.end} is in part {status.part}, "
                           f"not {row.path.stem}")
         if status.mention.key in listed:
@@ -355,7 +368,7 @@ def _apply_ledger(statuses: dict[str, MentionStatus], rows: Sequence[LedgerRow],
     return errors
 
 
-def audit(corpus: Corpus | None = None, graph: Graph | None = None,
+def audit(corpus: Segmented | None = None, graph: Graph | None = None,
           audit_dir: Path = AUDIT_DIR) -> AuditResult:
     """The audit of the shipped report, graph and ledger (any of them replaceable)."""
     if corpus is None:
@@ -381,14 +394,24 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
 
 
+def parts(result: AuditResult) -> list[str]:
+    """The Bole report's parts; another report's, in reading order (its programmes may be more)."""
+    if result.report is None:
+        return list(PARTS)
+    return list(dict.fromkeys(m.part for m in result.mentions))
+
+
 def counts(result: AuditResult) -> dict[str, dict[str, int]]:
-    """Per part and in total: mentions, encoded, period, skipped, unaccounted."""
+    """Per part and in total: mentions, encoded, period, skipped, unaccounted (and for a report in a
+    store, how many of those unaccounted are pending curation)."""
     table: dict[str, dict[str, int]] = {}
-    for part in [*PARTS, "total"]:
+    for part in [*parts(result), "total"]:
         chosen = [m for m in result.mentions if part in ("total", m.part)]
         row = {"mentions": len(chosen)}
         for status in ("encoded", "period", "skipped", "unaccounted"):
             row[status] = sum(m.status == status for m in chosen)
+        if result.report is not None:
+            row["pending"] = sum(m.status == "unaccounted" and bool(m.pending) for m in chosen)
         table[part] = row
     return table
 
@@ -410,25 +433,40 @@ def _problems(result: AuditResult) -> list[str]:
             + [f"ledger error {e}" for e in result.errors])
 
 
+def _why_unaccounted(result: AuditResult, status: MentionStatus) -> str:
+    """For a report in a store: what is still to be done about an unaccounted mention."""
+    if result.report is None:
+        return ""
+    if status.pending:
+        return f" — pending curation: {', '.join(status.pending)}"
+    return " — no drafted fact quotes it: a ledger row (--audit-dir) must account for it"
+
+
 def format_audit(result: AuditResult) -> str:
     lines = [f"unaccounted {m.mention.key} {m.mention.text} {m.mention.sentence_id}: "
-             f"{_snippet(result, m.mention)}" for m in result.unaccounted]
+             f"{_snippet(result, m.mention)}{_why_unaccounted(result, m)}" for m in result.unaccounted]
     lines += _problems(result)
     total = counts(result)["total"]
+    pending = f" ({total['pending']} pending curation)" if result.report is not None else ""
     lines.append(f"{total['mentions']} mentions: {total['encoded']} encoded, {total['period']} period, "
-                 f"{total['skipped']} skipped, {total['unaccounted']} unaccounted "
+                 f"{total['skipped']} skipped, {total['unaccounted']} unaccounted{pending} "
                  f"({coverage(total):.1f} % accounted); {len(result.disagreements)} disagreements, "
                  f"{len(result.errors)} ledger errors")
+    if result.report is not None:
+        lines[-1] = f"report {result.report}: {lines[-1]}"
     return "\n".join(lines) + "\n"
 
 
 def format_markdown(result: AuditResult) -> str:
-    lines = ["| section | mentions | encoded | period | skipped | unaccounted | coverage % |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    extra = result.report is not None
+    lines = ["| section | mentions | encoded | period | skipped | unaccounted |"
+             + (" pending curation |" if extra else "") + " coverage % |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if extra else "") + " ---: |"]
     for part, row in counts(result).items():
-        label = PARTS.get(part, "**total**")
+        label = PARTS.get(part, part) if part != "total" else "**total**"
+        pending = f" {row['pending']} |" if extra else ""
         lines.append(f"| {label} | {row['mentions']} | {row['encoded']} | {row['period']} | {row['skipped']} "
-                     f"| {row['unaccounted']} | {coverage(row):.1f} |")
+                     f"| {row['unaccounted']} |{pending} {coverage(row):.1f} |")
     problems = _problems(result)
     if problems:
         lines += ["", *(f"- {p}" for p in problems)]
@@ -436,11 +474,18 @@ def format_markdown(result: AuditResult) -> str:
 
 
 def format_json(result: AuditResult) -> str:
-    mentions = [{"begin": m.mention.begin, "end": m.mention.end, "text": m.mention.text,
-                 "kind": m.mention.kind, "sentence": m.mention.sentence_id, "part": m.part,
-                 "status": m.status, "by": m.by} for m in result.mentions]
-    document = {"counts": counts(result), "mentions": mentions,
-                "disagreements": result.disagreements, "errors": result.errors}
+    mentions = []
+    for m in result.mentions:
+        entry: dict[str, object] = {"begin": m.mention.begin, "end": m.mention.end, "text": m.mention.text,
+                                    "kind": m.mention.kind, "sentence": m.mention.sentence_id, "part": m.part,
+                                    "status": m.status, "by": m.by}
+        if result.report is not None:
+            entry["pending"] = m.pending
+        mentions.append(entry)
+    document: dict[str, object] = {"counts": counts(result), "mentions": mentions,
+                                   "disagreements": result.disagreements, "errors": result.errors}
+    if result.report is not None:
+        document = {"report": result.report, **document}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 

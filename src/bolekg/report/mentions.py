@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
-from bolekg.report.corpus import Corpus
+from bolekg.report.corpus import Sentence
 
 CHINESE_DIGITS = "零一二两三四五六七八九十百千万"
 MEASURE_WORDS = "个项件轮批条所座名家人次处面块米月年季级笔场套户例"
@@ -28,6 +29,38 @@ CHINESE = re.compile(
     rf"(?P<ordinal>第[{CHINESE_DIGITS}]+)"
     rf"|(?<![\d.{CHINESE_DIGITS}])(?P<quantity>[{CHINESE_DIGITS}]+)(?=[{MEASURE_WORDS}])"
 )
+
+
+class Segmented(Protocol):
+    """A report's text cut into sentences with IDs: the Bole corpus (:class:`bolekg.report.corpus.Corpus`)
+    or another report's text as the extractor reads it (:class:`SentenceText`)."""
+
+    @property
+    def text(self) -> str: ...
+
+    def sentence_at(self, offset: int) -> Sentence: ...
+
+    def sentence(self, sentence_id: str) -> Sentence: ...
+
+
+@dataclass(frozen=True)
+class SentenceText:
+    """A text and its sentences (in order), for a report other than the Bole one."""
+
+    text: str
+    sentences: tuple[Sentence, ...]
+
+    def sentence_at(self, offset: int) -> Sentence:
+        for sentence in self.sentences:
+            if sentence.begin <= offset < sentence.end:
+                return sentence
+        raise KeyError(f"no sentence at offset {offset}")
+
+    def sentence(self, sentence_id: str) -> Sentence:
+        for sentence in self.sentences:
+            if sentence.id == sentence_id:
+                return sentence
+        raise KeyError(sentence_id)
 
 
 @dataclass(frozen=True)
@@ -77,7 +110,7 @@ def chinese_value(numeral: str) -> int:
     return total + group + digit
 
 
-def find_mentions(corpus: Corpus) -> list[Mention]:
+def find_mentions(corpus: Segmented) -> list[Mention]:
     text = corpus.text
     found: list[Mention] = []
     for match in ARABIC.finditer(text):

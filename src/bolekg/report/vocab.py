@@ -30,6 +30,7 @@ class BK(DefinedNamespace):
     _fail = True
 
     AcceptanceAndUse: URIRef
+    Accepted: URIRef
     Activity: URIRef
     AdministrativeDivision: URIRef
     Approximately: URIRef
@@ -40,7 +41,10 @@ class BK(DefinedNamespace):
     Canal: URIRef
     Chainage: URIRef
     Completion: URIRef
+    Corrected: URIRef
     CountyLevelDivision: URIRef
+    CurationDecision: URIRef
+    DecisionKind: URIRef
     EndOf: URIRef
     Event: URIRef
     Facility: URIRef
@@ -74,6 +78,7 @@ class BK(DefinedNamespace):
     Quote: URIRef
     RangeLowerBound: URIRef
     RangeUpperBound: URIRef
+    Rejected: URIRef
     Report: URIRef
     ReportText: URIRef
     ReportingPeriod: URIRef
@@ -117,6 +122,11 @@ class BK(DefinedNamespace):
     change: URIRef
     confidence: URIRef
     cue: URIRef
+    decisionAbout: URIRef
+    decisionEvidence: URIRef
+    decisionKind: URIRef
+    decisionKinds: URIRef
+    decisionReason: URIRef
     describedIn: URIRef
     divisionCode: URIRef
     dsd: URIRef
@@ -210,6 +220,9 @@ STATUS = Namespace(ID_BASE + "status/")
 THEME = Namespace(ID_BASE + "theme/")
 SCHEME = Namespace(ID_BASE + "scheme/")
 DATASET = Namespace(ID_BASE + "dataset/")
+#: Curation decisions (``decision:<report>-<n>``) and the curators who made them (``curator:<name>``).
+DECISION = Namespace(ID_BASE + "decision/")
+CURATOR = Namespace(ID_BASE + "curator/")
 #: The report this project encodes (its text, its graph ``REPORT_GRAPH``).
 REPORT_IRI = REPORT["bole-2021-h1"]
 

@@ -45,7 +45,8 @@ def _cors(response: Response) -> Response:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. Config keys: ``STORE`` (a :class:`bolekg.store.GraphStore`), ``WRITE_TOKEN``,
-    ``BASE`` (the data's base IRI), ``ALLOW_SERVICE`` (federated queries; off), ``LIMITS`` (a
+    ``BASE`` (the data's base IRI), ``DRAFTS_DIR`` (curation's drafts; default ``BOLEKG_DRAFTS_DIR``),
+    ``ALLOW_SERVICE`` (federated queries; off), ``LIMITS`` (a
     :class:`bolekg.settings.Limits`; default from the environment)."""
     app = Flask(
         __name__,
@@ -61,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ALLOW_SERVICE=False,
         JSON_SORT_KEYS=False,
         LIMITS=None,
+        DRAFTS_DIR=None,
     )
     app.config.update(dict(config or {}))
     limits = app.config["LIMITS"] or Limits.from_settings(settings)
@@ -79,9 +81,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     queries = QueryService(store, limits, allow_service=bool(app.config["ALLOW_SERVICE"]))
     app.extensions["bolekg"] = State(queries=queries, base=app.config["BASE"], write_token=app.config["WRITE_TOKEN"])
 
-    from bolekg.web import dumps, openapi, pages, resources, sparql, store_api, tables
+    from bolekg.web import curate, dumps, openapi, pages, resources, sparql, store_api, tables
 
-    for module in (sparql, resources, dumps, store_api, openapi, pages, tables):
+    for module in (sparql, resources, dumps, store_api, openapi, pages, tables, curate):
         app.register_blueprint(module.bp)
     app.after_request(_cors)
     from bolekg.web import assets

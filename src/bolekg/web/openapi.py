@@ -70,6 +70,42 @@ GRAPH_PARAMETERS = [
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
+#: Curation in the browser (bolekg.web.curate): HTML forms behind a session from the write token, not an API.
+_CURATION_HTML = {"content": _content(["text/html"])}
+CURATION_PATHS: dict[str, Any] = {
+    "/curate/login": {
+        "get": {"summary": "Curation login form (write token and curator's name)",
+                "responses": {"200": {"description": "The form", **_CURATION_HTML},
+                              "404": {"description": "Writes off"}}},
+        "post": {"summary": "Log in: sets a signed HttpOnly SameSite=Strict session cookie on /curate",
+                 "requestBody": {"content": _content(["application/x-www-form-urlencoded"])},
+                 "responses": {"303": {"description": "Logged in; to the curation page"},
+                               "400": {"description": "No name", **_CURATION_HTML},
+                               "403": {"description": "Wrong token, or posted from another origin", **_CURATION_HTML},
+                               "404": {"description": "Writes off"}}}},
+    "/curate/logout": {"post": {"summary": "Log out (ends the session cookie)",
+                                "responses": {"303": {"description": "Logged out"},
+                                              "403": {"description": "Posted from another origin"}}}},
+    "/curate/": {"get": {"summary": "The drafts awaiting curation",
+                         "responses": {"200": {"description": "The list", **_CURATION_HTML},
+                                       "401": {"description": "No session: the login form", **_CURATION_HTML},
+                                       "404": {"description": "Writes off"}}}},
+    "/curate/{path}": {
+        "get": {"summary": "A report's draft facts in reading order, beside their sentences",
+                "responses": {"200": {"description": "The page", **_CURATION_HTML},
+                              "401": {"description": "No session: the login form", **_CURATION_HTML},
+                              "404": {"description": "No such draft, or writes off"}}},
+        "post": {"summary": "Accept, correct or reject a fact or a sentence (through the SHACL gate)",
+                 "requestBody": {"content": _content(["application/x-www-form-urlencoded"])},
+                 "responses": {"303": {"description": "Decided; back to the page"},
+                               "400": {"description": "A decision that cannot be made", **_CURATION_HTML},
+                               "401": {"description": "No session", **_CURATION_HTML},
+                               "403": {"description": "Another origin or no CSRF value", **_CURATION_HTML},
+                               "422": {"description": "Refused by the shapes: the page shows the report; "
+                                                      "nothing changed", **_CURATION_HTML}}}},
+}
+
+
 LANG_PARAMETER = {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]},
                   "description": "Page language; otherwise the lang cookie, then Accept-Language"}
 #: The human pages (bolekg.web.pages): HTML in Chinese or English.
@@ -256,6 +292,7 @@ def document(server: str) -> dict[str, Any]:
                 "responses": _responses({"description": "The icon", "content": _content(
                     ["image/vnd.microsoft.icon"], {"type": "string", "format": "binary"})}, 304),
             }},
+            **CURATION_PATHS,
             "/openapi.json": {"get": {"summary": "This document", "responses": {
                 "200": {"description": "OpenAPI 3.1", "content": _content(["application/json"],
                                                                           {"type": "object"})}}}},
