@@ -280,3 +280,39 @@ def test_encode_another_report_end_to_end(tmp_path: Path) -> None:
             assert '/id/obs/1-01-' in compared.text  # … beside the Bole report's
     finally:
         served.close()
+
+
+def test_curation_and_the_audit_on_a_remote_store(tmp_path: Path, oxigraph_scratch: str) -> None:
+    """The same path behind ``--endpoint``: curation writes the report's graph on an ``oxigraph serve``
+    through the gate (``write_report``, the remote store's commit), and ``bolekg audit --report
+    --endpoint`` (a process) reads it back from that server: what was decided is accounted for, what is
+    left in the draft is pending curation."""
+    from ld_support import new_store
+
+    report_id = "audit-remote"
+    directory = tmp_path / "drafts"
+    remote = new_store("remote", oxigraph_scratch, validator=None)  # the project's own shapes
+    try:
+        remote.load_graphs(read_graphs())
+        assert main(["curate", "add", str(_draft(tmp_path, report_id)), "--drafts", str(directory)]) == 0
+        drafts = Drafts(directory)
+        draft = drafts.read(report_id)
+        figures = _by_written(draft)
+        first = _sentence(draft, figures["2860人次"])
+        _decide(remote, drafts, report_id, first, corrected={figures["2860人次"].iri: Correction(indicator=TRAINING)})
+        curated = to_rdflib(remote.graph_triples(report_graph_iri(report_id)) or [])
+        left = curation.facts(drafts.read(report_id))
+    finally:
+        remote.close()
+    assert (figures["2860人次"].iri, None, None) in curated and left and not {f.iri for f in first} & {
+        f.iri for f in left}
+
+    done = _bolekg("audit", "--report", report_id, "--endpoint", f"{oxigraph_scratch}/query",
+                   "--drafts", str(directory), "--format", "json")
+    assert done.returncode == 1, done.stdout + done.stderr  # the rest is still in the draft
+    document = json.loads(done.stdout)
+    statuses = {m["status"] for m in document["mentions"]}
+    assert "encoded" in statuses and "unaccounted" in statuses
+    pending = [m for m in document["mentions"] if m["status"] == "unaccounted" and "pending curation" in m["by"][0]]
+    named = {name.strip().split(":", 1)[1] for m in pending for name in m["by"][0].split(":", 1)[1].split(",")}
+    assert pending and named <= {f.local for f in left}, named  # each names a fact still in the draft
