@@ -3,6 +3,7 @@ graph), and the helpers the library and browser tests share."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -10,11 +11,12 @@ from rdflib import Graph, URIRef
 
 from bolekg.extract.draft import extract
 from bolekg.extract.writer import draft_graph
+from bolekg.report.dataset import read_graphs
 from bolekg.report.quads import to_rdflib
 from bolekg.report.reports import report_graph_iri
 from bolekg.services import curation
 from bolekg.services.drafts import Drafts
-from bolekg.store import GraphStore
+from bolekg.store import EmbeddedStore, GraphStore
 
 #: Invented: two programmes, three items, figures in 人, 个, 户 and 万元, a date.
 REPORT_TEXT = """今年以来,博乐市持续推进民生工作。
@@ -25,6 +27,15 @@ REPORT_TEXT = """今年以来,博乐市持续推进民生工作。
 (一)老旧小区改造。达勒特镇改造老旧小区住房410户,完成投资1200万元。
 """
 TITLE = "博乐市民生工作进展(测试)"
+
+
+def gated_store() -> Iterator[GraphStore]:
+    """The real data in memory behind the project's own shapes, the gate curation goes through (a
+    module fixture's body: loading and the shapes cost seconds, so a module's tests share one)."""
+    store = EmbeddedStore()
+    store.load_graphs(read_graphs())
+    yield store
+    store.close()
 
 
 def draft_file(directory: Path, report_id: str) -> Path:

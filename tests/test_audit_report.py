@@ -45,7 +45,7 @@ from bolekg.services.curation import ACCEPT, CORRECT, REJECT, Correction, Decisi
 from bolekg.services.drafts import Drafts
 from bolekg.services.report_audit import audit_report
 from bolekg.store import EmbeddedStore, GraphStore
-from curation_support import english_for
+from curation_support import english_for, gated_store
 from ld_support import canonical, fetch, running
 
 #: Invented: a period phrase with numbers, a share of plan, an ordinal inside a figure's clause, two
@@ -67,10 +67,7 @@ CURATOR = "赵六"
 
 @pytest.fixture(scope="module")
 def store() -> Iterator[GraphStore]:
-    store = EmbeddedStore()  # the project's own shapes: the gate curation goes through
-    store.load_graphs(read_graphs())
-    yield store
-    store.close()
+    yield from gated_store()
 
 
 def _draft(tmp: Path, report_id: str) -> Path:

@@ -27,7 +27,7 @@ from bolekg.services.drafts import DraftError, Drafts
 from bolekg.services.reports import list_reports
 from bolekg.store import EmbeddedStore, GraphStore
 from bolekg.store.base import WriteRejected
-from curation_support import TITLE, add_draft, draft_file, english_for, fact_at, report_graph
+from curation_support import TITLE, add_draft, draft_file, english_for, fact_at, gated_store, report_graph
 from ld_support import canonical
 
 CURATOR = "王五"
@@ -35,10 +35,7 @@ CURATOR = "王五"
 
 @pytest.fixture(scope="module")
 def store() -> Iterator[GraphStore]:
-    store = EmbeddedStore()  # the project's own shapes: the gate curation goes through
-    store.load_graphs(read_graphs())
-    yield store
-    store.close()
+    yield from gated_store()
 
 
 @pytest.fixture
