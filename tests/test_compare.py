@@ -295,12 +295,11 @@ def test_normalisation_where_the_data_states_none() -> None:
 
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make browser)")
+@pytest.mark.parametrize("site", ["embedded"], indirect=True)  # one backend: the page is the same HTML on both
 def test_a_phone_reads_the_comparison_without_sideways_scroll(site: Site, tmp_path: Path) -> None:
     """At 390 px, with three reports, in both languages: no sideways scroll, every table within its box
     (cards), axe-core finds nothing serious, targets big enough or apart (WCAG 2.2 SC 1.4.10, 2.5.8). One
     backend is enough: the page is the same HTML on both."""
-    if site.kind != "embedded":
-        pytest.skip("the browser check runs on the embedded store only")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:
