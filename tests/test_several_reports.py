@@ -323,3 +323,5 @@ def refusals(home: Path, where: list[str], good: Path) -> None:
     strayed = run(home, *where, "--report", SECOND_ID, "--replace", str(good), str(stray))
     assert strayed.returncode == 1 and f"{EX}g" in strayed.stderr
     assert run(home, *where, "--report", "Not An ID", str(good)).returncode == 2
+    missing = run(home, *where, "--report", SECOND_ID, "--replace", str(tmp_path / "missing.ttl"))
+    assert missing.returncode == 2 and "missing.ttl: no such file" in missing.stderr, missing.stderr

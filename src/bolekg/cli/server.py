@@ -95,14 +95,16 @@ def _load_report(store: GraphStore, args: argparse.Namespace) -> int:
 
     report_id, graph = args.report, report_graph_iri(args.report)
     triples: list[ox.Triple] = []
+    path = None
     try:
         for path in args.files:
             found = read_report_file(path, report_id)
             print(f"bolekg load: read {len(found)} triples from {path}", file=sys.stderr)
             triples.extend(found)
         check_report_resource(triples, report_id)
-    except FileNotFoundError as error:
-        print(f"bolekg load: {error.filename}: no such file", file=sys.stderr)
+    except OSError as error:  # pyoxigraph's FileNotFoundError names no file: say which
+        reason = "no such file" if isinstance(error, FileNotFoundError) else (error.strerror or str(error))
+        print(f"bolekg load: {path}: {reason}; {_where(args)} is unchanged.", file=sys.stderr)
         return EXIT_ERROR
     except ReportFileError as error:
         print(f"bolekg load: not loaded: {error}; {_where(args)} is unchanged.", file=sys.stderr)
