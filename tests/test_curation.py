@@ -250,10 +250,16 @@ def test_a_status_statement_waits_for_its_figure(store: GraphStore, drafts: Draf
     assert any(o.language == "en" for o in curated.objects(status.iri, RDFS.label))  # type: ignore[union-attr]
 
 
-def test_drafts_directory_and_curate_add(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_drafts_directory_and_curate_add(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
     directory = tmp_path / "drafts"
+    assert main(["curate", "list", "--drafts", str(directory)]) == 0
+    assert "no drafts in" in capsys.readouterr().err
     source = draft_file(tmp_path, "cura-cli")
-    assert main(["curate", "add", str(source), "--drafts", str(directory)]) == 0
+    assert main(["curate", "add", "missing.ttl", "--drafts", str(directory)]) == 2
+    assert "missing.ttl: no such file" in capsys.readouterr().err
+    monkeypatch.chdir(source.parent)  # a path relative to the working directory
+    assert main(["curate", "add", source.name, "--drafts", str(directory)]) == 0
     assert (directory / "cura-cli.ttl").is_file()
     assert main(["curate", "add", str(source), "--drafts", str(directory)]) == 2  # kept unless --replace
     assert "already" in capsys.readouterr().err

@@ -40,8 +40,11 @@ def cmd_curate_list(args: argparse.Namespace) -> int:
     from bolekg.services.curation import facts
 
     drafts = _drafts(args)
-    for report_id in drafts.ids():
+    ids = drafts.ids()
+    for report_id in ids:
         print(f"{report_id}\t{len(facts(drafts.read(report_id)))} facts to decide")
+    if not ids:
+        print(f"no drafts in {drafts.directory} (bolekg curate add DRAFT.ttl puts one there)", file=sys.stderr)
     return EXIT_OK
 
 

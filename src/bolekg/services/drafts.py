@@ -99,6 +99,8 @@ class Drafts:
     def add(self, source: Path, replace: bool = False) -> str:
         """Put the draft ``source`` (``bolekg extract -o`` output) in the directory as ``<report-id>.ttl``;
         returns the report ID. An existing draft of that report is kept unless ``replace``."""
+        if not source.is_file():
+            raise DraftError(f"{source}: no such file")
         graph = Graph()
         try:
             graph.parse(source, format="turtle")
