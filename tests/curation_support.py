@@ -61,15 +61,18 @@ def obs(report_id: str, local: str) -> URIRef:
     return URIRef(f"https://w3id.org/bolekg/id/obs/{report_id}-{local}")
 
 
-def english_for(store: GraphStore, draft: Graph, node: URIRef) -> tuple[dict[URIRef, str], dict[URIRef, URIRef]]:
-    """English labels for every new entity ``node`` brings, and a kind of money where one is wanted."""
+def english_for(store: GraphStore, draft: Graph, *nodes: URIRef) -> tuple[dict[URIRef, str], dict[URIRef, URIRef]]:
+    """English labels for every new entity the facts ``nodes`` bring, and a kind of money where one is
+    wanted (one decision's or one sentence's worth)."""
     labels: dict[URIRef, str] = {}
     kinds: dict[URIRef, URIRef] = {}
     money = curation.choices(store, "money")[0][0]
-    for number, need in enumerate(curation.needed(draft, node, curation.known_in_store(store)), start=1):
-        labels[need.iri] = need.english or f"Test {need.kind} {number}"
-        if need.money:
-            kinds[need.iri] = money
+    known = curation.known_in_store(store)
+    for node in nodes:
+        for number, need in enumerate(curation.needed(draft, node, known), start=1):
+            labels[need.iri] = need.english or f"Test {need.kind} {number}"
+            if need.money:
+                kinds[need.iri] = money
     return labels, kinds
 
 

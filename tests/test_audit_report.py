@@ -94,12 +94,7 @@ def _decide(store: GraphStore, drafts: Drafts, report_id: str, chosen: list[cura
     they bring with an English label (and a kind of money where the shapes want one)."""
     draft = drafts.read(report_id)
     corrected, rejected = corrected or {}, rejected or {}
-    labels: dict[URIRef, str] = {}
-    kinds: dict[URIRef, URIRef] = {}
-    for item in chosen:
-        more_labels, more_kinds = english_for(store, draft, item.iri)
-        labels.update(more_labels)
-        kinds.update(more_kinds)
+    labels, kinds = english_for(store, draft, *(item.iri for item in chosen))
     decisions = []
     for item in chosen:
         if item.iri in rejected:

@@ -211,12 +211,7 @@ def test_a_sentence_at_a_time(store: GraphStore, drafts: Drafts, tmp_path: Path)
     people = fact_at(draft, "3120人")
     sentence = [f for f in curation.facts(draft) if f.sentence == people.sentence]
     assert len(sentence) == 2
-    labels: dict[URIRef, str] = {}
-    kinds: dict[URIRef, URIRef] = {}
-    for item in sentence:
-        more_labels, more_kinds = english_for(store, draft, item.iri)
-        labels.update(more_labels)
-        kinds.update(more_kinds)
+    labels, kinds = english_for(store, draft, *(item.iri for item in sentence))
     outcome = decide(store, drafts, report_id, [Decision(f.iri, ACCEPT, labels=labels, kinds=kinds) for f in sentence],
                      CURATOR)
     curated = report_graph(store, report_id)
@@ -239,10 +234,9 @@ def test_a_status_statement_waits_for_its_figure(store: GraphStore, drafts: Draf
         decide(store, drafts, report_id, [Decision(status.iri, ACCEPT, labels=labels, kinds=kinds)], CURATOR)
     assert "bk:statusObservation" in refused.value.report_text()
     sentence = [f for f in curation.facts(draft) if f.sentence == money.sentence]
-    for item in sentence:
-        more_labels, more_kinds = english_for(store, draft, item.iri)
-        labels.update(more_labels)
-        kinds.update(more_kinds)
+    more_labels, more_kinds = english_for(store, draft, *(item.iri for item in sentence))
+    labels.update(more_labels)
+    kinds.update(more_kinds)
     decide(store, drafts, report_id, [Decision(f.iri, ACCEPT, labels=labels, kinds=kinds) for f in sentence],
            CURATOR)
     curated = report_graph(store, report_id)
